@@ -1,0 +1,289 @@
+//! `caliber`: the command-line face of caliber-core. Its flags and JSON shapes are a
+//! contract used by checks outside the project; change them only additively.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use caliber_core::{
+    Article, ArticleQuery, Core, CoreConfig, DB_FILE_NAME, FetchOptions, HttpClient, MARK_END, MARK_START, SourceKind,
+    SyncEvent, SyncStatus,
+};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+/// Must match the Tauri app's identifier so both open the same database.
+const APP_IDENTIFIER: &str = "az.caliber.reader";
+
+#[derive(Parser)]
+#[command(name = "caliber", version, about = "Caliber Reader: sync news feeds into SQLite, read and search offline")]
+struct Cli {
+    /// Database file [default: caliber.db in $CALIBER_DATA_DIR, else in the platform data dir]
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage the sources that are synced
+    #[command(subcommand)]
+    Sources(SourcesCommand),
+    /// Fetch every source once and store what is new
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List stored articles, newest first
+    Articles(ArticlesArgs),
+    /// Full-text search over stored articles
+    Search {
+        #[arg(allow_hyphen_values = true)]
+        query: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Show one article
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set an article's read/saved marks
+    Mark(MarkArgs),
+}
+
+#[derive(Subcommand)]
+enum SourcesCommand {
+    /// Add sources (no network access; the kind is detected at the first sync unless given)
+    Add {
+        #[arg(required = true)]
+        urls: Vec<String>,
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+    },
+    /// List sources with their last sync state
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a source and its articles (saved ones included)
+    Remove { url: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Feed,
+    Site,
+}
+
+#[derive(Args)]
+struct ArticlesArgs {
+    #[arg(long)]
+    json: bool,
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+    /// Only articles of this source
+    #[arg(long, value_name = "URL")]
+    source: Option<String>,
+    /// Only breaking news
+    #[arg(long)]
+    breaking: bool,
+    /// Only saved articles
+    #[arg(long)]
+    saved: bool,
+    /// Only unread articles
+    #[arg(long)]
+    unread: bool,
+}
+
+#[derive(Args)]
+#[group(id = "marks", required = true, multiple = true)]
+struct MarkArgs {
+    id: i64,
+    #[arg(long, group = "marks", conflicts_with = "unread")]
+    read: bool,
+    #[arg(long, group = "marks")]
+    unread: bool,
+    #[arg(long, group = "marks", conflicts_with = "unsave")]
+    save: bool,
+    #[arg(long, group = "marks")]
+    unsave: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("caliber: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn default_db_path() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("CALIBER_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join(DB_FILE_NAME));
+    }
+    dirs::data_dir()
+        .map(|d| d.join(APP_IDENTIFIER).join(DB_FILE_NAME))
+        .ok_or_else(|| "no data directory on this platform; pass --db PATH or set CALIBER_DATA_DIR".into())
+}
+
+fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let db_path = match cli.db {
+        Some(path) => path,
+        None => default_db_path()?,
+    };
+    let http = HttpClient::new(FetchOptions::default())?;
+    let core = Core::open(CoreConfig::at(db_path, http))?;
+    match cli.command {
+        Command::Sources(SourcesCommand::Add { urls, kind }) => {
+            let kind = kind.map(|k| match k {
+                KindArg::Feed => SourceKind::Feed,
+                KindArg::Site => SourceKind::Site,
+            });
+            for (source, new) in core.add_sources(&urls, kind)? {
+                println!("{} {}", if new { "added" } else { "exists" }, source.url);
+            }
+        }
+        Command::Sources(SourcesCommand::List { json }) => {
+            let sources = core.sources()?;
+            if json {
+                let list: Vec<Value> = sources
+                    .iter()
+                    .map(|s| {
+                        json!({
+                            "id": s.id, "url": s.url, "kind": s.kind.map(SourceKind::as_str), "title": s.title,
+                            "language": s.language, "last_sync_at": s.last_sync_at.map(rfc3339),
+                            "last_status": s.last_status.map(SyncStatus::as_str), "last_error": s.last_error,
+                            "consecutive_failures": s.consecutive_failures,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for s in sources {
+                    let status = s.last_status.map_or("never synced", SyncStatus::as_str);
+                    println!("{:>4}  {:<6} {:<13} {}{}", s.id, s.kind.map_or("?", SourceKind::as_str), status, s.url,
+                        s.last_error.map(|e| format!("\n      {e}")).unwrap_or_default());
+                }
+            }
+        }
+        Command::Sources(SourcesCommand::Remove { url }) => {
+            if !core.remove_source(&url)? {
+                return Err(format!("no source with URL {url}").into());
+            }
+            println!("removed {url}");
+        }
+        Command::Sync { json } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let report = runtime.block_on(core.run_once(move |event| {
+                if !json {
+                    print_progress(&event);
+                }
+            }))?;
+            if json {
+                let sources: Vec<Value> = report
+                    .sources
+                    .iter()
+                    .map(|s| json!({"url": s.url, "status": s.status.as_str(), "new": s.new, "updated": s.updated, "error": s.error}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&json!({ "sources": sources }))?);
+            } else {
+                let failed = report.sources.iter().filter(|s| s.status == SyncStatus::Error).count();
+                println!("{} sources, {} new articles, {} failed", report.sources.len(), report.new_total(), failed);
+            }
+        }
+        Command::Articles(args) => {
+            let query = ArticleQuery {
+                limit: Some(args.limit),
+                source_url: args.source,
+                breaking_only: args.breaking,
+                saved_only: args.saved,
+                unread_only: args.unread,
+                ..Default::default()
+            };
+            print_articles(&core.articles(&query)?, args.json, None)?;
+        }
+        Command::Search { query, json, limit } => {
+            let hits = core.search(&query, limit)?;
+            let articles: Vec<Article> = hits.iter().map(|h| h.article.clone()).collect();
+            let snippets: Vec<String> = hits.iter().map(|h| h.snippet.replace(MARK_START, "[").replace(MARK_END, "]")).collect();
+            print_articles(&articles, json, Some(&snippets))?;
+        }
+        Command::Show { id, json } => {
+            let article = core.article(id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&article_json(&article))?);
+            } else {
+                println!("{}\n{} · {}\n{}\n\n{}", article.title, rfc3339(article.published_at), article.url.as_deref().unwrap_or(""),
+                    article.categories.join(", "), caliber_core::html_to_text(article.content_html.as_deref().unwrap_or("")));
+            }
+        }
+        Command::Mark(m) => {
+            let read = if m.read { Some(true) } else if m.unread { Some(false) } else { None };
+            let saved = if m.save { Some(true) } else if m.unsave { Some(false) } else { None };
+            let a = core.mark(m.id, read, saved)?;
+            println!("{}: read={} saved={}", a.id, a.read, a.saved);
+        }
+    }
+    Ok(())
+}
+
+fn print_progress(event: &SyncEvent) {
+    match event {
+        SyncEvent::Started { .. } => {}
+        SyncEvent::Finished { url, status: SyncStatus::NotModified, .. } => println!("unchanged {url}"),
+        SyncEvent::Finished { url, new, updated, .. } => println!("ok        {url}: {new} new, {updated} updated"),
+        SyncEvent::Failed { url, error, .. } => println!("error     {url}: {error}"),
+    }
+}
+
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn article_json(a: &Article) -> Value {
+    json!({
+        "id": a.id, "source_url": a.source_url, "url": a.url, "title": a.title, "summary": a.summary,
+        "content_html": a.content_html, "author": a.author, "categories": a.categories,
+        "published_at": rfc3339(a.published_at), "image_url": a.image_url, "views": a.views,
+        "is_breaking": a.is_breaking, "read": a.read, "saved": a.saved,
+    })
+}
+
+fn print_articles(articles: &[Article], json: bool, snippets: Option<&[String]>) -> Result<(), serde_json::Error> {
+    if json {
+        let list: Vec<Value> = articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let mut v = article_json(a);
+                if let Some(snippet) = snippets.and_then(|s| s.get(i)) {
+                    v["snippet"] = Value::String(snippet.clone());
+                }
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(());
+    }
+    if articles.is_empty() {
+        println!("no articles");
+        return Ok(());
+    }
+    println!("{:>6}  {:<16}  {:<3}  TITLE", "ID", "PUBLISHED (UTC)", "");
+    for (i, a) in articles.iter().enumerate() {
+        let flags = format!("{}{}{}", if a.is_breaking { "!" } else { " " }, if a.read { " " } else { "•" }, if a.saved { "★" } else { " " });
+        let title: String = a.title.chars().take(90).collect();
+        println!("{:>6}  {:<16}  {flags}  {title}", a.id, a.published_at.format("%Y-%m-%d %H:%M"));
+        if let Some(snippet) = snippets.and_then(|s| s.get(i)) {
+            println!("{:>6}  {:<16}       {}", "", "", snippet.chars().take(120).collect::<String>());
+        }
+    }
+    Ok(())
+}

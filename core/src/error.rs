@@ -1,0 +1,63 @@
+//! Typed errors of the core. The shell maps these to its `{kind, message}` IPC error.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("cannot open the database at {path}: {source}")]
+    OpenDb { path: PathBuf, source: rusqlite::Error },
+    #[error("database migration {version} failed: {source}")]
+    Migration { version: u32, source: rusqlite::Error },
+    #[error("the database was written by a newer Caliber Reader (schema {found}, this build knows {known})")]
+    SchemaTooNew { found: u32, known: u32 },
+    #[error("invalid URL {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("no article with id {0}")]
+    ArticleNotFound(i64),
+    #[error("no source with URL {0}")]
+    SourceNotFound(String),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the sync was interrupted: {0}")]
+    SyncAborted(String),
+}
+
+/// Why fetching a URL failed. Messages are shown to readers, so they say what happened.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum FetchError {
+    #[error("HTTP {status} {reason} from {url}")]
+    Status { url: String, status: u16, reason: String },
+    #[error("could not connect to {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("timed out after {seconds} s fetching {url}")]
+    Timeout { url: String, seconds: u64 },
+    #[error("response from {url} exceeds the {limit_bytes}-byte limit; stopped reading")]
+    TooLarge { url: String, limit_bytes: u64 },
+    #[error("too many redirects from {url}")]
+    TooManyRedirects { url: String },
+    #[error("{url} asked to retry after {seconds} s; giving up for this sync")]
+    RetryLater { url: String, seconds: u64 },
+    #[error("network error fetching {url}: {message}")]
+    Network { url: String, message: String },
+}
+
+/// Why a fetched document could not be read as a feed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ParseError {
+    #[error("not a feed: {url} returned an HTML page")]
+    HtmlNotFeed { url: String },
+    #[error("the feed at {url} is truncated (no closing </{root}>)")]
+    Truncated { url: String, root: String },
+    #[error("the feed at {url} is malformed: {message}")]
+    Malformed { url: String, message: String },
+    #[error("the response from {url} is empty")]
+    Empty { url: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

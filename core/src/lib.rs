@@ -1,0 +1,154 @@
+//! caliber-core: everything Caliber Reader knows about news, without any UI.
+//!
+//! This file is the entirety of the public API (the front door): the shell and the CLI
+//! use `Core` and the types re-exported here. The core is handed its database path, HTTP
+//! client and clock; it never looks up platform paths itself (mobile sandboxes differ).
+
+mod breaking;
+mod clock;
+mod error;
+mod fetch;
+mod model;
+mod parse;
+mod sanitize;
+mod store;
+mod sync;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use breaking::is_breaking;
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Error, FetchError, ParseError, Result};
+pub use fetch::{FetchOptions, HttpClient, USER_AGENT};
+pub use model::{
+    Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus,
+};
+pub use sanitize::{html_to_text, sanitize_html};
+pub use store::SCHEMA_VERSION;
+pub use store::search::{MARK_END, MARK_START, fts_query};
+
+/// The database file's name inside the data dir; the app and the CLI open the same one.
+pub const DB_FILE_NAME: &str = "caliber.db";
+
+/// What the core is given by its host (the app, the CLI, a test).
+pub struct CoreConfig {
+    pub db_path: PathBuf,
+    pub http: HttpClient,
+    pub clock: Arc<dyn Clock>,
+    pub retention: Retention,
+    /// Threads that parse and sanitise during a sync; defaults to the number of cores.
+    pub cpu_workers: usize,
+}
+
+impl CoreConfig {
+    /// Defaults for a database inside `data_dir`.
+    pub fn in_data_dir(data_dir: &Path, http: HttpClient) -> Self {
+        Self::at(data_dir.join(DB_FILE_NAME), http)
+    }
+
+    pub fn at(db_path: PathBuf, http: HttpClient) -> Self {
+        Self {
+            db_path,
+            http,
+            clock: Arc::new(SystemClock),
+            retention: Retention::default(),
+            cpu_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+pub struct Core {
+    store: Mutex<store::Store>,
+    sync: Arc<sync::SyncContext>,
+}
+
+impl Core {
+    /// Open (creating and migrating as needed) the database.
+    pub fn open(config: CoreConfig) -> Result<Self> {
+        let store = store::Store::open(&config.db_path)?;
+        let sync = sync::SyncContext {
+            db_path: config.db_path,
+            http: config.http,
+            clock: config.clock,
+            retention: config.retention,
+            cpu_workers: config.cpu_workers,
+        };
+        Ok(Self { store: Mutex::new(store), sync: Arc::new(sync) })
+    }
+
+    pub fn db_path(&self) -> &Path {
+        &self.sync.db_path
+    }
+
+    fn store(&self) -> MutexGuard<'_, store::Store> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll back).
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.sync.clock.now()
+    }
+
+    /// Add sources without touching the network. Returns each source and whether it is new.
+    pub fn add_sources(&self, urls: &[String], kind: Option<SourceKind>) -> Result<Vec<(Source, bool)>> {
+        let normalized = urls.iter().map(|u| normalize_source_url(u)).collect::<Result<Vec<_>>>()?;
+        let store = self.store();
+        normalized.iter().map(|url| store.add_source(url, kind, self.now())).collect()
+    }
+
+    pub fn remove_source(&self, url: &str) -> Result<bool> {
+        self.store().remove_source(url)
+    }
+
+    pub fn sources(&self) -> Result<Vec<Source>> {
+        self.store().sources()
+    }
+
+    /// Sync every source once. Progress is reported per source as it happens; one failing
+    /// source never affects another (its error is recorded on it and in the report).
+    pub async fn run_once(&self, progress: impl Fn(SyncEvent) + Send + Sync + 'static) -> Result<SyncReport> {
+        sync::run_once(self.sync.clone(), Arc::new(progress)).await
+    }
+
+    pub fn articles(&self, query: &ArticleQuery) -> Result<Vec<Article>> {
+        self.store().articles(query)
+    }
+
+    pub fn article(&self, id: i64) -> Result<Article> {
+        self.store().article(id)?.ok_or(Error::ArticleNotFound(id))
+    }
+
+    /// Ranked full-text search; any input is accepted (operators are searched for, not parsed).
+    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        self.store().search(query, limit)
+    }
+
+    /// Set the reader's marks; `None` leaves a mark as it is.
+    pub fn mark(&self, id: i64, read: Option<bool>, saved: Option<bool>) -> Result<Article> {
+        self.store().mark(id, read, saved, self.now())
+    }
+
+    /// Apply the retention limits now (sync applies them to each source it writes).
+    pub fn apply_retention(&self) -> Result<u64> {
+        let now = self.now();
+        self.store().apply_retention(self.sync.retention, now)
+    }
+}
+
+/// Trim, require http(s), drop the fragment. Errors name the URL.
+pub fn normalize_source_url(input: &str) -> Result<String> {
+    let trimmed = input.trim();
+    let mut url = url::Url::parse(trimmed).map_err(|e| Error::InvalidUrl { url: trimmed.into(), reason: e.to_string() })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::InvalidUrl { url: trimmed.into(), reason: "only http and https sources are supported".into() });
+    }
+    url.set_fragment(None);
+    Ok(url.to_string())
+}
+
+/// The store, for tests and benchmarks that seed or inspect the database directly.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::store::{PreparedArticle, SourceUpdate, Store};
+}

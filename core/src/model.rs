@@ -1,0 +1,160 @@
+//! Plain data the core hands out.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Feed,
+    Site,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "feed",
+            SourceKind::Site => "site",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "feed" => Some(SourceKind::Feed),
+            "site" => Some(SourceKind::Site),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStatus {
+    Ok,
+    NotModified,
+    Error,
+}
+
+impl SyncStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncStatus::Ok => "ok",
+            SyncStatus::NotModified => "not_modified",
+            SyncStatus::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ok" => Some(SyncStatus::Ok),
+            "not_modified" => Some(SyncStatus::NotModified),
+            "error" => Some(SyncStatus::Error),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    pub id: i64,
+    pub url: String,
+    pub kind: Option<SourceKind>,
+    pub title: Option<String>,
+    pub language: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_sync_at: Option<DateTime<Utc>>,
+    pub last_status: Option<SyncStatus>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Article {
+    pub id: i64,
+    pub source_id: i64,
+    pub source_url: String,
+    pub guid: String,
+    pub url: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub content_html: Option<String>,
+    pub author: Option<String>,
+    pub categories: Vec<String>,
+    pub published_at: DateTime<Utc>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub image_url: Option<String>,
+    pub language: Option<String>,
+    pub views: Option<i64>,
+    pub is_breaking: bool,
+    pub first_seen_at: DateTime<Utc>,
+    pub read: bool,
+    pub saved: bool,
+}
+
+/// Which articles to list; newest first.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleQuery {
+    pub limit: Option<u32>,
+    pub source_url: Option<String>,
+    pub breaking_only: bool,
+    pub saved_only: bool,
+    pub unread_only: bool,
+    pub category: Option<String>,
+    pub language: Option<String>,
+    /// Keyset paging: articles strictly older than this (published_at, id).
+    pub before: Option<(DateTime<Utc>, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub article: Article,
+    /// Plain text around the matches, each match wrapped in `[`…`]` markers given by the caller.
+    pub snippet: String,
+}
+
+/// Limits on what is kept per source. Saved articles are never deleted.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub max_per_source: Option<u32>,
+    /// Articles both published and first seen longer ago than this are dropped.
+    pub max_age: Option<chrono::Duration>,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self { max_per_source: Some(2000), max_age: Some(chrono::Duration::days(90)) }
+    }
+}
+
+/// Progress of a sync, per source, as it happens.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SyncEvent {
+    Started { source_id: i64, url: String },
+    Finished { source_id: i64, url: String, status: SyncStatus, new: u32, updated: u32 },
+    Failed { source_id: i64, url: String, error: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceReport {
+    pub source_id: i64,
+    /// After any permanent redirect.
+    pub url: String,
+    pub status: SyncStatus,
+    pub new: u32,
+    pub updated: u32,
+    pub error: Option<String>,
+    /// Articles this sync added or changed, for the breaking-news policy.
+    pub new_article_ids: Vec<i64>,
+    pub first_sync: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub sources: Vec<SourceReport>,
+}
+
+impl SyncReport {
+    pub fn new_total(&self) -> u32 {
+        self.sources.iter().map(|s| s.new).sum()
+    }
+}

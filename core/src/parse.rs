@@ -1,0 +1,346 @@
+//! Feed documents (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into raw items. Charset, truncation
+//! and "this is a web page, not a feed" are decided here; HTML is sanitised later.
+
+use chrono::{DateTime, Utc};
+use encoding_rs::Encoding;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::error::ParseError;
+use crate::sanitize::html_to_text;
+
+#[derive(Debug, Clone)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    pub language: Option<String>,
+    pub items: Vec<RawItem>,
+}
+
+/// One entry as the feed gave it, HTML not yet sanitised.
+#[derive(Debug, Clone)]
+pub struct RawItem {
+    pub guid: String,
+    pub link: Option<String>,
+    pub title: String,
+    /// HTML (plain-text summaries are escaped into HTML).
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+    pub author: Option<String>,
+    pub categories: Vec<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub image_url: Option<String>,
+    pub language: Option<String>,
+    /// Base for relative URLs in the HTML (xml:base, else the feed's URL).
+    pub base: Url,
+    /// Hash of everything above: unchanged items are skipped without sanitising again.
+    pub hash: [u8; 16],
+}
+
+/// True when a document is an HTML page rather than a feed.
+pub fn looks_like_html(body: &[u8], content_type: Option<&str>) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).trim_start_matches('\u{feff}').trim_start().to_ascii_lowercase();
+    if head.starts_with("<!doctype html") || head.starts_with("<html") {
+        return true;
+    }
+    content_type.is_some_and(|ct| ct.to_ascii_lowercase().starts_with("text/html"))
+        && !head.starts_with("<?xml")
+        && !head.starts_with("<rss")
+        && !head.starts_with("<feed")
+        && !head.starts_with('{')
+}
+
+pub fn parse_feed(body: &[u8], url: &str, content_type: Option<&str>) -> Result<ParsedFeed, ParseError> {
+    let feed_url = Url::parse(url).map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty { url: url.into() });
+    }
+    if looks_like_html(body, content_type) {
+        return Err(ParseError::HtmlNotFeed { url: url.into() });
+    }
+    let utf8 = to_utf8(body, content_type);
+    let text = utf8.trim_start_matches('\u{feff}').trim_start();
+    if text.starts_with('<') {
+        check_complete_xml(text, url)?;
+    }
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(url))
+        .id_generator(|links, title, uri| identity_fallback(links, title.as_ref().map(|t| t.content.as_str()), uri))
+        .build();
+    let feed = parser
+        .parse(text.as_bytes())
+        .map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
+
+    let language = feed.language.clone();
+    let items = feed.entries.into_iter().map(|entry| raw_item(entry, &feed_url, language.as_deref())).collect();
+    Ok(ParsedFeed { title: feed.title.map(|t| text_of(&t)), language, items })
+}
+
+fn raw_item(entry: feed_rs::model::Entry, feed_url: &Url, feed_language: Option<&str>) -> RawItem {
+    let base = entry.base.as_deref().and_then(|b| feed_url.join(b).ok()).unwrap_or_else(|| feed_url.clone());
+    let absolute = |href: &str| base.join(href.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from);
+
+    let link = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or(entry.links.first())
+        .and_then(|l| absolute(&l.href));
+    let content_html = entry.content.as_ref().and_then(|c| c.body.as_deref()).map(str::to_owned).filter(|s| !s.trim().is_empty());
+    let summary_html = entry.summary.as_ref().map(html_of).filter(|s| !s.trim().is_empty());
+    let title = entry.title.as_ref().map(text_of).filter(|t| !t.is_empty()).unwrap_or_else(|| {
+        let from_body = html_to_text(summary_html.as_deref().or(content_html.as_deref()).unwrap_or(""));
+        crate::sanitize::truncate_words(&from_body, 80)
+    });
+    let author = {
+        let names: Vec<&str> = entry.authors.iter().filter_map(|p| p.name.as_deref()).map(str::trim).filter(|n| !n.is_empty()).collect();
+        (!names.is_empty()).then(|| names.join(", "))
+    };
+    let categories: Vec<String> = entry
+        .categories
+        .iter()
+        .map(|c| c.label.as_deref().unwrap_or(&c.term).trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let image_url = media_image(&entry.media)
+        .or_else(|| first_img_src(content_html.as_deref().or(summary_html.as_deref()).unwrap_or("")))
+        .and_then(|src| absolute(&src));
+    let guid = if entry.id.trim().is_empty() { link.clone().unwrap_or_default() } else { entry.id.trim().to_owned() };
+    let published = entry.published.or(entry.updated);
+    let language = entry.language.clone().or_else(|| feed_language.map(str::to_owned));
+
+    let mut hasher = Sha256::new();
+    for part in [
+        Some(title.as_str()),
+        link.as_deref(),
+        summary_html.as_deref(),
+        content_html.as_deref(),
+        author.as_deref(),
+        image_url.as_deref(),
+        language.as_deref(),
+        Some(base.as_str()),
+    ] {
+        hasher.update(part.unwrap_or("\u{0}").as_bytes());
+        hasher.update([0xff]);
+    }
+    for c in &categories {
+        hasher.update(c.as_bytes());
+        hasher.update([0xfe]);
+    }
+    hasher.update(published.map_or(0, |d| d.timestamp()).to_le_bytes());
+    hasher.update(entry.updated.map_or(0, |d| d.timestamp()).to_le_bytes());
+    let digest = hasher.finalize();
+    let mut hash = [0u8; 16];
+    hash.copy_from_slice(&digest[..16]);
+
+    RawItem {
+        guid,
+        link,
+        title,
+        summary_html,
+        content_html,
+        author,
+        categories,
+        published,
+        updated: entry.updated,
+        image_url,
+        language,
+        base,
+        hash,
+    }
+}
+
+/// Identity when an item has neither guid nor id: its link, else a hash of title and feed.
+fn identity_fallback(links: &[feed_rs::model::Link], title: Option<&str>, uri: Option<&str>) -> String {
+    if let Some(link) = links.first() {
+        return link.href.trim().to_owned();
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(uri.unwrap_or("").as_bytes());
+    hasher.update([0]);
+    hasher.update(title.unwrap_or("").as_bytes());
+    let digest = hasher.finalize();
+    format!("hash:{}", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+fn is_html(t: &feed_rs::model::Text) -> bool {
+    t.content_type.subty() == "html" || t.content_type.subty() == "xhtml"
+}
+
+fn text_of(t: &feed_rs::model::Text) -> String {
+    let text = if is_html(t) { html_to_text(&t.content) } else { t.content.split_whitespace().collect::<Vec<_>>().join(" ") };
+    text.trim().to_owned()
+}
+
+fn html_of(t: &feed_rs::model::Text) -> String {
+    if is_html(t) || t.content.contains("</") || t.content.contains("<br") || t.content.contains("<img") {
+        t.content.clone()
+    } else {
+        escape_html(&t.content)
+    }
+}
+
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn media_image(media: &[feed_rs::model::MediaObject]) -> Option<String> {
+    let contents = media.iter().flat_map(|m| &m.content);
+    contents
+        .clone()
+        .find(|c| c.content_type.as_ref().is_some_and(|t| t.ty() == "image"))
+        .or_else(|| contents.clone().find(|c| c.content_type.is_none()))
+        .and_then(|c| c.url.as_ref().map(|u| u.to_string()))
+        .or_else(|| media.iter().flat_map(|m| &m.thumbnails).next().map(|t| t.image.uri.clone()))
+}
+
+/// `src` of the first `<img>` in an HTML fragment.
+pub fn first_img_src(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("<img") {
+        let start = from + i;
+        let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
+        let tag = &html[start..end];
+        let tag_lower = &lower[start..end];
+        if let Some(s) = tag_lower.find(" src=").or_else(|| tag_lower.find("\tsrc=")).or_else(|| tag_lower.find("\nsrc=")) {
+            let value = &tag[s + 5..];
+            let value = match value.chars().next() {
+                Some(q @ ('"' | '\'')) => value[1..].split(q).next(),
+                _ => value.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next(),
+            };
+            if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty() && !v.starts_with("data:")) {
+                return Some(decode_attr(v));
+            }
+        }
+        from = end;
+    }
+    None
+}
+
+fn decode_attr(v: &str) -> String {
+    v.replace("&amp;", "&")
+}
+
+/// Decode to UTF-8: a BOM first, then the HTTP charset, then the XML declaration
+/// (RFC 7303 order), else UTF-8. The declaration is rewritten so the XML parser agrees.
+pub fn to_utf8(body: &[u8], content_type: Option<&str>) -> String {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(body) {
+        let (text, _) = encoding.decode_without_bom_handling(&body[bom_len..]);
+        return rewrite_declared_encoding(text.into_owned());
+    }
+    let from_http = content_type.and_then(charset_param).and_then(|c| Encoding::for_label(c.as_bytes()));
+    let encoding = from_http.or_else(|| declared_xml_encoding(body)).unwrap_or(encoding_rs::UTF_8);
+    let (text, _) = encoding.decode_without_bom_handling(body);
+    if encoding == encoding_rs::UTF_8 && declared_xml_encoding(body).is_none_or(|e| e == encoding_rs::UTF_8) {
+        return text.into_owned();
+    }
+    rewrite_declared_encoding(text.into_owned())
+}
+
+fn charset_param(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+fn declared_xml_encoding(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(200)];
+    let head = std::str::from_utf8(head).unwrap_or_else(|e| std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""));
+    let decl = head.strip_prefix("<?xml")?.split("?>").next()?;
+    let at = decl.find("encoding")?;
+    let rest = decl[at + 8..].trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next()?;
+    let label = rest[1..].split(quote).next()?;
+    Encoding::for_label(label.as_bytes())
+}
+
+fn rewrite_declared_encoding(text: String) -> String {
+    let Some(rest) = text.strip_prefix("<?xml") else { return text };
+    let Some(end) = rest.find("?>") else { return text };
+    let decl = &rest[..end];
+    let Some(at) = decl.find("encoding") else { return text };
+    let after = &decl[at + 8..];
+    let Some(q_start) = after.find(['"', '\'']) else { return text };
+    let quote = after.as_bytes()[q_start] as char;
+    let Some(q_len) = after[q_start + 1..].find(quote) else { return text };
+    let value_start = 5 + at + 8 + q_start + 1;
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..value_start]);
+    out.push_str("UTF-8");
+    out.push_str(&text[value_start + q_len..]);
+    out
+}
+
+/// A feed cut off in transit still parses leniently; refuse it so nothing half-read is stored.
+fn check_complete_xml(text: &str, url: &str) -> Result<(), ParseError> {
+    let root = root_element_name(text).ok_or_else(|| ParseError::Malformed { url: url.into(), message: "no root element".into() })?;
+    let mut tail = text.trim_end();
+    // Trailing comments and processing instructions are allowed after the root.
+    while tail.ends_with("-->") || tail.ends_with("?>") {
+        let open = if tail.ends_with("-->") { "<!--" } else { "<?" };
+        match tail.rfind(open) {
+            Some(i) => tail = tail[..i].trim_end(),
+            None => break,
+        }
+    }
+    let closing = tail.strip_suffix('>').and_then(|t| t.rfind("</").map(|i| t[i + 2..].trim_end()));
+    if closing == Some(root) || tail.ends_with("/>") && tail.matches('<').count() <= 3 {
+        Ok(())
+    } else {
+        Err(ParseError::Truncated { url: url.into(), root: root.into() })
+    }
+}
+
+fn root_element_name(text: &str) -> Option<&str> {
+    let mut rest = text;
+    loop {
+        let i = rest.find('<')?;
+        rest = &rest[i..];
+        if rest.starts_with("<?") {
+            rest = &rest[rest.find("?>")? + 2..];
+        } else if rest.starts_with("<!--") {
+            rest = &rest[rest.find("-->")? + 3..];
+        } else if rest.starts_with("<!") {
+            rest = &rest[rest.find('>')? + 1..];
+        } else {
+            let name = &rest[1..];
+            let end = name.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
+            return Some(&name[..end]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_windows_1251_is_decoded() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode("<?xml version=\"1.0\" encoding=\"windows-1251\"?><rss><t>Баку</t></rss>");
+        let text = to_utf8(&bytes, None);
+        assert!(text.contains("Баку"), "{text}");
+        assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"), "{text}");
+    }
+
+    #[test]
+    fn http_charset_wins_over_missing_declaration() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode("<rss><t>Баку</t></rss>");
+        assert!(to_utf8(&bytes, Some("application/rss+xml; charset=windows-1251")).contains("Баку"));
+    }
+
+    #[test]
+    fn truncated_xml_is_refused() {
+        assert!(check_complete_xml("<?xml version=\"1.0\"?><rss><channel><item>", "u").is_err());
+        assert!(check_complete_xml("<?xml version=\"1.0\"?>\n<!-- c --><rss a=\"1\"><channel/></rss>\n<!-- end -->\n", "u").is_ok());
+        assert!(check_complete_xml("<rdf:RDF x=\"y\"></rdf:RDF>", "u").is_ok());
+    }
+
+    #[test]
+    fn first_image_of_html() {
+        assert_eq!(first_img_src(r#"<p>x</p><IMG alt="a" SRC="/a.jpg?x=1&amp;y=2">"#).as_deref(), Some("/a.jpg?x=1&y=2"));
+        assert_eq!(first_img_src(r#"<img src="data:image/png;base64,AA"><img src='b.png'>"#).as_deref(), Some("b.png"));
+        assert_eq!(first_img_src("<p>none</p>"), None);
+    }
+}

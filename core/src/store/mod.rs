@@ -1,0 +1,468 @@
+//! SQLite storage: schema migrations, sources, articles, reader state and the full-text
+//! index. One `Store` per connection; the sync writer owns one, readers open their own
+//! (WAL lets them read while a sync writes).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+
+use crate::error::{Error, Result};
+use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SyncStatus};
+
+pub(crate) mod search;
+
+/// Append-only: never edit a migration that has landed; add the next number.
+const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+
+pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+pub struct Store {
+    conn: Connection,
+}
+
+/// An article ready to be written: HTML sanitised, text extracted.
+#[derive(Debug, Clone)]
+pub struct PreparedArticle {
+    pub guid: String,
+    pub url: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub content_html: Option<String>,
+    pub body_text: String,
+    pub author: Option<String>,
+    pub categories: Vec<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub image_url: Option<String>,
+    pub language: Option<String>,
+    pub views: Option<i64>,
+    pub is_breaking: bool,
+    pub hash: [u8; 16],
+}
+
+/// What a fetch taught us about a source, written with its articles.
+#[derive(Debug, Clone, Default)]
+pub struct SourceUpdate {
+    pub new_url: Option<String>,
+    pub kind: Option<SourceKind>,
+    pub title: Option<String>,
+    pub language: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOutcome {
+    pub new: u32,
+    pub updated: u32,
+    pub changed_ids: Vec<i64>,
+    pub url: String,
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn from_ts(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+impl Store {
+    /// Open (creating if needed) and migrate the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let conn = Connection::open(path).map_err(|source| Error::OpenDb { path: path.into(), source })?;
+        let mut store = Self { conn };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// A read-only connection to an already migrated database.
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|source| Error::OpenDb { path: path.into(), source })?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        Ok(Self { conn })
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(5))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let current = self.schema_version()?;
+        if current > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew { found: current, known: SCHEMA_VERSION });
+        }
+        for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql).map_err(|source| Error::Migration { version, source })?;
+            tx.pragma_update(None, "user_version", version)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    // ---- sources ----
+
+    /// Add a source; returns it and whether it was new. Never touches the network.
+    pub fn add_source(&self, url: &str, kind: Option<SourceKind>, now: DateTime<Utc>) -> Result<(Source, bool)> {
+        let inserted = self.conn.execute(
+            "INSERT INTO sources (url, kind, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (url) DO NOTHING",
+            params![url, kind.map(SourceKind::as_str), ts(now)],
+        )? == 1;
+        if !inserted && let Some(kind) = kind {
+            self.conn.execute("UPDATE sources SET kind = ?2 WHERE url = ?1", params![url, kind.as_str()])?;
+        }
+        let source = self.source_by_url(url)?.ok_or_else(|| Error::SourceNotFound(url.into()))?;
+        Ok((source, inserted))
+    }
+
+    pub fn remove_source(&self, url: &str) -> Result<bool> {
+        Ok(self.conn.execute("DELETE FROM sources WHERE url = ?1", [url])? == 1)
+    }
+
+    pub fn sources(&self) -> Result<Vec<Source>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {SOURCE_COLUMNS} FROM sources ORDER BY id"))?;
+        let rows = stmt.query_map([], source_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn source_by_url(&self, url: &str) -> Result<Option<Source>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE url = ?1"))?;
+        Ok(stmt.query_row([url], source_from_row).optional()?)
+    }
+
+    /// Content hashes of a source's stored articles, by guid: unchanged items skip sanitising.
+    pub fn article_hashes(&self, source_id: i64) -> Result<HashMap<String, [u8; 16]>> {
+        let mut stmt = self.conn.prepare_cached("SELECT guid, content_hash FROM articles WHERE source_id = ?1")?;
+        let rows = stmt.query_map([source_id], |r| {
+            let hash: Vec<u8> = r.get(1)?;
+            let mut fixed = [0u8; 16];
+            if hash.len() == 16 {
+                fixed.copy_from_slice(&hash);
+            }
+            Ok((r.get::<_, String>(0)?, fixed))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Record a failed sync on the source alone.
+    pub fn record_failure(&self, source_id: i64, error: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE sources SET last_sync_at = ?2, last_status = 'error', last_error = ?3,
+                 consecutive_failures = consecutive_failures + 1 WHERE id = ?1",
+            params![source_id, ts(now), error],
+        )?;
+        Ok(())
+    }
+
+    /// Record a 304: nothing changed but the source may have moved.
+    pub fn record_not_modified(&self, source_id: i64, new_url: Option<&str>, now: DateTime<Utc>) -> Result<String> {
+        let tx = self.conn.unchecked_transaction()?;
+        let url = apply_move(&tx, source_id, new_url)?;
+        tx.execute(
+            "UPDATE sources SET last_sync_at = ?2, last_status = 'not_modified', last_error = NULL,
+                 consecutive_failures = 0 WHERE id = ?1",
+            params![source_id, ts(now)],
+        )?;
+        tx.commit()?;
+        Ok(url)
+    }
+
+    /// Write one source's fetched articles and its new state in one transaction.
+    /// Articles whose hash is unchanged are left alone; reader state is never touched.
+    pub fn write_source(
+        &mut self,
+        source_id: i64,
+        update: &SourceUpdate,
+        articles: &[PreparedArticle],
+        retention: Retention,
+        now: DateTime<Utc>,
+    ) -> Result<WriteOutcome> {
+        let tx = self.conn.transaction()?;
+        let url = apply_move(&tx, source_id, update.new_url.as_deref())?;
+        tx.execute(
+            "UPDATE sources SET kind = COALESCE(?2, kind), title = COALESCE(?3, title), language = COALESCE(?4, language),
+                 etag = ?5, last_modified = ?6, last_sync_at = ?7, last_status = 'ok', last_error = NULL,
+                 consecutive_failures = 0 WHERE id = ?1",
+            params![
+                source_id,
+                update.kind.map(SourceKind::as_str),
+                update.title,
+                update.language,
+                update.etag,
+                update.last_modified,
+                ts(now)
+            ],
+        )?;
+        let mut outcome = WriteOutcome { url, ..Default::default() };
+        {
+            let mut find = tx.prepare_cached("SELECT id, content_hash FROM articles WHERE source_id = ?1 AND guid = ?2")?;
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO articles (source_id, guid, url, title, summary, content_html, author, categories,
+                     published_at, updated_at, image_url, language, views, is_breaking, content_hash, first_seen_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?;
+            let mut update_article = tx.prepare_cached(
+                "UPDATE articles SET url = ?2, title = ?3, summary = ?4, content_html = ?5, author = ?6, categories = ?7,
+                     published_at = COALESCE(?8, published_at), updated_at = ?9, image_url = ?10, language = ?11,
+                     views = COALESCE(?12, views), is_breaking = ?13, content_hash = ?14
+                 WHERE id = ?1",
+            )?;
+            let mut index_insert = tx.prepare_cached("INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut index_delete = tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?;
+            for a in articles {
+                let categories = serde_json::to_string(&a.categories).unwrap_or_else(|_| "[]".into());
+                let existing: Option<(i64, Vec<u8>)> =
+                    find.query_row(params![source_id, a.guid], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+                let id = match existing {
+                    Some((_, hash)) if hash == a.hash => continue,
+                    Some((id, _)) => {
+                        update_article.execute(params![
+                            id,
+                            a.url,
+                            a.title,
+                            a.summary,
+                            a.content_html,
+                            a.author,
+                            categories,
+                            a.published_at.map(ts),
+                            a.updated_at.map(ts),
+                            a.image_url,
+                            a.language,
+                            a.views,
+                            a.is_breaking,
+                            &a.hash[..],
+                        ])?;
+                        index_delete.execute([id])?;
+                        outcome.updated += 1;
+                        id
+                    }
+                    None => {
+                        insert.execute(params![
+                            source_id,
+                            a.guid,
+                            a.url,
+                            a.title,
+                            a.summary,
+                            a.content_html,
+                            a.author,
+                            categories,
+                            ts(a.published_at.unwrap_or(now)),
+                            a.updated_at.map(ts),
+                            a.image_url,
+                            a.language,
+                            a.views,
+                            a.is_breaking,
+                            &a.hash[..],
+                            ts(now),
+                        ])?;
+                        outcome.new += 1;
+                        tx.last_insert_rowid()
+                    }
+                };
+                index_insert.execute(params![id, a.title, a.summary.as_deref().unwrap_or(""), a.body_text])?;
+                outcome.changed_ids.push(id);
+            }
+        }
+        apply_retention(&tx, source_id, retention, now)?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    // ---- articles ----
+
+    pub fn articles(&self, q: &ArticleQuery) -> Result<Vec<Article>> {
+        let mut sql = format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_FROM} WHERE 1 = 1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut arg = |sql: &mut String, clause: &str, v: rusqlite::types::Value| {
+            args.push(v);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(url) = &q.source_url {
+            arg(&mut sql, " AND s.url = ?", url.clone().into());
+        }
+        if let Some(category) = &q.category {
+            arg(&mut sql, " AND EXISTS (SELECT 1 FROM json_each(a.categories) WHERE value = ?)", category.clone().into());
+        }
+        if let Some(language) = &q.language {
+            arg(&mut sql, " AND a.language LIKE ? || '%'", language.clone().into());
+        }
+        if q.breaking_only {
+            sql.push_str(" AND a.is_breaking = 1");
+        }
+        if q.saved_only {
+            sql.push_str(" AND st.saved = 1");
+        }
+        if q.unread_only {
+            sql.push_str(" AND COALESCE(st.read, 0) = 0");
+        }
+        if let Some((published, id)) = q.before {
+            arg(&mut sql, " AND (a.published_at, a.id) < (?", ts(published).into());
+            arg(&mut sql, ", ?)", id.into());
+        }
+        sql.push_str(" ORDER BY a.published_at DESC, a.id DESC");
+        if let Some(limit) = q.limit {
+            arg(&mut sql, " LIMIT ?", i64::from(limit).into());
+        }
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), article_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn article(&self, id: i64) -> Result<Option<Article>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_FROM} WHERE a.id = ?1"))?;
+        Ok(stmt.query_row([id], article_from_row).optional()?)
+    }
+
+    pub fn article_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?)
+    }
+
+    /// Set read and/or saved marks. Only this (the reader's action) writes `article_state`.
+    pub fn mark(&self, id: i64, read: Option<bool>, saved: Option<bool>, now: DateTime<Utc>) -> Result<Article> {
+        let exists: bool = self.conn.query_row("SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1)", [id], |r| r.get(0))?;
+        if !exists {
+            return Err(Error::ArticleNotFound(id));
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute("INSERT INTO article_state (article_id) VALUES (?1) ON CONFLICT DO NOTHING", [id])?;
+        if let Some(read) = read {
+            tx.execute(
+                "UPDATE article_state SET read = ?2, read_at = CASE WHEN ?2 THEN ?3 END WHERE article_id = ?1",
+                params![id, read, ts(now)],
+            )?;
+        }
+        if let Some(saved) = saved {
+            tx.execute(
+                "UPDATE article_state SET saved = ?2, saved_at = CASE WHEN ?2 THEN ?3 END WHERE article_id = ?1",
+                params![id, saved, ts(now)],
+            )?;
+        }
+        tx.commit()?;
+        self.article(id)?.ok_or(Error::ArticleNotFound(id))
+    }
+
+    pub fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        search::search(&self.conn, query, limit)
+    }
+
+    /// Apply retention to every source (the writer also applies it after each sync).
+    pub fn apply_retention(&mut self, retention: Retention, now: DateTime<Utc>) -> Result<u64> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<i64> = tx.prepare("SELECT id FROM sources")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut removed = 0;
+        for id in ids {
+            removed += apply_retention(&tx, id, retention, now)?;
+        }
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// The connection, for tests and benchmarks that need raw SQL.
+    #[doc(hidden)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Move a source to the URL it permanently redirected to, unless another source already
+/// has that URL (then keep the old one rather than merge two readers' choices).
+fn apply_move(tx: &Connection, source_id: i64, new_url: Option<&str>) -> Result<String> {
+    if let Some(new_url) = new_url {
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sources WHERE url = ?1 AND id != ?2)",
+            params![new_url, source_id],
+            |r| r.get(0),
+        )?;
+        if !taken {
+            tx.execute("UPDATE sources SET url = ?2 WHERE id = ?1", params![source_id, new_url])?;
+        }
+    }
+    Ok(tx.query_row("SELECT url FROM sources WHERE id = ?1", [source_id], |r| r.get(0))?)
+}
+
+fn apply_retention(tx: &Connection, source_id: i64, retention: Retention, now: DateTime<Utc>) -> Result<u64> {
+    let not_saved = "NOT EXISTS (SELECT 1 FROM article_state st WHERE st.article_id = articles.id AND st.saved = 1)";
+    let mut removed = 0;
+    if let Some(max_age) = retention.max_age {
+        let cutoff = ts(now - max_age);
+        removed += tx.execute(
+            &format!("DELETE FROM articles WHERE source_id = ?1 AND published_at < ?2 AND first_seen_at < ?2 AND {not_saved}"),
+            params![source_id, cutoff],
+        )? as u64;
+    }
+    if let Some(max) = retention.max_per_source {
+        removed += tx.execute(
+            &format!(
+                "DELETE FROM articles WHERE source_id = ?1 AND {not_saved} AND id NOT IN (
+                     SELECT id FROM articles WHERE source_id = ?1 ORDER BY published_at DESC, id DESC LIMIT ?2)"
+            ),
+            params![source_id, max],
+        )? as u64;
+    }
+    Ok(removed)
+}
+
+const SOURCE_COLUMNS: &str = "id, url, kind, title, language, etag, last_modified, last_sync_at, last_status, last_error, consecutive_failures";
+
+fn source_from_row(r: &Row) -> rusqlite::Result<Source> {
+    Ok(Source {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        kind: r.get::<_, Option<String>>(2)?.as_deref().and_then(SourceKind::parse),
+        title: r.get(3)?,
+        language: r.get(4)?,
+        etag: r.get(5)?,
+        last_modified: r.get(6)?,
+        last_sync_at: r.get::<_, Option<i64>>(7)?.map(from_ts),
+        last_status: r.get::<_, Option<String>>(8)?.as_deref().and_then(SyncStatus::parse),
+        last_error: r.get(9)?,
+        consecutive_failures: r.get(10)?,
+    })
+}
+
+const ARTICLE_COLUMNS: &str = "a.id, a.source_id, s.url, a.guid, a.url, a.title, a.summary, a.content_html, a.author,
+    a.categories, a.published_at, a.updated_at, a.image_url, a.language, a.views, a.is_breaking, a.first_seen_at,
+    COALESCE(st.read, 0), COALESCE(st.saved, 0)";
+const ARTICLE_FROM: &str =
+    "articles a JOIN sources s ON s.id = a.source_id LEFT JOIN article_state st ON st.article_id = a.id";
+
+fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
+    Ok(Article {
+        id: r.get(0)?,
+        source_id: r.get(1)?,
+        source_url: r.get(2)?,
+        guid: r.get(3)?,
+        url: r.get(4)?,
+        title: r.get(5)?,
+        summary: r.get(6)?,
+        content_html: r.get(7)?,
+        author: r.get(8)?,
+        categories: serde_json::from_str(&r.get::<_, String>(9)?).unwrap_or_default(),
+        published_at: from_ts(r.get(10)?),
+        updated_at: r.get::<_, Option<i64>>(11)?.map(from_ts),
+        image_url: r.get(12)?,
+        language: r.get(13)?,
+        views: r.get(14)?,
+        is_breaking: r.get(15)?,
+        first_seen_at: from_ts(r.get(16)?),
+        read: r.get(17)?,
+        saved: r.get(18)?,
+    })
+}
