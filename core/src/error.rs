@@ -16,6 +16,10 @@ pub enum Error {
     InvalidUrl { url: String, reason: String },
     #[error("no article with id {0}")]
     ArticleNotFound(i64),
+    #[error("no edition {0:?}; known: ru, en, az")]
+    UnknownEdition(String),
+    #[error("not an OPML file: {0}")]
+    Opml(String),
     #[error("no source with URL {0}")]
     SourceNotFound(String),
     #[error(transparent)]
@@ -58,6 +62,8 @@ pub enum ParseError {
     Malformed { url: String, message: String },
     #[error("the response from {url} is empty")]
     Empty { url: String },
+    #[error("the page at {url} no longer matches `{selector}`: the site's layout may have changed")]
+    LayoutChanged { url: String, selector: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -101,9 +101,14 @@ impl HttpClient {
 
     /// GET `url`, conditionally when validators are given, retrying transient failures.
     pub async fn get(&self, url: &str, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+        self.get_limited(url, validators, self.options.max_body_bytes).await
+    }
+
+    /// As `get`, with a body cap of its own (pictures have a smaller one).
+    pub async fn get_limited(&self, url: &str, validators: &Validators, limit: u64) -> Result<FetchOutcome, FetchError> {
         let mut attempt = 0;
         loop {
-            match self.get_once(url, validators).await {
+            match self.get_once(url, validators, limit).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Transient { error, retry_after }) => {
@@ -125,7 +130,7 @@ impl HttpClient {
         }
     }
 
-    async fn get_once(&self, url: &str, validators: &Validators) -> Result<FetchOutcome, Attempt> {
+    async fn get_once(&self, url: &str, validators: &Validators, limit: u64) -> Result<FetchOutcome, Attempt> {
         let mut current = url.to_owned();
         let mut all_permanent = true;
         let mut hops = 0;
@@ -188,7 +193,6 @@ impl HttpClient {
         let header_str = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok()).map(str::to_owned);
         let content_type = header_str(header::CONTENT_TYPE);
         let validators = Validators { etag: header_str(header::ETAG), last_modified: header_str(header::LAST_MODIFIED) };
-        let limit = self.options.max_body_bytes;
         if response.content_length().is_some_and(|len| len > limit) {
             return Err(Attempt::Final(FetchError::TooLarge { url: current, limit_bytes: limit }));
         }

@@ -8,9 +8,13 @@ mod breaking;
 mod clock;
 mod error;
 mod fetch;
+mod fulltext;
+mod images;
+mod opml;
 mod model;
 mod parse;
 mod sanitize;
+mod site;
 mod store;
 mod sync;
 
@@ -21,10 +25,12 @@ pub use breaking::is_breaking;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, FetchError, ParseError, Result};
 pub use fetch::{FetchOptions, HttpClient, USER_AGENT};
+pub use images::{ImageOptions, ImageReport};
 pub use model::{
     Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus,
 };
 pub use sanitize::{html_to_text, sanitize_html};
+pub use site::{Edition, canonical_url};
 pub use store::SCHEMA_VERSION;
 pub use store::search::{MARK_END, MARK_START, fts_query};
 
@@ -39,6 +45,10 @@ pub struct CoreConfig {
     pub retention: Retention,
     /// Threads that parse and sanitise during a sync; defaults to the number of cores.
     pub cpu_workers: usize,
+    /// Fetch the article page for feed items that carry only a summary.
+    pub full_text: bool,
+    /// Pictures stored for offline reading.
+    pub images: ImageOptions,
 }
 
 impl CoreConfig {
@@ -54,6 +64,8 @@ impl CoreConfig {
             clock: Arc::new(SystemClock),
             retention: Retention::default(),
             cpu_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            full_text: true,
+            images: ImageOptions::default(),
         }
     }
 }
@@ -61,6 +73,7 @@ impl CoreConfig {
 pub struct Core {
     store: Mutex<store::Store>,
     sync: Arc<sync::SyncContext>,
+    images: ImageOptions,
 }
 
 impl Core {
@@ -73,8 +86,9 @@ impl Core {
             clock: config.clock,
             retention: config.retention,
             cpu_workers: config.cpu_workers,
+            full_text: config.full_text,
         };
-        Ok(Self { store: Mutex::new(store), sync: Arc::new(sync) })
+        Ok(Self { store: Mutex::new(store), sync: Arc::new(sync), images: config.images })
     }
 
     pub fn db_path(&self) -> &Path {
@@ -107,8 +121,79 @@ impl Core {
 
     /// Sync every source once. Progress is reported per source as it happens; one failing
     /// source never affects another (its error is recorded on it and in the report).
+    /// Pictures of the articles it stored are then downloaded for offline reading.
     pub async fn run_once(&self, progress: impl Fn(SyncEvent) + Send + Sync + 'static) -> Result<SyncReport> {
-        sync::run_once(self.sync.clone(), Arc::new(progress)).await
+        let mut report = sync::run_once(self.sync.clone(), Arc::new(progress)).await?;
+        if self.images.enabled {
+            let changed: Vec<i64> = report.sources.iter().flat_map(|s| s.new_article_ids.iter().copied()).collect();
+            report.images = Some(images::fetch_for_articles(&self.store, &self.sync.http, self.images, &changed, self.now()).await?);
+        }
+        Ok(report)
+    }
+
+    /// A stored picture's content type and bytes, if it was downloaded.
+    pub fn image(&self, url: &str) -> Result<Option<(String, Vec<u8>)>> {
+        self.store().image(url)
+    }
+
+    /// Trim stored pictures to the configured cap now (sync does this after downloading).
+    pub fn evict_images(&self) -> Result<u64> {
+        self.store().evict_images(self.images.cap_bytes)
+    }
+
+    /// (count, bytes) of stored pictures.
+    pub fn image_stats(&self) -> Result<(i64, i64)> {
+        self.store().image_stats()
+    }
+
+    /// The site's editions (data from the site adapter).
+    pub fn editions() -> Vec<Edition> {
+        site::data().editions.clone()
+    }
+
+    /// The edition to follow by default for a system language ("ru-RU", "az", …): the
+    /// matching one, else English.
+    pub fn default_edition(system_language: &str) -> Edition {
+        let lang = system_language.split(['-', '_', '.']).next().unwrap_or("").to_ascii_lowercase();
+        let editions = &site::data().editions;
+        editions.iter().find(|e| e.language == lang).or_else(|| editions.iter().find(|e| e.code == "en")).unwrap_or(&editions[0]).clone()
+    }
+
+    /// Follow an edition: add its feed (where it has one) and its listing page.
+    pub fn follow_edition(&self, code: &str) -> Result<Vec<(Source, bool)>> {
+        let edition = site::data().editions.iter().find(|e| e.code == code).ok_or_else(|| Error::UnknownEdition(code.into()))?;
+        let store = self.store();
+        site::edition_source_urls(edition).into_iter().map(|(url, kind)| store.add_source(&url, Some(kind), self.now())).collect()
+    }
+
+    /// Stop following an edition; its saved articles go with its sources only if unsaved.
+    pub fn unfollow_edition(&self, code: &str) -> Result<()> {
+        let edition = site::data().editions.iter().find(|e| e.code == code).ok_or_else(|| Error::UnknownEdition(code.into()))?;
+        let store = self.store();
+        for (url, _) in site::edition_source_urls(edition) {
+            store.remove_source(&url)?;
+        }
+        Ok(())
+    }
+
+    /// On first run only (no sources at all): follow the default edition. Returns whether it did.
+    pub fn add_default_sources(&self, system_language: &str) -> Result<bool> {
+        if !self.store().sources()?.is_empty() {
+            return Ok(false);
+        }
+        self.follow_edition(&Self::default_edition(system_language).code)?;
+        Ok(true)
+    }
+
+    /// Add every feed of an OPML file; returns the sources added.
+    pub fn import_opml(&self, opml: &str) -> Result<Vec<(Source, bool)>> {
+        let urls = opml::feed_urls(opml)?;
+        self.add_sources(&urls, None)
+    }
+
+    /// Every source as an OPML 2.0 document.
+    pub fn export_opml(&self) -> Result<String> {
+        Ok(opml::write(&self.sources()?))
     }
 
     pub fn articles(&self, query: &ArticleQuery) -> Result<Vec<Article>> {

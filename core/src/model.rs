@@ -151,6 +151,8 @@ pub struct SourceReport {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SyncReport {
     pub sources: Vec<SourceReport>,
+    /// Pictures downloaded after the sync (None when disabled).
+    pub images: Option<crate::images::ImageReport>,
 }
 
 impl SyncReport {

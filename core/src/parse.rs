@@ -33,8 +33,29 @@ pub struct RawItem {
     pub language: Option<String>,
     /// Base for relative URLs in the HTML (xml:base, else the feed's URL).
     pub base: Url,
+    /// From the article page when full text was fetched.
+    pub views: Option<i64>,
     /// Hash of everything above: unchanged items are skipped without sanitising again.
     pub hash: [u8; 16],
+}
+
+/// Feeds a web page announces with `<link rel="alternate">`, absolute, in page order.
+pub fn discover_feeds(html: &str, page_url: &str) -> Vec<String> {
+    let Ok(base) = Url::parse(page_url) else { return Vec::new() };
+    let doc = dom_query::Document::from(html);
+    let mut found: Vec<String> = Vec::new();
+    for link in doc.select("link[rel~='alternate'][href]").iter() {
+        let kind = link.attr("type").map(|t| t.to_ascii_lowercase()).unwrap_or_default();
+        if !(kind.contains("rss") || kind.contains("atom") || kind.contains("feed+json") || kind == "application/json") {
+            continue;
+        }
+        if let Some(url) = link.attr("href").and_then(|h| base.join(h.trim()).ok()).filter(|u| matches!(u.scheme(), "http" | "https"))
+            && !found.contains(&url.to_string())
+        {
+            found.push(url.to_string());
+        }
+    }
+    found
 }
 
 /// True when a document is an HTML page rather than a feed.
@@ -146,6 +167,7 @@ fn raw_item(entry: feed_rs::model::Entry, feed_url: &Url, feed_language: Option<
         image_url,
         language,
         base,
+        views: None,
         hash,
     }
 }
@@ -196,6 +218,16 @@ fn media_image(media: &[feed_rs::model::MediaObject]) -> Option<String> {
 
 /// `src` of the first `<img>` in an HTML fragment.
 pub fn first_img_src(html: &str) -> Option<String> {
+    img_srcs(html, 1).into_iter().next()
+}
+
+/// `src` of every `<img>` in an HTML fragment (at most 50).
+pub fn first_img_srcs(html: &str) -> Vec<String> {
+    img_srcs(html, 50)
+}
+
+fn img_srcs(html: &str, max: usize) -> Vec<String> {
+    let mut found = Vec::new();
     let lower = html.to_ascii_lowercase();
     let mut from = 0;
     while let Some(i) = lower[from..].find("<img") {
@@ -210,12 +242,15 @@ pub fn first_img_src(html: &str) -> Option<String> {
                 _ => value.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next(),
             };
             if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty() && !v.starts_with("data:")) {
-                return Some(decode_attr(v));
+                found.push(decode_attr(v));
+                if found.len() >= max {
+                    break;
+                }
             }
         }
         from = end;
     }
-    None
+    found
 }
 
 fn decode_attr(v: &str) -> String {
@@ -335,6 +370,15 @@ mod tests {
         assert!(check_complete_xml("<?xml version=\"1.0\"?><rss><channel><item>", "u").is_err());
         assert!(check_complete_xml("<?xml version=\"1.0\"?>\n<!-- c --><rss a=\"1\"><channel/></rss>\n<!-- end -->\n", "u").is_ok());
         assert!(check_complete_xml("<rdf:RDF x=\"y\"></rdf:RDF>", "u").is_ok());
+    }
+
+    #[test]
+    fn feeds_announced_by_a_page_are_found() {
+        let html = r#"<html><head><link rel="stylesheet" href="/s.css">
+            <link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml">
+            <link rel="alternate" type="application/atom+xml" href="https://example.org/atom">
+            <link rel="alternate" hreflang="en" href="/en/"></head><body></body></html>"#;
+        assert_eq!(discover_feeds(html, "https://example.org/news/"), vec!["https://example.org/rss.xml", "https://example.org/atom"]);
     }
 
     #[test]

@@ -5,19 +5,23 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use tokio::sync::{Semaphore, mpsc};
-use url::Url;
 
 use crate::breaking::is_breaking;
 use crate::clock::Clock;
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseError, Result};
 use crate::fetch::{FetchOutcome, Fetched, HttpClient, Validators};
+use crate::fulltext;
 use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus};
-use crate::parse::{RawItem, parse_feed};
+use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed, to_utf8};
 use crate::sanitize::{html_to_text, sanitize_html, truncate_words};
+use crate::site;
 use crate::store::{PreparedArticle, SourceUpdate, Store};
 
 const SUMMARY_CHARS: usize = 280;
+/// Article pages fetched at once for one source (listing pages, full text).
+const PAGES_PER_SOURCE: usize = 4;
 
 pub type Progress = Arc<dyn Fn(SyncEvent) + Send + Sync>;
 
@@ -27,10 +31,12 @@ pub(crate) struct SyncContext {
     pub clock: Arc<dyn Clock>,
     pub retention: Retention,
     pub cpu_workers: usize,
+    pub full_text: bool,
 }
 
 enum WriteJob {
-    Articles { source: Source, update: SourceUpdate, articles: Vec<PreparedArticle> },
+    /// `problems`: pages that could not be read; the rest is stored.
+    Articles { source: Source, update: SourceUpdate, articles: Vec<PreparedArticle>, problems: Vec<String> },
     NotModified { source: Source, moved_to: Option<String> },
     Failed { source: Source, error: String },
 }
@@ -61,12 +67,16 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
                 Err(e) => WriteJob::Failed { source, error: e.to_string() },
                 Ok(FetchOutcome::NotModified { moved_to }) => WriteJob::NotModified { source, moved_to },
                 Ok(FetchOutcome::Fetched(fetched)) => {
-                    let _slot = cpu_slots.acquire().await;
-                    let db_path = ctx.db_path.clone();
-                    let failed_source = source.clone();
-                    tokio::task::spawn_blocking(move || prepare(&db_path, source, fetched))
-                        .await
-                        .unwrap_or_else(|e| WriteJob::Failed { source: failed_source, error: format!("internal error: {e}") })
+                    if uses_site_adapter(&source, &fetched) {
+                        sync_site(&ctx, source, fetched, &cpu_slots).await
+                    } else if source.kind.is_none() && looks_like_html(&fetched.body, fetched.content_type.as_deref()) {
+                        match discover_and_fetch(&ctx, &fetched).await {
+                            Ok(feed) => sync_feed(&ctx, source, feed, &cpu_slots).await,
+                            Err(error) => WriteJob::Failed { source, error },
+                        }
+                    } else {
+                        sync_feed(&ctx, source, fetched, &cpu_slots).await
+                    }
                 }
             };
             // The writer only stops early if it panicked; the join below reports that.
@@ -80,40 +90,185 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
     writer.await.map_err(|e| Error::SyncAborted(e.to_string()))?
 }
 
-/// CPU side of one source: parse, skip items whose hash is unchanged, sanitise the rest.
-fn prepare(db_path: &std::path::Path, source: Source, fetched: Fetched) -> WriteJob {
-    let parsed = match parse_feed(&fetched.body, &fetched.final_url, fetched.content_type.as_deref()) {
-        Ok(parsed) => parsed,
-        Err(e) => return WriteJob::Failed { source, error: e.to_string() },
-    };
-    drop(fetched.body);
-    let known = if source.last_sync_at.is_some() {
-        match Store::open_read_only(db_path).and_then(|s| s.article_hashes(source.id)) {
-            Ok(known) => known,
-            Err(e) => return WriteJob::Failed { source, error: e.to_string() },
+/// A `site` source, or an undetected one whose page is a Caliber listing.
+fn uses_site_adapter(source: &Source, fetched: &Fetched) -> bool {
+    match source.kind {
+        Some(SourceKind::Site) => true,
+        Some(SourceKind::Feed) => false,
+        None => {
+            looks_like_html(&fetched.body, fetched.content_type.as_deref())
+                && site::is_listing(&to_utf8(&fetched.body, fetched.content_type.as_deref()))
         }
-    } else {
-        Default::default()
+    }
+}
+
+/// A web page added as a source: follow the first feed it announces; the source moves there.
+async fn discover_and_fetch(ctx: &SyncContext, page: &Fetched) -> Result<Fetched, String> {
+    let html = to_utf8(&page.body, page.content_type.as_deref());
+    let feeds = discover_feeds(&html, &page.final_url);
+    let Some(feed_url) = feeds.first() else {
+        return Err(format!("not a feed: {} is a web page that announces no feed (<link rel=\"alternate\">)", page.final_url));
     };
-    let articles = parsed
-        .items
-        .into_iter()
-        .filter(|item| known.get(&item.guid) != Some(&item.hash))
-        .map(prepare_article)
+    match ctx.http.get(feed_url, &Validators::default()).await {
+        Ok(FetchOutcome::Fetched(mut feed)) => {
+            feed.moved_to = Some(feed.moved_to.take().unwrap_or_else(|| feed.final_url.clone()));
+            Ok(feed)
+        }
+        Ok(FetchOutcome::NotModified { .. }) => Err(format!("{feed_url}: unexpected 304")),
+        Err(e) => Err(format!("the page announces {feed_url}, but: {e}")),
+    }
+}
+
+/// Run CPU-bound work on a blocking thread, at most one per core.
+async fn cpu<T: Send + 'static>(slots: &Semaphore, work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    let _slot = slots.acquire().await;
+    tokio::task::spawn_blocking(work).await.map_err(|e| format!("internal error: {e}"))
+}
+
+async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu_slots: &Semaphore) -> WriteJob {
+    let db_path = ctx.db_path.clone();
+    let first_sync = source.last_sync_at.is_none();
+    let source_id = source.id;
+    let parsed = cpu(cpu_slots, move || {
+        let parsed = parse_feed(&fetched.body, &fetched.final_url, fetched.content_type.as_deref()).map_err(|e| e.to_string())?;
+        let known = if first_sync {
+            Default::default()
+        } else {
+            Store::open_read_only(&db_path).and_then(|s| s.article_hashes(source_id)).map_err(|e| e.to_string())?
+        };
+        let items: Vec<RawItem> = parsed.items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
+        let update = SourceUpdate {
+            new_url: fetched.moved_to,
+            kind: Some(SourceKind::Feed),
+            title: parsed.title,
+            language: parsed.language,
+            etag: fetched.validators.etag,
+            last_modified: fetched.validators.last_modified,
+        };
+        Ok::<_, String>((update, items))
+    })
+    .await
+    .and_then(|r| r);
+    let (update, mut items) = match parsed {
+        Ok(parsed) => parsed,
+        Err(error) => return WriteJob::Failed { source, error },
+    };
+    if ctx.full_text {
+        fetch_full_text(ctx, &mut items).await;
+    }
+    match cpu(cpu_slots, move || items.into_iter().map(prepare_article).collect()).await {
+        Ok(articles) => WriteJob::Articles { source, update, articles, problems: Vec::new() },
+        Err(error) => WriteJob::Failed { source, error },
+    }
+}
+
+/// Replace summary-only items' text with the article page's, when the page has more.
+/// A page that cannot be fetched or read leaves the feed's text as it is.
+async fn fetch_full_text(ctx: &Arc<SyncContext>, items: &mut [RawItem]) {
+    let wanted: Vec<(usize, String, usize)> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.content_html.is_none())
+        .filter_map(|(i, item)| {
+            let feed_len = html_to_text(item.summary_html.as_deref().unwrap_or("")).chars().count();
+            (feed_len < fulltext::SUMMARY_ONLY_BELOW).then(|| Some((i, item.link.clone()?, feed_len))).flatten()
+        })
         .collect();
+    let now = ctx.clock.now();
+    let results: Vec<(usize, usize, Option<fulltext::FullText>)> = futures_util::stream::iter(wanted)
+        .map(|(i, link, feed_len)| async move {
+            let page = match ctx.http.get(&link, &Validators::default()).await {
+                Ok(FetchOutcome::Fetched(page)) => page,
+                _ => return (i, feed_len, None),
+            };
+            let extracted = tokio::task::spawn_blocking(move || {
+                let html = to_utf8(&page.body, page.content_type.as_deref());
+                fulltext::extract(&html, &page.final_url, now)
+            })
+            .await
+            .ok()
+            .flatten();
+            (i, feed_len, extracted)
+        })
+        .buffer_unordered(PAGES_PER_SOURCE)
+        .collect()
+        .await;
+    for (i, feed_len, extracted) in results {
+        let Some(full) = extracted.filter(|f| f.text_len > feed_len) else { continue };
+        let item = &mut items[i];
+        item.content_html = Some(full.html);
+        item.image_url = item.image_url.take().or(full.image_url);
+        item.author = item.author.take().or(full.author);
+        item.views = full.views;
+    }
+}
+
+async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu_slots: &Semaphore) -> WriteJob {
+    let now = ctx.clock.now();
+    let db_path = ctx.db_path.clone();
+    let page_url = fetched.final_url.clone();
+    let body = std::mem::take(&mut { fetched.body });
+    let content_type = fetched.content_type.clone();
+    let listed = cpu(cpu_slots, move || {
+        let html = to_utf8(&body, content_type.as_deref());
+        let cards = site::parse_listing(&html, &page_url, now).map_err(|e| e.to_string())?;
+        let urls: Vec<String> = cards.iter().map(|c| c.url.clone()).collect();
+        let known = Store::open_read_only(&db_path).and_then(|s| s.stored_urls(&urls)).map_err(|e| e.to_string())?;
+        Ok::<_, String>(cards.into_iter().filter(|c| !known.contains(&c.url)).collect::<Vec<_>>())
+    })
+    .await
+    .and_then(|r| r);
+    let cards = match listed {
+        Ok(cards) => cards,
+        Err(error) => return WriteJob::Failed { source, error },
+    };
+    let results: Vec<Result<PreparedArticle, String>> = futures_util::stream::iter(cards)
+        .map(|card| async move {
+            let page = match ctx.http.get(&card.url, &Validators::default()).await {
+                Ok(FetchOutcome::Fetched(page)) => page,
+                Ok(FetchOutcome::NotModified { .. }) => return Err(format!("{}: unexpected 304", card.url)),
+                Err(e) => return Err(e.to_string()),
+            };
+            tokio::task::spawn_blocking(move || {
+                let html = to_utf8(&page.body, page.content_type.as_deref());
+                site::parse_article(&html, &page.final_url, Some(&card), now).map_err(|e: ParseError| e.to_string())
+            })
+            .await
+            .map_err(|e| format!("internal error: {e}"))?
+        })
+        .buffer_unordered(PAGES_PER_SOURCE)
+        .collect()
+        .await;
+    let (articles, problems): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    let articles: Vec<PreparedArticle> = articles.into_iter().map(Result::unwrap).collect();
+    let problems: Vec<String> = problems.into_iter().map(|p| p.unwrap_err()).collect();
+    if articles.is_empty() && !problems.is_empty() {
+        return WriteJob::Failed { source, error: summarize_problems(&problems, problems.len()) };
+    }
+    // With pages left unread, forget the validators so the next sync reads the listing again.
+    let (etag, last_modified) =
+        if problems.is_empty() { (fetched.validators.etag, fetched.validators.last_modified) } else { (None, None) };
     let update = SourceUpdate {
         new_url: fetched.moved_to,
-        kind: Some(SourceKind::Feed),
-        title: parsed.title,
-        language: parsed.language,
-        etag: fetched.validators.etag,
-        last_modified: fetched.validators.last_modified,
+        kind: Some(SourceKind::Site),
+        title: Some(site::data().name.clone()),
+        language: site::language_of(&fetched.final_url),
+        etag,
+        last_modified,
     };
-    WriteJob::Articles { source, update, articles }
+    WriteJob::Articles { source, update, articles, problems }
+}
+
+fn summarize_problems(problems: &[String], total: usize) -> String {
+    match problems {
+        [] => String::new(),
+        [only] if total == 1 => only.clone(),
+        [first, ..] => format!("{} article pages could not be read; first: {first}", problems.len()),
+    }
 }
 
 pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
-    let base: &Url = &item.base;
+    let base = &item.base;
     let content_html = item.content_html.as_deref().or(item.summary_html.as_deref()).map(|html| sanitize_html(html, base));
     let body_text = content_html.as_deref().map(html_to_text).unwrap_or_default();
     let summary = match &item.summary_html {
@@ -124,7 +279,7 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
     PreparedArticle {
         is_breaking: is_breaking(&item.title, &item.categories),
         guid: item.guid,
-        url: item.link,
+        url: item.link.map(|l| site::canonical_url(&l)),
         title: item.title,
         summary,
         content_html: content_html.filter(|h| !h.trim().is_empty()),
@@ -135,7 +290,7 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
         updated_at: item.updated,
         image_url: item.image_url,
         language: item.language,
-        views: None,
+        views: item.views,
         hash: item.hash,
     }
 }
@@ -145,20 +300,21 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
     let mut report = SyncReport::default();
     while let Some(job) = queue.blocking_recv() {
         let now = ctx.clock.now();
-        let (source, result) = match job {
-            WriteJob::Articles { source, update, articles } => {
-                let result = store.write_source(source.id, &update, &articles, ctx.retention, now).map(|o| {
-                    (o.url, SyncStatus::Ok, o.new, o.updated, o.changed_ids)
-                });
-                (source, result)
+        let (source, result, problems) = match job {
+            WriteJob::Articles { source, update, articles, problems } => {
+                let result = store
+                    .write_source(source.id, &update, &articles, ctx.retention, now)
+                    .map(|o| (o.url, SyncStatus::Ok, o.new, o.updated, o.changed_ids));
+                (source, result, problems)
             }
             WriteJob::NotModified { source, moved_to } => {
-                let result = store.record_not_modified(source.id, moved_to.as_deref(), now).map(|url| (url, SyncStatus::NotModified, 0, 0, Vec::new()));
-                (source, result)
+                let result = store
+                    .record_not_modified(source.id, moved_to.as_deref(), now)
+                    .map(|url| (url, SyncStatus::NotModified, 0, 0, Vec::new()));
+                (source, result, Vec::new())
             }
             WriteJob::Failed { source, error } => {
-                let result = store.record_failure(source.id, &error, now);
-                let error = match result {
+                let error = match store.record_failure(source.id, &error, now) {
                     Ok(()) => error,
                     Err(db) => format!("{error} (and recording it failed: {db})"),
                 };
@@ -170,8 +326,12 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
         let first_sync = !matches!(source.last_status, Some(SyncStatus::Ok | SyncStatus::NotModified));
         match result {
             Ok((url, status, new, updated, new_article_ids)) => {
+                let error = (!problems.is_empty()).then(|| summarize_problems(&problems, problems.len() + 1));
+                if let Some(error) = &error {
+                    let _ = store.record_problem(source.id, error);
+                }
                 progress(SyncEvent::Finished { source_id: source.id, url: url.clone(), status, new, updated });
-                report.sources.push(SourceReport { source_id: source.id, url, status, new, updated, error: None, new_article_ids, first_sync });
+                report.sources.push(SourceReport { source_id: source.id, url, status, new, updated, error, new_article_ids, first_sync });
             }
             Err(e) => {
                 // The source's transaction rolled back; note the failure on it if the DB lets us.

@@ -29,11 +29,20 @@ enum Command {
     /// Manage the sources that are synced
     #[command(subcommand)]
     Sources(SourcesCommand),
-    /// Fetch every source once and store what is new
+    /// Fetch every source once and store what is new (and its pictures)
     Sync {
         #[arg(long)]
         json: bool,
+        /// Do not download pictures for offline reading
+        #[arg(long)]
+        no_images: bool,
     },
+    /// The site's editions (languages) and which are followed
+    #[command(subcommand)]
+    Editions(EditionsCommand),
+    /// Pictures stored for offline reading
+    #[command(subcommand)]
+    Images(ImagesCommand),
     /// List stored articles, newest first
     Articles(ArticlesArgs),
     /// Full-text search over stored articles
@@ -71,6 +80,38 @@ enum SourcesCommand {
     },
     /// Remove a source and its articles (saved ones included)
     Remove { url: String },
+    /// Add every feed listed in an OPML file
+    Import { file: PathBuf },
+    /// Print all sources as OPML
+    Export,
+}
+
+#[derive(Subcommand)]
+enum EditionsCommand {
+    /// List the editions and whether each is followed
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Follow editions (adds their feed and listing sources)
+    Follow {
+        #[arg(required = true)]
+        codes: Vec<String>,
+    },
+    /// Stop following editions
+    Unfollow {
+        #[arg(required = true)]
+        codes: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImagesCommand {
+    /// Count and total size of stored pictures
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -139,7 +180,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         None => default_db_path()?,
     };
     let http = HttpClient::new(FetchOptions::default())?;
-    let core = Core::open(CoreConfig::at(db_path, http))?;
+    let mut config = CoreConfig::at(db_path, http);
+    if let Command::Sync { no_images: true, .. } = cli.command {
+        config.images.enabled = false;
+    }
+    let core = Core::open(config)?;
     match cli.command {
         Command::Sources(SourcesCommand::Add { urls, kind }) => {
             let kind = kind.map(|k| match k {
@@ -179,7 +224,53 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("removed {url}");
         }
-        Command::Sync { json } => {
+        Command::Sources(SourcesCommand::Import { file }) => {
+            let opml = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            for (source, new) in core.import_opml(&opml)? {
+                println!("{} {}", if new { "added" } else { "exists" }, source.url);
+            }
+        }
+        Command::Sources(SourcesCommand::Export) => print!("{}", core.export_opml()?),
+        Command::Editions(EditionsCommand::List { json }) => {
+            let followed: Vec<String> = core.sources()?.into_iter().map(|s| s.url).collect();
+            let rows: Vec<Value> = Core::editions()
+                .into_iter()
+                .map(|e| {
+                    let base = url::Url::parse("https://caliber.az/").ok().and_then(|b| b.join(&e.path).ok()).map(String::from);
+                    let is_followed = base.is_some_and(|b| followed.contains(&b));
+                    json!({"code": e.code, "name": e.name, "language": e.language, "followed": is_followed})
+                })
+                .collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for r in rows {
+                    println!("{} {:<3} {}", if r["followed"] == true { "*" } else { " " }, r["code"].as_str().unwrap_or(""), r["name"].as_str().unwrap_or(""));
+                }
+            }
+        }
+        Command::Editions(EditionsCommand::Follow { codes }) => {
+            for code in codes {
+                for (source, new) in core.follow_edition(&code)? {
+                    println!("{} {}", if new { "added" } else { "exists" }, source.url);
+                }
+            }
+        }
+        Command::Editions(EditionsCommand::Unfollow { codes }) => {
+            for code in codes {
+                core.unfollow_edition(&code)?;
+                println!("unfollowed {code}");
+            }
+        }
+        Command::Images(ImagesCommand::Stats { json }) => {
+            let (count, bytes) = core.image_stats()?;
+            if json {
+                println!("{}", json!({"count": count, "bytes": bytes}));
+            } else {
+                println!("{count} pictures, {:.1} MiB", bytes as f64 / 1048576.0);
+            }
+        }
+        Command::Sync { json, .. } => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             let report = runtime.block_on(core.run_once(move |event| {
                 if !json {
@@ -196,6 +287,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 let failed = report.sources.iter().filter(|s| s.status == SyncStatus::Error).count();
                 println!("{} sources, {} new articles, {} failed", report.sources.len(), report.new_total(), failed);
+                if let Some(images) = report.images {
+                    println!("{} pictures stored ({:.1} MiB), {} could not be fetched", images.fetched, images.bytes as f64 / 1048576.0, images.failed);
+                }
             }
         }
         Command::Articles(args) => {

@@ -15,7 +15,8 @@ use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKi
 pub(crate) mod search;
 
 /// Append-only: never edit a migration that has landed; add the next number.
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(u32, &str)] =
+    &[(1, include_str!("migrations/0001_init.sql")), (2, include_str!("migrations/0002_images.sql"))];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
@@ -161,6 +162,24 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Which of `urls` are already stored, from any source (one story is stored once).
+    pub fn stored_urls(&self, urls: &[String]) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM articles WHERE url = ?1 LIMIT 1")?;
+        let mut found = std::collections::HashSet::new();
+        for url in urls {
+            if stmt.exists([url])? {
+                found.insert(url.clone());
+            }
+        }
+        Ok(found)
+    }
+
+    /// A sync that stored articles but could not read some pages: keep the note on the source.
+    pub fn record_problem(&self, source_id: i64, problem: &str) -> Result<()> {
+        self.conn.execute("UPDATE sources SET last_error = ?2 WHERE id = ?1", params![source_id, problem])?;
+        Ok(())
+    }
+
     /// Record a failed sync on the source alone.
     pub fn record_failure(&self, source_id: i64, error: &str, now: DateTime<Utc>) -> Result<()> {
         self.conn.execute(
@@ -226,6 +245,8 @@ impl Store {
             )?;
             let mut index_insert = tx.prepare_cached("INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?1, ?2, ?3, ?4)")?;
             let mut index_delete = tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?;
+            let mut stored_elsewhere =
+                tx.prepare_cached("SELECT 1 FROM articles WHERE url = ?1 AND source_id != ?2 LIMIT 1")?;
             for a in articles {
                 let categories = serde_json::to_string(&a.categories).unwrap_or_else(|_| "[]".into());
                 let existing: Option<(i64, Vec<u8>)> =
@@ -252,6 +273,10 @@ impl Store {
                         index_delete.execute([id])?;
                         outcome.updated += 1;
                         id
+                    }
+                    None if a.url.as_ref().is_some_and(|url| stored_elsewhere.exists(params![url, source_id]).unwrap_or(false)) => {
+                        // The same story reached through another source (feed and listing): stored once.
+                        continue;
                     }
                     None => {
                         insert.execute(params![
@@ -372,6 +397,81 @@ impl Store {
         }
         tx.commit()?;
         Ok(removed)
+    }
+
+    // ---- images ----
+
+    /// Link articles to the pictures they show; returns the URLs not stored yet.
+    pub fn link_images(&self, links: &[(i64, String)]) -> Result<Vec<String>> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut missing = Vec::new();
+        {
+            let mut link = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
+            let mut stored = tx.prepare_cached("SELECT 1 FROM images WHERE url = ?1")?;
+            for (article_id, url) in links {
+                link.execute(params![article_id, url])?;
+                if !stored.exists([url])? && !missing.contains(url) {
+                    missing.push(url.clone());
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(missing)
+    }
+
+    pub fn put_image(&self, url: &str, content_type: &str, bytes: &[u8], now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO images (url, content_type, bytes, size, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![url, content_type, bytes, bytes.len() as i64, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    pub fn image(&self, url: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT content_type, bytes FROM images WHERE url = ?1")?;
+        Ok(stmt.query_row([url], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    }
+
+    /// (count, bytes) of stored pictures.
+    pub fn image_stats(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row("SELECT count(*), COALESCE(sum(size), 0) FROM images", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    }
+
+    /// Evict pictures beyond `cap_bytes`, least recently read first (pictures of no article
+    /// before all others); never a picture of a saved article. Returns bytes freed.
+    pub fn evict_images(&self, cap_bytes: u64) -> Result<u64> {
+        let (_, total) = self.image_stats()?;
+        let mut excess = total - cap_bytes as i64;
+        if excess <= 0 {
+            return Ok(0);
+        }
+        let tx = self.conn.unchecked_transaction()?;
+        let candidates: Vec<(String, i64)> = tx
+            .prepare(
+                "SELECT i.url, i.size FROM images i
+                 LEFT JOIN article_images ai ON ai.url = i.url
+                 LEFT JOIN articles a ON a.id = ai.article_id
+                 LEFT JOIN article_state st ON st.article_id = a.id
+                 GROUP BY i.url
+                 HAVING COALESCE(MAX(st.saved), 0) = 0
+                 ORDER BY COALESCE(MAX(COALESCE(st.read_at, a.first_seen_at)), 0), i.fetched_at",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut freed = 0;
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM images WHERE url = ?1")?;
+            for (url, size) in candidates {
+                if excess <= 0 {
+                    break;
+                }
+                delete.execute([&url])?;
+                excess -= size;
+                freed += size as u64;
+            }
+        }
+        tx.commit()?;
+        Ok(freed)
     }
 
     /// The connection, for tests and benchmarks that need raw SQL.

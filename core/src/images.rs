@@ -1,0 +1,83 @@
+//! Pictures for offline reading: after a sync, the cover and body images of the articles it
+//! stored are downloaded into the database (checked, capped, deduplicated by URL), then the
+//! store is trimmed to its size cap. Stored bodies keep the original URLs; hosts ask
+//! `Core::image(url)` for the bytes.
+
+use futures_util::StreamExt;
+
+use crate::error::Result;
+use crate::fetch::{FetchOutcome, HttpClient, Validators};
+use crate::parse::first_img_srcs;
+use crate::store::Store;
+
+#[derive(Debug, Clone, Copy)]
+pub struct ImageOptions {
+    pub enabled: bool,
+    pub max_image_bytes: u64,
+    /// Total size of stored pictures; least recently read are evicted beyond it.
+    pub cap_bytes: u64,
+    pub concurrency: usize,
+}
+
+impl Default for ImageOptions {
+    fn default() -> Self {
+        Self { enabled: true, max_image_bytes: 5 * 1024 * 1024, cap_bytes: 500 * 1024 * 1024, concurrency: 4 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImageReport {
+    pub fetched: u32,
+    pub failed: u32,
+    pub bytes: u64,
+    pub evicted_bytes: u64,
+}
+
+pub(crate) async fn fetch_for_articles(
+    store: &std::sync::Mutex<Store>,
+    http: &HttpClient,
+    options: ImageOptions,
+    article_ids: &[i64],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImageReport> {
+    let missing = {
+        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let mut links = Vec::new();
+        for &id in article_ids {
+            let Some(article) = store.article(id)? else { continue };
+            let mut urls: Vec<String> = article.image_url.into_iter().collect();
+            urls.extend(first_img_srcs(article.content_html.as_deref().unwrap_or("")));
+            urls.retain(|u| u.starts_with("http://") || u.starts_with("https://"));
+            links.extend(urls.into_iter().map(|u| (id, u)));
+        }
+        store.link_images(&links)?
+    };
+    let downloads: Vec<Option<(String, String, Vec<u8>)>> = futures_util::stream::iter(missing)
+        .map(|url| async move {
+            match http.get_limited(&url, &Validators::default(), options.max_image_bytes).await {
+                Ok(FetchOutcome::Fetched(f)) => {
+                    let content_type = f.content_type.unwrap_or_default();
+                    let is_image = content_type.to_ascii_lowercase().starts_with("image/");
+                    (is_image && !f.body.is_empty()).then(|| (url, content_type, f.body))
+                }
+                _ => None,
+            }
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    let mut report = ImageReport::default();
+    let store = store.lock().unwrap_or_else(|p| p.into_inner());
+    for download in downloads {
+        match download {
+            Some((url, content_type, bytes)) => {
+                store.put_image(&url, &content_type, &bytes, now)?;
+                report.fetched += 1;
+                report.bytes += bytes.len() as u64;
+            }
+            None => report.failed += 1,
+        }
+    }
+    report.evicted_bytes = store.evict_images(options.cap_bytes)?;
+    Ok(report)
+}
