@@ -106,13 +106,23 @@ impl HttpClient {
 
     /// As `get`, with a body cap of its own (pictures have a smaller one).
     pub async fn get_limited(&self, url: &str, validators: &Validators, limit: u64) -> Result<FetchOutcome, FetchError> {
+        self.get_with(url, validators, limit, self.options.retries).await
+    }
+
+    /// One attempt only: for pictures and article pages, where a failure costs little and
+    /// retrying thousands of them would stall a sync.
+    pub async fn get_once_limited(&self, url: &str, limit: u64) -> Result<FetchOutcome, FetchError> {
+        self.get_with(url, &Validators::default(), limit, 0).await
+    }
+
+    async fn get_with(&self, url: &str, validators: &Validators, limit: u64, retries: u32) -> Result<FetchOutcome, FetchError> {
         let mut attempt = 0;
         loop {
             match self.get_once(url, validators, limit).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Transient { error, retry_after }) => {
-                    if attempt >= self.options.retries {
+                    if attempt >= retries {
                         return Err(error);
                     }
                     let backoff = self.options.backoff_base * 2u32.pow(attempt);

@@ -6,7 +6,7 @@
 use futures_util::StreamExt;
 
 use crate::error::Result;
-use crate::fetch::{FetchOutcome, HttpClient, Validators};
+use crate::fetch::{FetchOutcome, HttpClient};
 use crate::parse::first_img_srcs;
 use crate::store::Store;
 
@@ -54,7 +54,7 @@ pub(crate) async fn fetch_for_articles(
     };
     let downloads: Vec<Option<(String, String, Vec<u8>)>> = futures_util::stream::iter(missing)
         .map(|url| async move {
-            match http.get_limited(&url, &Validators::default(), options.max_image_bytes).await {
+            match http.get_once_limited(&url, options.max_image_bytes).await {
                 Ok(FetchOutcome::Fetched(f)) => {
                     let content_type = f.content_type.unwrap_or_default();
                     let is_image = content_type.to_ascii_lowercase().starts_with("image/");

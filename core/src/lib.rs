@@ -136,6 +136,41 @@ impl Core {
         self.store().image(url)
     }
 
+    /// A picture for display: from the store when it is there (no network), else fetched,
+    /// checked to be an image, stored and returned. `None` when it cannot be had.
+    pub async fn fetch_image(&self, url: &str) -> Result<Option<(String, Vec<u8>)>> {
+        if let Some(stored) = self.image(url)? {
+            return Ok(Some(stored));
+        }
+        let outcome = self.sync.http.get_once_limited(url, self.images.max_image_bytes).await;
+        let Ok(fetch::FetchOutcome::Fetched(fetched)) = outcome else { return Ok(None) };
+        let content_type = fetched.content_type.unwrap_or_default();
+        if !content_type.to_ascii_lowercase().starts_with("image/") {
+            return Ok(None);
+        }
+        self.store().put_image(url, &content_type, &fetched.body, self.now())?;
+        Ok(Some((content_type, fetched.body)))
+    }
+
+    /// A host's setting (opaque to the core).
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.store().setting(key)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.store().set_setting(key, value)
+    }
+
+    /// Sections of recent articles (optionally of one language), most used first.
+    pub fn sections(&self, language: Option<&str>, limit: u32) -> Result<Vec<String>> {
+        self.store().sections(language, limit)
+    }
+
+    /// Total articles stored.
+    pub fn article_count(&self) -> Result<i64> {
+        self.store().article_count()
+    }
+
     /// Trim stored pictures to the configured cap now (sync does this after downloading).
     pub fn evict_images(&self) -> Result<u64> {
         self.store().evict_images(self.images.cap_bytes)
@@ -149,6 +184,11 @@ impl Core {
     /// The site's editions (data from the site adapter).
     pub fn editions() -> Vec<Edition> {
         site::data().editions.clone()
+    }
+
+    /// The source URLs an edition is followed through (feed and/or listing page).
+    pub fn edition_source_urls(edition: &Edition) -> Vec<String> {
+        site::edition_source_urls(edition).into_iter().map(|(url, _)| url).collect()
     }
 
     /// The edition to follow by default for a system language ("ru-RU", "az", …): the

@@ -146,6 +146,8 @@ pub struct SourceReport {
     /// Articles this sync added or changed, for the breaking-news policy.
     pub new_article_ids: Vec<i64>,
     pub first_sync: bool,
+    /// The source could not be reached at all (no connection, timeout): maybe offline.
+    pub unreachable: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -158,5 +160,14 @@ pub struct SyncReport {
 impl SyncReport {
     pub fn new_total(&self) -> u32 {
         self.sources.iter().map(|s| s.new).sum()
+    }
+
+    /// Every source was unreachable: the device is most likely offline.
+    pub fn offline(&self) -> bool {
+        !self.sources.is_empty() && self.sources.iter().all(|s| s.unreachable)
+    }
+
+    pub fn failed(&self) -> usize {
+        self.sources.iter().filter(|s| s.status == SyncStatus::Error).count()
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::breaking::is_breaking;
 use crate::clock::Clock;
-use crate::error::{Error, ParseError, Result};
+use crate::error::{Error, FetchError, ParseError, Result};
 use crate::fetch::{FetchOutcome, Fetched, HttpClient, Validators};
 use crate::fulltext;
 use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus};
@@ -38,7 +38,7 @@ enum WriteJob {
     /// `problems`: pages that could not be read; the rest is stored.
     Articles { source: Source, update: SourceUpdate, articles: Vec<PreparedArticle>, problems: Vec<String> },
     NotModified { source: Source, moved_to: Option<String> },
-    Failed { source: Source, error: String },
+    Failed { source: Source, error: String, unreachable: bool },
 }
 
 pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Result<SyncReport> {
@@ -64,7 +64,10 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
                 ctx.http.get(&source.url, &validators).await
             };
             let job = match fetched {
-                Err(e) => WriteJob::Failed { source, error: e.to_string() },
+                Err(e) => {
+                    let unreachable = matches!(e, FetchError::Connect { .. } | FetchError::Timeout { .. });
+                    WriteJob::Failed { source, error: e.to_string(), unreachable }
+                }
                 Ok(FetchOutcome::NotModified { moved_to }) => WriteJob::NotModified { source, moved_to },
                 Ok(FetchOutcome::Fetched(fetched)) => {
                     if uses_site_adapter(&source, &fetched) {
@@ -72,7 +75,7 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
                     } else if source.kind.is_none() && looks_like_html(&fetched.body, fetched.content_type.as_deref()) {
                         match discover_and_fetch(&ctx, &fetched).await {
                             Ok(feed) => sync_feed(&ctx, source, feed, &cpu_slots).await,
-                            Err(error) => WriteJob::Failed { source, error },
+                            Err(error) => WriteJob::Failed { source, error, unreachable: false },
                         }
                     } else {
                         sync_feed(&ctx, source, fetched, &cpu_slots).await
@@ -151,14 +154,14 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     .and_then(|r| r);
     let (update, mut items) = match parsed {
         Ok(parsed) => parsed,
-        Err(error) => return WriteJob::Failed { source, error },
+        Err(error) => return WriteJob::Failed { source, error, unreachable: false },
     };
     if ctx.full_text {
         fetch_full_text(ctx, &mut items).await;
     }
     match cpu(cpu_slots, move || items.into_iter().map(prepare_article).collect()).await {
         Ok(articles) => WriteJob::Articles { source, update, articles, problems: Vec::new() },
-        Err(error) => WriteJob::Failed { source, error },
+        Err(error) => WriteJob::Failed { source, error, unreachable: false },
     }
 }
 
@@ -220,7 +223,7 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     .and_then(|r| r);
     let cards = match listed {
         Ok(cards) => cards,
-        Err(error) => return WriteJob::Failed { source, error },
+        Err(error) => return WriteJob::Failed { source, error, unreachable: false },
     };
     let results: Vec<Result<PreparedArticle, String>> = futures_util::stream::iter(cards)
         .map(|card| async move {
@@ -243,7 +246,7 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     let articles: Vec<PreparedArticle> = articles.into_iter().map(Result::unwrap).collect();
     let problems: Vec<String> = problems.into_iter().map(|p| p.unwrap_err()).collect();
     if articles.is_empty() && !problems.is_empty() {
-        return WriteJob::Failed { source, error: summarize_problems(&problems, problems.len()) };
+        return WriteJob::Failed { source, error: summarize_problems(&problems, problems.len()), unreachable: false };
     }
     // With pages left unread, forget the validators so the next sync reads the listing again.
     let (etag, last_modified) =
@@ -313,13 +316,13 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
                     .map(|url| (url, SyncStatus::NotModified, 0, 0, Vec::new()));
                 (source, result, Vec::new())
             }
-            WriteJob::Failed { source, error } => {
+            WriteJob::Failed { source, error, unreachable } => {
                 let error = match store.record_failure(source.id, &error, now) {
                     Ok(()) => error,
                     Err(db) => format!("{error} (and recording it failed: {db})"),
                 };
                 progress(SyncEvent::Failed { source_id: source.id, url: source.url.clone(), error: error.clone() });
-                report.sources.push(failed_report(&source, error));
+                report.sources.push(SourceReport { unreachable, ..failed_report(&source, error) });
                 continue;
             }
         };
@@ -331,7 +334,17 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
                     let _ = store.record_problem(source.id, error);
                 }
                 progress(SyncEvent::Finished { source_id: source.id, url: url.clone(), status, new, updated });
-                report.sources.push(SourceReport { source_id: source.id, url, status, new, updated, error, new_article_ids, first_sync });
+                report.sources.push(SourceReport {
+                    source_id: source.id,
+                    url,
+                    status,
+                    new,
+                    updated,
+                    error,
+                    new_article_ids,
+                    first_sync,
+                    unreachable: false,
+                });
             }
             Err(e) => {
                 // The source's transaction rolled back; note the failure on it if the DB lets us.
@@ -356,5 +369,6 @@ fn failed_report(source: &Source, error: String) -> SourceReport {
         error: Some(error),
         new_article_ids: Vec::new(),
         first_sync: !matches!(source.last_status, Some(SyncStatus::Ok | SyncStatus::NotModified)),
+        unreachable: false,
     }
 }

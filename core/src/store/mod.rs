@@ -15,8 +15,11 @@ use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKi
 pub(crate) mod search;
 
 /// Append-only: never edit a migration that has landed; add the next number.
-const MIGRATIONS: &[(u32, &str)] =
-    &[(1, include_str!("migrations/0001_init.sql")), (2, include_str!("migrations/0002_images.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_images.sql")),
+    (3, include_str!("migrations/0003_settings.sql")),
+];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
@@ -397,6 +400,29 @@ impl Store {
         }
         tx.commit()?;
         Ok(removed)
+    }
+
+    // ---- settings ----
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?;
+        Ok(stmt.query_row([key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)", params![key, value])?;
+        Ok(())
+    }
+
+    /// Sections (categories) of recent articles, most used first.
+    pub fn sections(&self, language: Option<&str>, limit: u32) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.value, count(*) AS n FROM (SELECT categories FROM articles
+                 WHERE ?1 IS NULL OR language LIKE ?1 || '%' ORDER BY published_at DESC LIMIT 2000) a,
+                 json_each(a.categories) c GROUP BY c.value ORDER BY n DESC, c.value LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![language, limit], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     // ---- images ----

@@ -1,0 +1,141 @@
+//! Thin commands: arguments in, one core call, a DTO out.
+
+use caliber_core::{ArticleQuery, Core};
+use chrono::{DateTime, Utc};
+use tauri::{AppHandle, Runtime, State};
+
+use crate::dto::*;
+use crate::error::{IpcError, IpcResult};
+use crate::settings::{Settings, SettingsPatch};
+use crate::state::AppState;
+
+const PAGE: u32 = 30;
+
+fn edition_language(code: &str) -> IpcResult<String> {
+    Core::editions()
+        .into_iter()
+        .find(|e| e.code == code)
+        .map(|e| e.language)
+        .ok_or_else(|| IpcError::InvalidInput(format!("no edition {code:?}")))
+}
+
+#[tauri::command]
+pub async fn list_articles(state: State<'_, AppState>, query: ArticleListQuery) -> IpcResult<ArticlePage> {
+    let limit = query.limit.unwrap_or(PAGE).clamp(1, 200);
+    let before = match query.before {
+        Some(c) => Some((DateTime::parse_from_rfc3339(&c.published_at).map_err(|e| IpcError::InvalidInput(e.to_string()))?.with_timezone(&Utc), c.id)),
+        None => None,
+    };
+    let language = query.edition.as_deref().map(edition_language).transpose()?;
+    let articles = state.core.articles(&ArticleQuery {
+        limit: Some(limit),
+        category: query.section,
+        language,
+        saved_only: query.saved_only,
+        unread_only: query.unread_only,
+        before,
+        ..Default::default()
+    })?;
+    let next = (articles.len() as u32 == limit)
+        .then(|| articles.last().map(|a| Cursor { published_at: a.published_at.to_rfc3339(), id: a.id }))
+        .flatten();
+    Ok(ArticlePage { items: articles.iter().map(ArticleSummary::from).collect(), next })
+}
+
+#[tauri::command]
+pub async fn get_article(state: State<'_, AppState>, id: i64) -> IpcResult<ArticleDetail> {
+    Ok(ArticleDetail::from(&state.core.article(id)?))
+}
+
+#[tauri::command]
+pub async fn search_articles(state: State<'_, AppState>, query: String, limit: Option<u32>) -> IpcResult<Vec<SearchHit>> {
+    let hits = state.core.search(&query, limit.unwrap_or(30).clamp(1, 100))?;
+    Ok(hits.iter().map(|h| SearchHit { article: (&h.article).into(), snippet_html: snippet_html(&h.snippet) }).collect())
+}
+
+#[tauri::command]
+pub async fn mark_article(state: State<'_, AppState>, id: i64, read: Option<bool>, saved: Option<bool>) -> IpcResult<ArticleSummary> {
+    Ok(ArticleSummary::from(&state.core.mark(id, read, saved)?))
+}
+
+#[tauri::command]
+pub async fn list_sections(state: State<'_, AppState>, edition: Option<String>) -> IpcResult<Vec<String>> {
+    let language = edition.as_deref().map(edition_language).transpose()?;
+    Ok(state.core.sections(language.as_deref(), 20)?)
+}
+
+#[tauri::command]
+pub async fn get_settings(state: State<'_, AppState>) -> IpcResult<Settings> {
+    Settings::load(&state.core, &state.system_locale)
+}
+
+#[tauri::command]
+pub async fn update_settings(state: State<'_, AppState>, settings: SettingsPatch) -> IpcResult<Settings> {
+    let updated = Settings::load(&state.core, &state.system_locale)?.apply(settings)?;
+    updated.save(&state.core)?;
+    Ok(updated)
+}
+
+#[tauri::command]
+pub async fn list_sources(state: State<'_, AppState>) -> IpcResult<Vec<SourceDto>> {
+    Ok(state.core.sources()?.iter().map(SourceDto::from).collect())
+}
+
+#[tauri::command]
+pub async fn add_source(state: State<'_, AppState>, url: String) -> IpcResult<SourceDto> {
+    let added = state.core.add_sources(&[url], None)?;
+    added.first().map(|(s, _)| SourceDto::from(s)).ok_or_else(|| IpcError::Internal("source not added".into()))
+}
+
+#[tauri::command]
+pub async fn remove_source(state: State<'_, AppState>, url: String) -> IpcResult<()> {
+    if state.core.remove_source(&url)? { Ok(()) } else { Err(IpcError::NotFound(format!("no source {url}"))) }
+}
+
+#[tauri::command]
+pub async fn import_opml(state: State<'_, AppState>, text: String) -> IpcResult<u32> {
+    Ok(state.core.import_opml(&text)?.iter().filter(|(_, new)| *new).count() as u32)
+}
+
+#[tauri::command]
+pub async fn export_opml(state: State<'_, AppState>) -> IpcResult<String> {
+    Ok(state.core.export_opml()?)
+}
+
+fn editions(core: &Core) -> IpcResult<Vec<EditionDto>> {
+    let followed: Vec<String> = core.sources()?.into_iter().map(|s| s.url).collect();
+    Ok(Core::editions()
+        .into_iter()
+        .map(|e| {
+            let is_followed = Core::edition_source_urls(&e).iter().any(|u| followed.contains(u));
+            EditionDto::new(e, is_followed)
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub async fn list_editions(state: State<'_, AppState>) -> IpcResult<Vec<EditionDto>> {
+    editions(&state.core)
+}
+
+#[tauri::command]
+pub async fn set_edition_followed(state: State<'_, AppState>, code: String, followed: bool) -> IpcResult<Vec<EditionDto>> {
+    if followed {
+        state.core.follow_edition(&code)?;
+    } else {
+        state.core.unfollow_edition(&code)?;
+    }
+    editions(&state.core)
+}
+
+#[tauri::command]
+pub async fn sync_now<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> IpcResult<SyncSummary> {
+    Ok(state.sync(&app).await?.1)
+}
+
+#[tauri::command]
+pub async fn storage_stats(state: State<'_, AppState>) -> IpcResult<StorageStats> {
+    let (images, image_bytes) = state.core.image_stats()?;
+    let database_bytes = std::fs::metadata(state.core.db_path()).map(|m| m.len()).unwrap_or(0);
+    Ok(StorageStats { articles: state.core.article_count()?, images, image_bytes, database_bytes })
+}

@@ -1,0 +1,208 @@
+//! What crosses the IPC boundary, in camelCase; mirrored in ui/src/ipc/types.ts.
+
+use caliber_core::{Article, Edition, Source, SourceKind, SyncEvent, SyncReport, SyncStatus};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleSummary {
+    pub id: i64,
+    pub source_url: String,
+    pub url: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub categories: Vec<String>,
+    pub published_at: String,
+    pub image_url: Option<String>,
+    pub language: Option<String>,
+    pub views: Option<i64>,
+    pub is_breaking: bool,
+    pub read: bool,
+    pub saved: bool,
+}
+
+impl From<&Article> for ArticleSummary {
+    fn from(a: &Article) -> Self {
+        Self {
+            id: a.id,
+            source_url: a.source_url.clone(),
+            url: a.url.clone(),
+            title: a.title.clone(),
+            summary: a.summary.clone(),
+            author: a.author.clone(),
+            categories: a.categories.clone(),
+            published_at: rfc3339(a.published_at),
+            image_url: a.image_url.clone(),
+            language: a.language.clone(),
+            views: a.views,
+            is_breaking: a.is_breaking,
+            read: a.read,
+            saved: a.saved,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleDetail {
+    #[serde(flatten)]
+    pub summary: ArticleSummary,
+    pub content_html: Option<String>,
+}
+
+impl From<&Article> for ArticleDetail {
+    fn from(a: &Article) -> Self {
+        Self { summary: a.into(), content_html: a.content_html.clone() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Cursor {
+    pub published_at: String,
+    pub id: i64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArticleListQuery {
+    pub section: Option<String>,
+    pub edition: Option<String>,
+    pub saved_only: bool,
+    pub unread_only: bool,
+    pub before: Option<Cursor>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticlePage {
+    pub items: Vec<ArticleSummary>,
+    pub next: Option<Cursor>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    pub article: ArticleSummary,
+    pub snippet_html: String,
+}
+
+/// The core marks matches with control characters; escape the text, then turn them into <mark>.
+pub fn snippet_html(snippet: &str) -> String {
+    snippet
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace(caliber_core::MARK_START, "<mark>")
+        .replace(caliber_core::MARK_END, "</mark>")
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceDto {
+    pub id: i64,
+    pub url: String,
+    pub kind: Option<SourceKind>,
+    pub title: Option<String>,
+    pub last_sync_at: Option<String>,
+    pub last_status: Option<SyncStatus>,
+    pub last_error: Option<String>,
+}
+
+impl From<&Source> for SourceDto {
+    fn from(s: &Source) -> Self {
+        Self {
+            id: s.id,
+            url: s.url.clone(),
+            kind: s.kind,
+            title: s.title.clone(),
+            last_sync_at: s.last_sync_at.map(rfc3339),
+            last_status: s.last_status,
+            last_error: s.last_error.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EditionDto {
+    pub code: String,
+    pub name: String,
+    pub language: String,
+    pub followed: bool,
+}
+
+impl EditionDto {
+    pub fn new(e: Edition, followed: bool) -> Self {
+        Self { code: e.code, name: e.name, language: e.language, followed }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageStats {
+    pub articles: i64,
+    pub images: i64,
+    pub image_bytes: i64,
+    pub database_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncSummary {
+    pub new_total: u32,
+    pub failed: u32,
+    pub offline: bool,
+}
+
+impl From<&SyncReport> for SyncSummary {
+    fn from(r: &SyncReport) -> Self {
+        Self { new_total: r.new_total(), failed: r.failed() as u32, offline: r.offline() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgressEvent {
+    pub source_id: i64,
+    pub url: String,
+    pub stage: String,
+    pub new_count: u32,
+    pub updated_count: u32,
+    pub error: Option<String>,
+}
+
+impl From<&SyncEvent> for SyncProgressEvent {
+    fn from(e: &SyncEvent) -> Self {
+        match e {
+            SyncEvent::Started { source_id, url } => {
+                Self { source_id: *source_id, url: url.clone(), stage: "started".into(), new_count: 0, updated_count: 0, error: None }
+            }
+            SyncEvent::Finished { source_id, url, new, updated, .. } => {
+                Self { source_id: *source_id, url: url.clone(), stage: "finished".into(), new_count: *new, updated_count: *updated, error: None }
+            }
+            SyncEvent::Failed { source_id, url, error } => Self {
+                source_id: *source_id,
+                url: url.clone(),
+                stage: "failed".into(),
+                new_count: 0,
+                updated_count: 0,
+                error: Some(error.clone()),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenArticleEvent {
+    pub id: i64,
+}

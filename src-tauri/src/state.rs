@@ -1,0 +1,44 @@
+//! What the shell keeps between commands: the core, and one sync at a time.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use caliber_core::{Core, CoreConfig, FetchOptions, HttpClient, SyncReport};
+use tauri::{AppHandle, Emitter, Runtime};
+
+use crate::dto::{SyncProgressEvent, SyncSummary};
+use crate::error::{IpcError, IpcResult};
+use crate::events;
+
+pub struct AppState {
+    pub core: Arc<Core>,
+    pub system_locale: String,
+    sync_lock: tokio::sync::Mutex<()>,
+}
+
+impl AppState {
+    pub fn open(data_dir: PathBuf, system_locale: String) -> IpcResult<Self> {
+        let http = HttpClient::new(FetchOptions::default()).map_err(|e| IpcError::Internal(e.to_string()))?;
+        let core = Core::open(CoreConfig::in_data_dir(&data_dir, http))?;
+        // First run only: follow the edition of the system language (else English).
+        core.add_default_sources(&system_locale)?;
+        Ok(Self { core: Arc::new(core), system_locale, sync_lock: tokio::sync::Mutex::new(()) })
+    }
+
+    /// Sync every source once, emitting progress events. Concurrent callers wait for the
+    /// running sync and then run their own (a button press is never lost).
+    pub async fn sync<R: Runtime>(&self, app: &AppHandle<R>) -> IpcResult<(SyncReport, SyncSummary)> {
+        let _one_at_a_time = self.sync_lock.lock().await;
+        let _ = app.emit(events::SYNC_STARTED, ());
+        let emitter = app.clone();
+        let report = self
+            .core
+            .run_once(move |event| {
+                let _ = emitter.emit(events::SYNC_PROGRESS, SyncProgressEvent::from(&event));
+            })
+            .await?;
+        let summary = SyncSummary::from(&report);
+        let _ = app.emit(events::SYNC_DONE, summary.clone());
+        Ok((report, summary))
+    }
+}

@@ -1,0 +1,207 @@
+//! The shell's commands on Tauri's mock runtime, over a real core, a real SQLite file and a
+//! real HTTP server on 127.0.0.1.
+
+use std::path::Path;
+
+use caliber_core::{Core, CoreConfig, FetchOptions, HttpClient};
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Fixture</title><language>ru</language>
+<item><guid>1</guid><title>Срочно: Землетрясение в Баку</title><link>https://caliber.az/post/quake</link>
+<category>МИР</category><pubDate>Thu, 25 Jun 2026 13:24:00 GMT</pubDate>
+<description><![CDATA[<p>Толчки ощущались в Баку <b>и</b> Сумгайыте. Разрушений нет, сообщают спасатели, которые проверили все дома в районе.</p>]]></description></item>
+<item><guid>2</guid><title>Oil prices rise</title><link>https://caliber.az/en/post/oil</link>
+<category>ECONOMY</category><pubDate>Thu, 25 Jun 2026 10:00:00 GMT</pubDate>
+<description>Brent went up in London trading, analysts say, on supply cuts and strong demand from Asia this week.</description></item>
+</channel></rss>"#;
+
+/// A feed server on its own thread (the mock app has no runtime of its own to lend).
+fn serve_feed() -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let app = axum::Router::new().route(
+                "/feed.xml",
+                axum::routing::get(|| async { ([("content-type", "application/rss+xml")], FEED) }),
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{}/feed.xml", rx.recv().unwrap())
+}
+
+/// The data dir prepared the way `caliber --db` would: one fixture source, no network yet.
+fn prepared_dir(feed_url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let core = Core::open(CoreConfig::in_data_dir(dir.path(), HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+    core.add_sources(&[feed_url.to_owned()], None).unwrap();
+    dir
+}
+
+fn app(dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = caliber_app_lib::build_app(mock_builder(), Some(dir.to_path_buf()), false)
+        .build(mock_context(noop_assets()))
+        .expect("app builds");
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
+    (app, webview)
+}
+
+fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+fn synced() -> (tempfile::TempDir, App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let dir = prepared_dir(&serve_feed());
+    let (app, webview) = app(dir.path());
+    let summary = invoke(&webview, "sync_now", json!({})).expect("sync_now");
+    assert_eq!(summary, json!({"newTotal": 2, "failed": 0, "offline": false}));
+    (dir, app, webview)
+}
+
+#[test]
+fn sync_then_list_returns_camel_case_cards_newest_first() {
+    let (_dir, _app, webview) = synced();
+    let page = invoke(&webview, "list_articles", json!({"query": {"limit": 10}})).unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["title"], "Срочно: Землетрясение в Баку");
+    assert_eq!(items[0]["isBreaking"], true);
+    assert_eq!(items[0]["publishedAt"], "2026-06-25T13:24:00Z");
+    assert_eq!(items[0]["categories"], json!(["МИР"]));
+    assert_eq!(items[0]["read"], false);
+    assert!(page["next"].is_null(), "a short page has no next cursor");
+}
+
+#[test]
+fn paging_with_the_cursor_walks_the_whole_list_once() {
+    let (_dir, _app, webview) = synced();
+    let first = invoke(&webview, "list_articles", json!({"query": {"limit": 1}})).unwrap();
+    assert_eq!(first["items"][0]["title"], "Срочно: Землетрясение в Баку");
+    let cursor = first["next"].clone();
+    assert!(cursor.is_object());
+    let second = invoke(&webview, "list_articles", json!({"query": {"limit": 1, "before": cursor}})).unwrap();
+    assert_eq!(second["items"][0]["title"], "Oil prices rise");
+}
+
+#[test]
+fn filters_by_section_and_saved() {
+    let (_dir, _app, webview) = synced();
+    let economy = invoke(&webview, "list_articles", json!({"query": {"section": "ECONOMY"}})).unwrap();
+    assert_eq!(economy["items"].as_array().unwrap().len(), 1);
+    let sections = invoke(&webview, "list_sections", json!({"edition": null})).unwrap();
+    assert_eq!(sections.as_array().unwrap().len(), 2);
+    let id = economy["items"][0]["id"].as_i64().unwrap();
+    let marked = invoke(&webview, "mark_article", json!({"id": id, "read": true, "saved": true})).unwrap();
+    assert_eq!((marked["read"].clone(), marked["saved"].clone()), (json!(true), json!(true)));
+    let saved = invoke(&webview, "list_articles", json!({"query": {"savedOnly": true}})).unwrap();
+    assert_eq!(saved["items"][0]["id"], id);
+}
+
+#[test]
+fn article_detail_carries_sanitised_body() {
+    let (_dir, _app, webview) = synced();
+    let page = invoke(&webview, "list_articles", json!({"query": {}})).unwrap();
+    let id = page["items"][0]["id"].clone();
+    let article = invoke(&webview, "get_article", json!({"id": id})).unwrap();
+    assert!(article["contentHtml"].as_str().unwrap().contains("<b>и</b>"));
+    assert_eq!(article["url"], "https://caliber.az/post/quake");
+}
+
+#[test]
+fn search_highlights_matches_as_escaped_html() {
+    let (_dir, _app, webview) = synced();
+    let hits = invoke(&webview, "search_articles", json!({"query": "БАКУ", "limit": 5})).unwrap();
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 1);
+    let snippet = hits[0]["snippetHtml"].as_str().unwrap();
+    assert!(snippet.contains("<mark>Баку</mark>"), "{snippet}");
+    assert!(!snippet.contains("<b>"), "body markup is not passed through: {snippet}");
+    let none = invoke(&webview, "search_articles", json!({"query": "\"AND (*", "limit": 5})).unwrap();
+    assert_eq!(none, json!([]));
+}
+
+#[test]
+fn errors_serialise_as_kind_and_message() {
+    let (_dir, _app, webview) = synced();
+    let err = invoke(&webview, "get_article", json!({"id": 9999})).unwrap_err();
+    assert_eq!(err["kind"], "notFound");
+    assert!(err["message"].as_str().unwrap().contains("9999"));
+    let err = invoke(&webview, "add_source", json!({"url": "ftp://x"})).unwrap_err();
+    assert_eq!(err["kind"], "invalidInput");
+    let err = invoke(&webview, "update_settings", json!({"settings": {"textScale": 250}})).unwrap_err();
+    assert_eq!(err["kind"], "invalidInput");
+}
+
+#[test]
+fn settings_persist_in_the_database_across_app_restarts() {
+    let dir = prepared_dir("http://127.0.0.1:9/feed.xml");
+    {
+        let (_app, webview) = app(dir.path());
+        let s = invoke(&webview, "update_settings", json!({"settings": {"theme": "dark", "textScale": 130, "syncIntervalMinutes": 1}})).unwrap();
+        assert_eq!(s["theme"], "dark");
+        assert_eq!(s["syncIntervalMinutes"], 5, "the interval never goes under 5 minutes");
+    }
+    let (_app, webview) = app(dir.path());
+    let s = invoke(&webview, "get_settings", json!({})).unwrap();
+    assert_eq!((s["theme"].clone(), s["textScale"].clone()), (json!("dark"), json!(130)));
+}
+
+#[test]
+fn default_sources_are_added_on_first_run_only() {
+    let empty = tempfile::tempdir().unwrap();
+    let (_app, webview) = app(empty.path());
+    let sources = invoke(&webview, "list_sources", json!({})).unwrap();
+    assert!(!sources.as_array().unwrap().is_empty(), "first run follows an edition");
+    assert!(sources.as_array().unwrap().iter().all(|s| s["url"].as_str().unwrap().starts_with("https://caliber.az/")));
+    let editions = invoke(&webview, "list_editions", json!({})).unwrap();
+    assert_eq!(editions.as_array().unwrap().iter().filter(|e| e["followed"] == true).count(), 1);
+
+    let prepared = prepared_dir("http://127.0.0.1:9/feed.xml");
+    let (_app, webview) = app(prepared.path());
+    let sources = invoke(&webview, "list_sources", json!({})).unwrap();
+    assert_eq!(sources.as_array().unwrap().len(), 1, "never over the reader's own sources");
+}
+
+#[test]
+fn an_unreachable_server_reports_offline() {
+    let dir = prepared_dir("http://127.0.0.1:9/feed.xml");
+    let (_app, webview) = app(dir.path());
+    let summary = invoke(&webview, "sync_now", json!({})).unwrap();
+    assert_eq!(summary["offline"], true);
+    assert_eq!(summary["failed"], 1);
+    let sources = invoke(&webview, "list_sources", json!({})).unwrap();
+    assert!(sources[0]["lastError"].as_str().unwrap().contains("127.0.0.1:9"));
+}
+
+#[test]
+fn editions_can_be_followed_and_unfollowed() {
+    let dir = prepared_dir("http://127.0.0.1:9/feed.xml");
+    let (_app, webview) = app(dir.path());
+    let editions = invoke(&webview, "set_edition_followed", json!({"code": "en", "followed": true})).unwrap();
+    assert!(editions.as_array().unwrap().iter().any(|e| e["code"] == "en" && e["followed"] == true));
+    let editions = invoke(&webview, "set_edition_followed", json!({"code": "en", "followed": false})).unwrap();
+    assert!(editions.as_array().unwrap().iter().all(|e| e["followed"] == false));
+    let stats = invoke(&webview, "storage_stats", json!({})).unwrap();
+    assert_eq!(stats["articles"], 0);
+    assert!(stats["databaseBytes"].as_u64().unwrap() > 0);
+}

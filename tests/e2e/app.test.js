@@ -1,0 +1,182 @@
+// The real app (debug build) in a real WebKitGTK window under Xvfb, driven over WebDriver
+// by tauri-driver, against the fixture news server on 127.0.0.1. Steps run in order and
+// share one profile, so "after a restart" means a new app process on the same data.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { By, Key, until } from 'selenium-webdriver';
+import {
+  startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, computed, screenshot, clipboardText, settle,
+} from './harness.js';
+
+let site, profile, driver, app;
+
+async function restart() {
+  await app.quit();
+  app = await openApp(driver);
+}
+
+async function cards() {
+  return app.findElements(byTestId('article-card'));
+}
+
+async function waitForCards(min) {
+  await app.wait(async () => (await cards()).length >= min, 30000, `expected at least ${min} article cards`);
+}
+
+async function openArticleTitled(text) {
+  await app.executeScript(() => { location.hash = '#/'; });
+  await waitForCards(1);
+  const card = await app.wait(async () => {
+    for (const c of await cards()) if ((await c.getText()).includes(text)) return c;
+    return null;
+  }, 20000, `no card with ${text}`);
+  await card.click();
+  const title = await waitVisible(app, 'article-title');
+  await app.wait(async () => (await title.getText()).includes(text), 10000);
+}
+
+async function bodyFontSize() {
+  await waitVisible(app, 'article-body');
+  return parseFloat(await computed(app, 'article-body', 'fontSize'));
+}
+
+before(async () => {
+  site = await startFixtureServer();
+  profile = prepareProfile([[`${site.url}/`, 'site'], [`${site.url}/en/`, 'site']]);
+  driver = await startDriver(profile);
+  app = await openApp(driver);
+});
+
+after(async () => {
+  try { await app?.quit(); } catch { /* already gone */ }
+  driver?.stop();
+  site?.stop();
+});
+
+test('sync fetches the fixture site into cards', async () => {
+  await (await waitVisible(app, 'sync-now')).click();
+  await waitForCards(5);
+  const text = (await Promise.all((await cards()).map((c) => c.getText()))).join('\n');
+  assert.match(text, /В Баку открылся международный форум аналитиков/);
+  assert.match(text, /CICA and security/);
+});
+
+test('an article opens with its title, body and views, and is marked read', async () => {
+  await openArticleTitled('Цены на нефть выросли');
+  const body = await (await waitVisible(app, 'article-body')).getText();
+  assert.match(body, /Azeri Light подорожала/);
+  assert.doesNotMatch(body, /КУПИТЬ/, 'ads are not part of the body');
+  const page = await app.findElement(By.css('body')).getText();
+  assert.match(page, /Просмотров|Views/);
+});
+
+test('A+ enlarges the body text and it stays enlarged after a restart', async () => {
+  const before = await bodyFontSize();
+  await (await waitVisible(app, 'text-larger')).click();
+  await (await waitVisible(app, 'text-larger')).click();
+  const larger = await bodyFontSize();
+  assert.ok(larger > before, `font size ${before} → ${larger}`);
+  await restart();
+  await openArticleTitled('Цены на нефть выросли');
+  assert.equal(await bodyFontSize(), larger);
+  await (await waitVisible(app, 'text-smaller')).click();
+  assert.ok((await bodyFontSize()) < larger, 'A- makes it smaller again');
+});
+
+test('the theme switch changes the background and persists', async () => {
+  const themeOf = () => app.executeScript(() => document.documentElement.dataset.theme);
+  const background = () => app.executeScript(() => getComputedStyle(document.body).backgroundColor);
+  await screenshot(app, 'desktop-light');
+  const firstTheme = await themeOf();
+  const firstBackground = await background();
+  for (let i = 0; i < 3 && (await themeOf()) === firstTheme; i++) {
+    await (await waitVisible(app, 'theme-toggle')).click();
+    await settle(app);
+  }
+  const changed = await themeOf();
+  assert.notEqual(changed, firstTheme);
+  assert.notEqual(await background(), firstBackground);
+  if (changed !== 'dark') {
+    while ((await themeOf()) !== 'dark') await (await waitVisible(app, 'theme-toggle')).click();
+  }
+  await screenshot(app, 'desktop-dark');
+  const darkBackground = await background();
+  await restart();
+  await app.wait(async () => (await themeOf()) === 'dark', 10000);
+  assert.equal(await background(), darkBackground);
+});
+
+test('copy link puts the canonical URL on the clipboard and shows the toast', async () => {
+  await openArticleTitled('В Гяндже открыли новый парк');
+  await (await waitVisible(app, 'copy-link')).click();
+  const toast = await waitVisible(app, 'toast');
+  assert.match(await toast.getText(), /Ссылка скопирована|Link copied|Link kopyalandı/);
+  assert.equal(clipboardText().trim(), `${site.url}/post/gyandzha-park`);
+  const share = await (await waitVisible(app, 'share-menu')).getAttribute('innerHTML');
+  assert.ok(share.length > 0);
+});
+
+test('search finds an article by a Russian word', async () => {
+  await app.executeScript(() => { location.hash = '#/search'; });
+  const input = await waitVisible(app, 'search-input');
+  await input.sendKeys('НЕФТЬ');
+  const result = await waitVisible(app, 'search-result');
+  assert.match(await result.getText(), /нефть/i);
+});
+
+test('a saved article survives a restart', async () => {
+  await openArticleTitled('Каспий: экология и судоходство');
+  const toggle = await waitVisible(app, 'save-toggle');
+  await toggle.click();
+  await app.wait(async () => (await toggle.getAttribute('aria-pressed')) === 'true', 5000);
+  await restart();
+  await (await waitVisible(app, 'nav-saved')).click();
+  await app.wait(async () => {
+    const list = await cards();
+    return list.length === 1 && (await list[0].getText()).includes('Каспий');
+  }, 10000, 'the saved list holds the saved article');
+});
+
+test('with the server down the saved article opens with its cover and the offline banner shows', async () => {
+  await site.control('down');
+  await (await waitVisible(app, 'sync-now')).click();
+  await waitVisible(app, 'offline-banner', 30000);
+  await (await waitVisible(app, 'nav-saved')).click();
+  await waitForCards(1);
+  await (await cards())[0].click();
+  await waitVisible(app, 'article-title');
+  const cover = await app.wait(async () => {
+    const loaded = await app.executeScript(() => {
+      const imgs = [...document.querySelectorAll('img')].filter((i) => i.closest('[data-testid="article-body"]') === null);
+      return imgs.some((i) => i.complete && i.naturalWidth > 0 && i.src.includes('caliber-img'));
+    });
+    return loaded;
+  }, 10000, 'cover image shown from the offline store');
+  assert.ok(cover);
+  const body = await (await waitVisible(app, 'article-body')).getText();
+  assert.match(body, /Экологи обсуждают/);
+  await screenshot(app, 'desktop-offline');
+  await site.control('normal');
+});
+
+test('phone-sized window: single column, light and night screenshots', async () => {
+  await app.manage().window().setRect({ width: 390, height: 844 });
+  await app.executeScript(() => { location.hash = '#/'; });
+  await waitForCards(1);
+  const toggle = await waitVisible(app, 'theme-toggle');
+  const themeOf = () => app.executeScript(() => document.documentElement.dataset.theme);
+  while ((await themeOf()) !== 'light') await toggle.click();
+  await screenshot(app, 'phone-light');
+  await openArticleTitled('В Баку открылся международный форум');
+  await screenshot(app, 'phone-article-light');
+  while ((await themeOf()) !== 'dark') await (await waitVisible(app, 'theme-toggle')).click();
+  await screenshot(app, 'phone-article-dark');
+  await app.executeScript(() => { location.hash = '#/'; });
+  await waitForCards(1);
+  await screenshot(app, 'phone-dark');
+  const width = await app.executeScript(() => document.documentElement.clientWidth);
+  assert.ok(width <= 400, `phone width ${width}`);
+  const touchTargets = await app.executeScript(() =>
+    ['sync-now', 'theme-toggle', 'nav-saved'].map((id) => document.querySelector(`[data-testid="${id}"]`).getBoundingClientRect().height));
+  for (const h of touchTargets) assert.ok(h >= 44, `touch target ${h}px`);
+});

@@ -1,0 +1,147 @@
+// Shared plumbing for the end-to-end tests: the fixture news server, a data dir prepared
+// with the real `caliber` CLI, tauri-driver, and WebDriver sessions of the real app.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Builder, By, until } from 'selenium-webdriver';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const root = resolve(here, '../..');
+const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(root, 'target');
+export const appBinary = process.env.CALIBER_APP_BINARY ?? join(targetDir, 'debug', 'caliber-app');
+export const cliBinary = process.env.CALIBER_CLI_BINARY ?? join(targetDir, 'debug', 'caliber');
+export const screenshotDir = join(root, 'docs', 'screenshots');
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+    srv.on('error', fail);
+  });
+}
+
+function waitForLine(child, pattern, what, ms = 20000) {
+  return new Promise((ok, fail) => {
+    let seen = '';
+    const timer = setTimeout(() => fail(new Error(`${what} did not start: ${seen}`)), ms);
+    const onData = (d) => {
+      seen += d.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        ok();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => fail(new Error(`${what} exited with ${code}: ${seen}`)));
+  });
+}
+
+/** The fixture news server (tests/fixture-server/server.py) on free ports. */
+export async function startFixtureServer() {
+  const port = await freePort();
+  const controlPort = await freePort();
+  const child = spawn('python3', [join(root, 'tests/fixture-server/server.py'), '--port', String(port), '--control-port', String(controlPort)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await waitForLine(child, /fixture site on/, 'fixture server');
+  const control = async (mode) => {
+    const res = await fetch(`http://127.0.0.1:${controlPort}/mode/${mode}`, { method: 'POST' });
+    if (!res.ok) throw new Error(`mode ${mode}: ${res.status}`);
+  };
+  const hits = async () => (await (await fetch(`http://127.0.0.1:${controlPort}/hits`)).json()).hits;
+  return { url: `http://127.0.0.1:${port}`, control, hits, stop: () => child.kill() };
+}
+
+/** A fresh HOME and data dir; the database is prepared with the real CLI, as a user could. */
+export function prepareProfile(sources) {
+  const home = mkdtempSync(join(tmpdir(), 'caliber-e2e-'));
+  const dataDir = join(home, 'data');
+  mkdirSync(dataDir, { recursive: true });
+  for (const [url, kind] of sources) {
+    execFileSync(cliBinary, ['--db', join(dataDir, 'caliber.db'), 'sources', 'add', url, '--kind', kind], { stdio: 'pipe' });
+  }
+  return { home, dataDir };
+}
+
+/** tauri-driver with WebKitWebDriver; the app it launches inherits this environment. */
+export async function startDriver(profile, extraEnv = {}) {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const env = {
+    ...process.env,
+    HOME: profile.home,
+    XDG_DATA_HOME: join(profile.home, '.local/share'),
+    XDG_CONFIG_HOME: join(profile.home, '.config'),
+    XDG_CACHE_HOME: join(profile.home, '.cache'),
+    CALIBER_DATA_DIR: profile.dataDir,
+    LANG: 'ru_RU.UTF-8',
+    LC_ALL: '',
+    ...extraEnv,
+  };
+  const driverBin = process.env.TAURI_DRIVER ?? join(process.env.HOME ?? '/root', '.cargo/bin/tauri-driver');
+  const child = spawn(driverBin, ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = [];
+  child.stdout.on('data', (d) => log.push(d.toString()));
+  child.stderr.on('data', (d) => log.push(d.toString()));
+  // tauri-driver prints nothing when ready; poll its status endpoint.
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/status`);
+      if (res.ok || res.status === 404) break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { port, log, stop: () => child.kill() };
+}
+
+export async function openApp(driver) {
+  const session = await new Builder()
+    .usingServer(`http://127.0.0.1:${driver.port}/`)
+    .withCapabilities({ browserName: 'wry', 'tauri:options': { application: appBinary } })
+    .build();
+  await session.manage().setTimeouts({ implicit: 0, pageLoad: 30000, script: 30000 });
+  await session.wait(until.elementLocated(By.css('body')), 20000);
+  return session;
+}
+
+export const byTestId = (id) => By.css(`[data-testid="${id}"]`);
+
+export async function waitVisible(session, id, ms = 15000) {
+  const el = await session.wait(until.elementLocated(byTestId(id)), ms, `no ${id}`);
+  await session.wait(until.elementIsVisible(el), ms, `${id} not visible`);
+  return el;
+}
+
+export async function computed(session, id, property) {
+  return session.executeScript(
+    (sel, prop) => getComputedStyle(document.querySelector(sel))[prop],
+    `[data-testid="${id}"]`,
+    property,
+  );
+}
+
+/** Two animation frames, so a screenshot shows the DOM as it is now. */
+export async function settle(session) {
+  await session.executeAsyncScript((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+}
+
+export async function screenshot(session, name) {
+  await settle(session);
+  mkdirSync(screenshotDir, { recursive: true });
+  writeFileSync(join(screenshotDir, `${name}.png`), await session.takeScreenshot(), 'base64');
+}
+
+export function clipboardText() {
+  return execFileSync('xclip', ['-selection', 'clipboard', '-o'], { encoding: 'utf8', timeout: 5000 });
+}

@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""A deterministic Caliber.az look-alike on 127.0.0.1, for end-to-end tests and demos.
+
+    python3 tests/fixture-server/server.py [--port 8765] [--control-port 8766]
+
+Serves RU (/), EN (/en/) and AZ (/az/) listings built like the real site (.float_block
+cards), article pages (.post_title, .post_body, .post_hits …), pictures (/uploads/*.png)
+and the RU feed (/rss.xml). The control port switches what is published:
+
+    curl -X POST 127.0.0.1:8766/mode/normal     # the base set of articles
+    curl -X POST 127.0.0.1:8766/mode/new        # + two new articles
+    curl -X POST 127.0.0.1:8766/mode/breaking   # + one breaking and one ordinary article
+    curl -X POST 127.0.0.1:8766/mode/down       # the site port stops accepting connections
+    curl 127.0.0.1:8766/hits                    # JSON: requests per path
+
+Article times are minutes before the server started (in Baku time, UTC+4), so they are
+always recent. Everything is stdlib; nothing leaves 127.0.0.1.
+"""
+import argparse, datetime, html, json, struct, sys, threading, zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+BAKU = datetime.timezone(datetime.timedelta(hours=4))
+STARTED = datetime.datetime.now(BAKU).replace(second=0, microsecond=0)
+MONTHS = {
+    'ru': ['Января', 'Февраля', 'Марта', 'Апреля', 'Мая', 'Июня', 'Июля', 'Августа', 'Сентября', 'Октября', 'Ноября', 'Декабря'],
+    'en': ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
+    'az': ['Yanvar', 'Fevral', 'Mart', 'Aprel', 'May', 'İyun', 'İyul', 'Avqust', 'Sentyabr', 'Oktyabr', 'Noyabr', 'Dekabr'],
+}
+VIEWS = {'ru': 'Просмотров', 'en': 'Views', 'az': 'Baxış'}
+PREFIX = {'ru': '', 'en': '/en', 'az': '/az'}
+
+# (edition, slug, section, title, minutes ago, picture, paragraphs)
+BASE = [
+    ('ru', 'baku-forum', 'МИР', 'В Баку открылся международный форум аналитиков', 50, 1,
+     ['Международный форум аналитических центров открылся в Баку в среду.',
+      'Участники обсуждают безопасность и доверие в Азии.',
+      'Форум продлится три дня; ожидаются гости из сорока стран.']),
+    ('ru', 'neft-ceny', 'ЭКОНОМИКА', 'Цены на нефть выросли на мировых рынках', 120, 2,
+     ['Цены на нефть марки Brent выросли на бирже в Лондоне.',
+      'Азербайджанская нефть Azeri Light подорожала вслед за Brent.',
+      'Аналитики связывают рост с сокращением добычи.']),
+    ('ru', 'gyandzha-park', 'ОБЩЕСТВО', 'В Гяндже открыли новый парк', 200, 3,
+     ['В Гяндже открыли новый парк площадью десять гектаров.',
+      'В парке высажено более тысячи деревьев и проложены велодорожки.']),
+    ('ru', 'kaspiy-ekologiya', 'АНАЛИТИКА', 'Каспий: экология и судоходство', 300, 4,
+     ['Экологи обсуждают состояние Каспийского моря.',
+      'Судоходство по Каспию растёт, вместе с ним растут и риски.']),
+    ('en', 'cica-baku', 'ANALYTICS', 'CICA and security: Baku as a platform of global trust', 60, 5,
+     ['Another significant international event is taking place in Baku.',
+      'Notably, Azerbaijan currently holds the chairmanship of CICA.',
+      'A crucial detail is that this forum is being held outside China for the first time.']),
+    ('en', 'caspian-energy', 'ECONOMY', 'Caspian energy corridor expands', 180, 6,
+     ['The Caspian energy corridor is expanding to new markets.',
+      'New pipelines are planned for the next decade.']),
+    ('en', 'ganja-park', 'SOCIETY', 'A new park opens in Ganja', 240, 3,
+     ['A new ten-hectare park has opened in Ganja.', 'More than a thousand trees were planted.']),
+    ('az', 'baki-forum', 'DÜNYA', 'Bakıda beynəlxalq forum açıldı', 55, 1,
+     ['Bakıda analitik mərkəzlərin beynəlxalq forumu açıldı.', 'İştirakçılar Asiyada təhlükəsizliyi müzakirə edirlər.']),
+    ('az', 'neft-qiymet', 'İQTİSADİYYAT', 'Neft qiymətləri artdı', 130, 2,
+     ['Brent markalı neftin qiyməti birjada artdı.', 'Azeri Light nefti də bahalaşdı.']),
+]
+NEW = [
+    ('ru', 'novyi-most', 'ОБЩЕСТВО', 'В Баку построят новый мост через реку', 5, 4,
+     ['Строительство нового моста начнётся весной.', 'Мост соединит два района города.']),
+    ('en', 'new-bridge', 'SOCIETY', 'Baku to build a new bridge', 6, 4,
+     ['Construction of the new bridge starts in spring.', 'It will link two districts of the city.']),
+]
+BREAKING = [
+    ('ru', 'srochno-zemletryasenie', 'СРОЧНО', 'Срочно: землетрясение магнитудой 5 в Каспийском море', 2, 6,
+     ['Землетрясение магнитудой 5 произошло в Каспийском море.', 'Разрушений нет, сообщают спасатели.']),
+    ('ru', 'vystavka-kovrov', 'КУЛЬТУРА', 'В Баку открылась выставка ковров', 3, 5,
+     ['Выставка азербайджанских ковров открылась в музее.', 'Она продлится до конца месяца.']),
+]
+
+STATE = {'mode': 'normal', 'hits': {}}
+LOCK = threading.Lock()
+
+
+def png(w, h, rgb):
+    raw = b''.join(b'\x00' + bytes(rgb) * w for _ in range(h))
+    def chunk(t, d):
+        return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+    return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b'')
+
+PICTURES = {f'pic{i}.png': png(320, 180, c) for i, c in enumerate(
+    [(192, 57, 43), (39, 174, 96), (41, 128, 185), (142, 68, 173), (243, 156, 18), (22, 160, 133)], start=1)}
+
+
+def articles():
+    with LOCK:
+        mode = STATE['mode']
+    items = list(BASE)
+    if mode in ('new', 'breaking'):
+        items += NEW
+    if mode == 'breaking':
+        items += BREAKING
+    return sorted(items, key=lambda a: a[4])
+
+
+def when(minutes_ago):
+    return STARTED - datetime.timedelta(minutes=minutes_ago)
+
+
+def site_time(lang, minutes_ago):
+    t = when(minutes_ago)
+    return f'{t.day} {MONTHS[lang][t.month - 1]} {t.year} {t:%H:%M}'
+
+
+def page(lang, title, body):
+    return f'''<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)} | Caliber.az</title>
+<link rel="alternate" type="application/rss+xml" href="/rss.xml"><script>window.dataLayer = [];</script></head>
+<body><header class="header"><a class="logo" href="{PREFIX[lang]}/">Caliber.az</a> <span class="night_theme">night_theme</span>
+<a href="/">ru</a> <a href="/en/">en</a> <a href="/az/">az</a></header>
+<div class="banner_top"><a href="https://ads.example/">Реклама / Advertisement</a></div>
+{body}
+<footer>Any use of materials is allowed only if there is a hyperlink to Caliber.az. Caliber.az © 2026.</footer></body></html>'''
+
+
+def listing(lang):
+    cards = ''.join(f'''<div class="float_block"><a href="{PREFIX[lang]}/post/{slug}">
+<div class="float_block_image" style="background-image: url('/uploads/pic{pic}.png')"></div>
+<div class="float_block_category">{html.escape(section)}</div>
+<div class="float_block_title">{html.escape(title)}</div>
+<div class="float_block_time">{site_time(lang, ago)}</div></a></div>
+''' for (ed, slug, section, title, ago, pic, _) in articles() if ed == lang)
+    return page(lang, 'Caliber.az', f'<main class="news_list">{cards}</main>')
+
+
+def article_page(lang, slug):
+    for (ed, s, section, title, ago, pic, paras) in articles():
+        if ed == lang and s == slug:
+            ps = [f'<p>{html.escape(p)}</p>' for p in paras]
+            ps.insert(1, '<div class="banner_inline"><a href="https://ads.example/buy">КУПИТЬ — реклама</a><script>trackAd()</script></div>')
+            ps.append(f'<p><img src="/uploads/pic{(pic % 6) + 1}.png" alt=""></p>')
+            body = f'''<main><article class="post">
+<div class="post_categoty">{html.escape(section)}</div>
+<h1 class="post_title">{html.escape(title)}</h1>
+<div class="post_time">{site_time(lang, ago)}</div>
+<div class="post_cover" style="background-image: url(/uploads/pic{pic}.png)"></div>
+<div class="post_share"><button>A+</button><button>A-</button></div>
+<div class="post_body">{''.join(ps)}<div class="post_signature">Caliber.Az</div>
+<div class="post_hits">{VIEWS[lang]}: {100 + 7 * ago}</div></div></article></main>'''
+            return page(lang, title, body)
+    return None
+
+
+def rss(host):
+    items = ''.join(f'''<item><title>{html.escape(title)}</title><link>http://{host}/post/{slug}</link>
+<guid>http://{host}/post/{slug}</guid><category>{html.escape(section)}</category>
+<pubDate>{when(ago).astimezone(datetime.timezone.utc):%a, %d %b %Y %H:%M:%S} GMT</pubDate>
+<description>{html.escape(paras[0])}</description></item>
+''' for (ed, slug, section, title, ago, pic, paras) in articles() if ed == 'ru')
+    return f'''<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Caliber.az</title><link>http://{host}/</link><language>ru</language>
+{items}</channel></rss>'''
+
+
+class Site(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, status, body, content_type):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header('Content-Type', content_type)
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        path = self.path.split('?')[0]
+        with LOCK:
+            STATE['hits'][path] = STATE['hits'].get(path, 0) + 1
+        html_type = 'text/html; charset=utf-8'
+        for lang, prefix in PREFIX.items():
+            if path == prefix + '/':
+                return self.send(200, listing(lang), html_type)
+            if path.startswith(prefix + '/post/') and path.count('/') == prefix.count('/') + 2:
+                found = article_page(lang, path.rsplit('/', 1)[1])
+                if found:
+                    return self.send(200, found, html_type)
+        if path == '/rss.xml':
+            return self.send(200, rss(self.headers.get('Host', '127.0.0.1')), 'application/rss+xml; charset=utf-8')
+        if path.startswith('/uploads/') and path[9:] in PICTURES:
+            return self.send(200, PICTURES[path[9:]], 'image/png')
+        self.send(404, 'not found', 'text/plain')
+
+
+class Control(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    site = None
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, body):
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        with LOCK:
+            self.reply({'mode': STATE['mode'], 'hits': STATE['hits']})
+
+    def do_POST(self):
+        mode = self.path.rsplit('/', 1)[-1]
+        if mode not in ('normal', 'new', 'breaking', 'down'):
+            self.send_response(400)
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+            return
+        with LOCK:
+            was = STATE['mode']
+            STATE['mode'] = mode
+        if mode == 'down' and was != 'down':
+            Control.site.stop()
+        elif mode != 'down' and was == 'down':
+            Control.site.start()
+        self.reply({'mode': mode})
+
+
+class SiteServer:
+    def __init__(self, port):
+        self.port = port
+        self.server = None
+
+    def start(self):
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.server = ThreadingHTTPServer(('127.0.0.1', self.port), Site)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--port', type=int, default=8765)
+    ap.add_argument('--control-port', type=int, default=8766)
+    ap.add_argument('--mode', default='normal', choices=['normal', 'new', 'breaking'])
+    args = ap.parse_args()
+    STATE['mode'] = args.mode
+    site = SiteServer(args.port)
+    site.start()
+    Control.site = site
+    control = ThreadingHTTPServer(('127.0.0.1', args.control_port), Control)
+    print(f'fixture site on http://127.0.0.1:{site.port}/ (control on :{args.control_port})', flush=True)
+    try:
+        control.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,349 @@
+// An in-memory stand-in for the Rust side, speaking the same commands and DTOs.
+// Used by the unit tests (through mockIPC) and by `npm run dev` in a plain browser.
+// Pure TypeScript: it never touches the network.
+import type {
+  ArticleDetail,
+  ArticleListQuery,
+  ArticlePage,
+  ArticleSummary,
+  EditionDto,
+  SearchHit,
+  Settings,
+  SourceDto,
+  StorageStats,
+  SyncSummary,
+} from '../types';
+
+export interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+export interface FakeBackendOptions {
+  articles?: ArticleDetail[];
+  settings?: Partial<Settings>;
+  editions?: EditionDto[];
+  sources?: SourceDto[];
+  syncResult?: SyncSummary;
+  /** Commands that reject with this error, e.g. `{ get_article: {kind:'notFound', message:'…'} }`. */
+  failures?: Record<string, { kind: string; message: string }>;
+}
+
+export interface FakeBackend {
+  handle(cmd: string, args: unknown): unknown;
+  calls: Call[];
+  callsOf(cmd: string): Call[];
+  articles: ArticleDetail[];
+  settings: Settings;
+  editions: EditionDto[];
+  sources: SourceDto[];
+  clipboard: string[];
+  opened: string[];
+  syncResult: SyncSummary;
+  failures: Record<string, { kind: string; message: string }>;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+const stripTags = (s: string) => s.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+
+function summaryOf(a: ArticleDetail): ArticleSummary {
+  const { contentHtml: _ignored, ...rest } = a;
+  void _ignored;
+  return { ...rest, categories: [...rest.categories] };
+}
+
+function byNewest(a: ArticleSummary, b: ArticleSummary): number {
+  if (a.publishedAt !== b.publishedAt) return a.publishedAt < b.publishedAt ? 1 : -1;
+  return b.id - a.id;
+}
+
+function makeSnippet(text: string, query: string): string | null {
+  const terms = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
+  if (terms.length === 0) return null;
+  const lower = text.toLowerCase();
+  const first = terms.map((t) => lower.indexOf(t)).filter((i) => i >= 0);
+  if (first.length === 0) return null;
+  const start = Math.max(0, Math.min(...first) - 40);
+  const slice = text.slice(start, start + 160);
+  let html = escapeHtml(slice);
+  for (const t of terms) {
+    const re = new RegExp(escapeHtml(t).replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+    html = html.replace(re, (m) => `<mark>${m}</mark>`);
+  }
+  return (start > 0 ? '…' : '') + html + (start + 160 < text.length ? '…' : '');
+}
+
+export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
+  const calls: Call[] = [];
+  const articles = (opts.articles ?? []).map((a) => ({ ...a, categories: [...a.categories] }));
+  const settings: Settings = {
+    theme: 'system',
+    textScale: 100,
+    uiLanguage: 'en',
+    syncIntervalMinutes: 30,
+    ...opts.settings,
+  };
+  const editions: EditionDto[] = (
+    opts.editions ?? [
+      { code: 'ru', name: 'Русский', language: 'ru', followed: true },
+      { code: 'en', name: 'English', language: 'en', followed: true },
+      { code: 'az', name: 'Azərbaycanca', language: 'az', followed: true },
+    ]
+  ).map((e) => ({ ...e }));
+  const sources: SourceDto[] = (
+    opts.sources ?? [
+      {
+        id: 1,
+        url: 'https://caliber.az/rss.xml',
+        kind: 'feed',
+        title: 'Caliber.az',
+        lastSyncAt: '2026-06-25T13:00:00Z',
+        lastStatus: 'ok',
+        lastError: null,
+      },
+    ]
+  ).map((s) => ({ ...s }));
+
+  const backend: FakeBackend = {
+    calls,
+    callsOf: (cmd) => calls.filter((c) => c.cmd === cmd),
+    articles,
+    settings,
+    editions,
+    sources,
+    clipboard: [],
+    opened: [],
+    syncResult: opts.syncResult ?? { newTotal: 0, failed: 0, offline: false },
+    failures: { ...opts.failures },
+    handle(cmd, rawArgs) {
+      const args = (rawArgs ?? {}) as Record<string, unknown>;
+      calls.push({ cmd, args });
+      const failure = backend.failures[cmd];
+      if (failure) throw { ...failure };
+      switch (cmd) {
+        case 'list_articles':
+          return listArticles(args.query as ArticleListQuery);
+        case 'get_article': {
+          const a = articles.find((x) => x.id === args.id);
+          if (!a) throw { kind: 'notFound', message: `article ${String(args.id)} not found` };
+          return { ...a, categories: [...a.categories] };
+        }
+        case 'search_articles':
+          return search(String(args.query ?? ''), Number(args.limit ?? 30));
+        case 'mark_article': {
+          const a = articles.find((x) => x.id === args.id);
+          if (!a) throw { kind: 'notFound', message: `article ${String(args.id)} not found` };
+          if (typeof args.read === 'boolean') a.read = args.read;
+          if (typeof args.saved === 'boolean') a.saved = args.saved;
+          return summaryOf(a);
+        }
+        case 'list_sections': {
+          const edition = (args.edition as string | null) ?? null;
+          const set = new Set<string>();
+          for (const a of articles) {
+            if (edition && a.language !== edition) continue;
+            for (const c of a.categories) set.add(c);
+          }
+          return [...set];
+        }
+        case 'get_settings':
+          return { ...settings };
+        case 'update_settings': {
+          const patch = (args.settings ?? {}) as Partial<Settings>;
+          if (patch.syncIntervalMinutes !== undefined && patch.syncIntervalMinutes < 5) {
+            throw { kind: 'invalidInput', message: 'sync interval must be at least 5 minutes' };
+          }
+          Object.assign(settings, patch);
+          return { ...settings };
+        }
+        case 'list_sources':
+          return sources.map((s) => ({ ...s }));
+        case 'add_source': {
+          const url = String(args.url);
+          if (!/^https?:\/\//.test(url)) throw { kind: 'invalidInput', message: `not an http(s) URL: ${url}` };
+          if (sources.some((s) => s.url === url)) throw { kind: 'invalidInput', message: `already following ${url}` };
+          const s: SourceDto = {
+            id: Math.max(0, ...sources.map((x) => x.id)) + 1,
+            url,
+            kind: null,
+            title: null,
+            lastSyncAt: null,
+            lastStatus: null,
+            lastError: null,
+          };
+          sources.push(s);
+          return { ...s };
+        }
+        case 'remove_source': {
+          const i = sources.findIndex((s) => s.url === args.url);
+          if (i >= 0) sources.splice(i, 1);
+          return null;
+        }
+        case 'import_opml': {
+          const text = String(args.text ?? '');
+          const urls = [...text.matchAll(/xmlUrl="([^"]+)"/g)].map((m) => m[1]);
+          let added = 0;
+          for (const url of urls) {
+            if (sources.some((s) => s.url === url)) continue;
+            sources.push({
+              id: Math.max(0, ...sources.map((x) => x.id)) + 1,
+              url,
+              kind: 'feed',
+              title: null,
+              lastSyncAt: null,
+              lastStatus: null,
+              lastError: null,
+            });
+            added++;
+          }
+          return added;
+        }
+        case 'export_opml':
+          return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0"><head><title>Caliber Reader</title></head><body>\n' +
+            sources.map((s) => `  <outline type="rss" text="${escapeHtml(s.title ?? s.url)}" xmlUrl="${escapeHtml(s.url)}"/>`).join('\n') +
+            '\n</body></opml>\n'
+          );
+        case 'list_editions':
+          return editions.map((e) => ({ ...e }));
+        case 'set_edition_followed': {
+          const e = editions.find((x) => x.code === args.code);
+          if (!e) throw { kind: 'notFound', message: `edition ${String(args.code)} not found` };
+          e.followed = Boolean(args.followed);
+          return editions.map((x) => ({ ...x }));
+        }
+        case 'sync_now':
+          return { ...backend.syncResult };
+        case 'storage_stats': {
+          const stats: StorageStats = {
+            articles: articles.length,
+            images: articles.filter((a) => a.imageUrl).length,
+            imageBytes: articles.filter((a) => a.imageUrl).length * 48_000,
+            databaseBytes: 1_200_000 + articles.length * 6_000,
+          };
+          return stats;
+        }
+        case 'plugin:clipboard-manager|write_text':
+          backend.clipboard.push(String(args.text));
+          return null;
+        case 'plugin:opener|open_url':
+          backend.opened.push(String(args.url));
+          return null;
+        default:
+          return null;
+      }
+    },
+  };
+
+  function listArticles(q: ArticleListQuery = {}): ArticlePage {
+    const limit = q.limit ?? 30;
+    let list = articles.map(summaryOf).sort(byNewest);
+    if (q.edition) list = list.filter((a) => a.language === q.edition);
+    if (q.section) list = list.filter((a) => a.categories.includes(q.section as string));
+    if (q.savedOnly) list = list.filter((a) => a.saved);
+    if (q.unreadOnly) list = list.filter((a) => !a.read);
+    const before = q.before;
+    if (before) {
+      list = list.filter(
+        (a) => a.publishedAt < before.publishedAt || (a.publishedAt === before.publishedAt && a.id < before.id),
+      );
+    }
+    const items = list.slice(0, limit);
+    const last = items[items.length - 1];
+    const next = list.length > limit && last ? { publishedAt: last.publishedAt, id: last.id } : null;
+    return { items, next };
+  }
+
+  function search(query: string, limit: number): SearchHit[] {
+    const hits: SearchHit[] = [];
+    for (const a of [...articles].sort(byNewest)) {
+      const text = `${a.title}. ${a.summary ?? ''} ${stripTags(a.contentHtml ?? '')}`;
+      const snippet = makeSnippet(text, query);
+      if (snippet) hits.push({ article: summaryOf(a), snippetHtml: snippet });
+      if (hits.length >= limit) break;
+    }
+    return hits;
+  }
+
+  return backend;
+}
+
+/** A small, deterministic set of articles in the three editions. */
+export function sampleArticles(count = 45, now = Date.parse('2026-06-25T14:00:00Z')): ArticleDetail[] {
+  const editions = [
+    {
+      lang: 'ru',
+      base: 'https://caliber.az/post/',
+      sections: ['МИР', 'ПОЛИТИКА', 'ЭКОНОМИКА', 'АНАЛИТИКА', 'Срочно'],
+      titles: [
+        'Баку принимает форум аналитических центров СВМДА',
+        'Нефть марки Azeri Light подорожала',
+        'В Баку обсудили развитие Среднего коридора',
+        'Президент выступил с обращением к участникам форума',
+        'Зангезурский коридор: новые детали',
+      ],
+      para: 'Баку вновь стал площадкой для важного международного события. Участники обсудили региональное сотрудничество, безопасность и развитие транспортных коридоров.',
+    },
+    {
+      lang: 'en',
+      base: 'https://caliber.az/en/post/',
+      sections: ['WORLD', 'POLITICS', 'ECONOMY', 'ANALYTICS', 'Breaking'],
+      titles: [
+        'CICA and security: Baku as a platform of global trust',
+        'Azeri Light oil price rises',
+        'Middle Corridor development discussed in Baku',
+        'President addresses forum participants',
+        'Zangezur corridor: new details emerge',
+      ],
+      para: 'Another significant international event is taking place in Baku. Participants discussed regional cooperation, security and the development of transport corridors.',
+    },
+    {
+      lang: 'az',
+      base: 'https://caliber.az/az/post/',
+      sections: ['DÜNYA', 'SİYASƏT', 'İQTİSADİYYAT', 'ANALİTİKA', 'Təcili'],
+      titles: [
+        'Bakı ATƏM-in analitik mərkəzlər forumuna ev sahibliyi edir',
+        'Azeri Light neftinin qiyməti artıb',
+        'Bakıda Orta Dəhlizin inkişafı müzakirə olunub',
+        'Prezident forum iştirakçılarına müraciət edib',
+        'Zəngəzur dəhlizi: yeni təfərrüatlar',
+      ],
+      para: 'Bakı yenidən mühüm beynəlxalq tədbirə ev sahibliyi edir. İştirakçılar regional əməkdaşlığı, təhlükəsizliyi və nəqliyyat dəhlizlərinin inkişafını müzakirə ediblər.',
+    },
+  ];
+  const out: ArticleDetail[] = [];
+  for (let i = 0; i < count; i++) {
+    const e = editions[i % editions.length];
+    const k = Math.floor(i / editions.length);
+    const section = e.sections[k % e.sections.length];
+    const title = `${e.titles[k % e.titles.length]}${k >= e.titles.length ? ` (${k + 1})` : ''}`;
+    const id = i + 1;
+    const published = new Date(now - i * 37 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    out.push({
+      id,
+      sourceUrl: 'https://caliber.az/rss.xml',
+      url: `${e.base}article-${id}`,
+      title,
+      summary: e.para,
+      author: 'Caliber.Az',
+      categories: [section],
+      publishedAt: published,
+      imageUrl: i % 4 === 3 ? null : `https://img.caliber.az/media/${id}.jpg`,
+      language: e.lang,
+      views: 100 + ((id * 37) % 900),
+      isBreaking: section === 'Срочно' || section === 'Breaking' || section === 'Təcili',
+      read: i % 5 === 4,
+      saved: i % 9 === 2,
+      contentHtml:
+        `<p>${escapeHtml(e.para)}</p>` +
+        `<p><img src="https://img.caliber.az/media/body-${id}.jpg" alt=""></p>` +
+        `<p>${escapeHtml(e.para)} <a href="https://caliber.az/">Caliber.az</a></p>`,
+    });
+  }
+  return out;
+}

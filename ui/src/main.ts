@@ -1,0 +1,16 @@
+import './app.css';
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { hasBackend } from './ipc';
+
+async function start() {
+  // `npm run dev` in a plain browser: use the in-memory backend. Not part of a
+  // release build (only with VITE_MOCK_BACKEND=1, for UI previews).
+  if ((import.meta.env.DEV || import.meta.env.VITE_MOCK_BACKEND === '1') && !hasBackend()) {
+    const { installDevBackend } = await import('./ipc/mock/install');
+    installDevBackend();
+  }
+  mount(App, { target: document.getElementById('app')! });
+}
+
+void start();

@@ -1,0 +1,91 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import App from '../App.svelte';
+import { FakeIntersectionObserver } from './setup';
+import { startAt, useBackend } from './harness';
+
+describe('home list', () => {
+  it('renders cards from listArticles and loads the next page on the scroll sentinel', async () => {
+    const backend = useBackend();
+    startAt('#/');
+    render(App);
+
+    await waitFor(() => expect(screen.getAllByTestId('article-card')).toHaveLength(30));
+    const first = backend.callsOf('list_articles')[0];
+    expect(first.args.query).toMatchObject({ edition: null, section: null, limit: 30 });
+    expect(first.args.query).not.toHaveProperty('before');
+
+    const cards = screen.getAllByTestId('article-card');
+    expect(cards[0].textContent).toContain(backend.articles[0].title);
+    expect(cards[0].getAttribute('href')).toBe('#/article/1');
+    // picture through the offline image scheme
+    const img = cards[0].querySelector('img');
+    expect(img?.getAttribute('src')).toBe(`caliber-img://localhost/${encodeURIComponent(backend.articles[0].imageUrl!)}`);
+    expect(img?.getAttribute('loading')).toBe('lazy');
+
+    FakeIntersectionObserver.intersectAll();
+
+    await waitFor(() => expect(screen.getAllByTestId('article-card')).toHaveLength(45));
+    const calls = backend.callsOf('list_articles');
+    expect(calls).toHaveLength(2);
+    expect(calls[1].args.query).toMatchObject({
+      before: { publishedAt: backend.articles[29].publishedAt, id: 30 },
+    });
+    expect(screen.getByText('You are all caught up')).toBeTruthy();
+  });
+
+  it('marks unread articles and breaking news', async () => {
+    const backend = useBackend();
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('article-card').length).toBeGreaterThan(0));
+    const cards = screen.getAllByTestId('article-card');
+    const unreadIdx = backend.articles.findIndex((a) => !a.read);
+    const readIdx = backend.articles.findIndex((a) => a.read);
+    expect(cards[unreadIdx].querySelector('[aria-label="Unread"]')).not.toBeNull();
+    expect(cards[readIdx].querySelector('[aria-label="Unread"]')).toBeNull();
+    const breaking = backend.articles.findIndex((a) => a.isBreaking);
+    expect(cards[breaking].textContent).toContain('Breaking');
+  });
+
+  it('shows the empty state and the error state with the IpcError message', async () => {
+    useBackend({ articles: [] });
+    const { unmount } = render(App);
+    expect(await screen.findByText('No articles yet — sync to fetch the news')).toBeTruthy();
+    unmount();
+
+    useBackend({ failures: { list_articles: { kind: 'storage', message: 'database is locked' } } });
+    render(App);
+    expect(await screen.findByText('database is locked')).toBeTruthy();
+  });
+
+  it('filters by edition and section', async () => {
+    const backend = useBackend();
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('article-card')).toHaveLength(30));
+    await fireEvent.click(await screen.findByRole('button', { name: 'EN' }));
+    await waitFor(() =>
+      expect(backend.callsOf('list_articles').at(-1)?.args.query).toMatchObject({ edition: 'en', section: null }),
+    );
+    await waitFor(() => expect(backend.callsOf('list_sections').at(-1)?.args).toEqual({ edition: 'en' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Breaking' }));
+    await waitFor(() =>
+      expect(backend.callsOf('list_articles').at(-1)?.args.query).toMatchObject({ edition: 'en', section: 'Breaking' }),
+    );
+    await waitFor(() => {
+      const cards = screen.getAllByTestId('article-card');
+      expect(cards.length).toBeGreaterThan(0);
+      for (const c of cards) expect(c.textContent).toContain('Breaking');
+    });
+    expect(window.localStorage.getItem('caliber.edition')).toBe('en');
+  });
+
+  it('saved list asks for saved articles only', async () => {
+    const backend = useBackend();
+    startAt('#/saved');
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('article-card').length).toBeGreaterThan(0));
+    expect(backend.callsOf('list_articles').at(-1)?.args.query).toMatchObject({ savedOnly: true });
+    const saved = backend.articles.filter((a) => a.saved).length;
+    expect(screen.getAllByTestId('article-card')).toHaveLength(saved);
+  });
+});

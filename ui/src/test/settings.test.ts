@@ -1,0 +1,76 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import App from '../App.svelte';
+import { startAt, useBackend } from './harness';
+
+describe('settings', () => {
+  it('lists, adds and removes sources, with the IpcError message on failure', async () => {
+    const backend = useBackend();
+    startAt('#/settings');
+    render(App);
+    expect(await screen.findByText('https://caliber.az/rss.xml')).toBeTruthy();
+
+    const input = screen.getByLabelText('Feed or page URL');
+    await fireEvent.input(input, { target: { value: 'not a url' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add' }));
+    expect(await screen.findByText('Enter an http(s) address')).toBeTruthy();
+
+    await fireEvent.input(input, { target: { value: 'https://example.org/feed.xml' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add' }));
+    expect(await screen.findByText('https://example.org/feed.xml')).toBeTruthy();
+    expect(backend.sources.map((s) => s.url)).toContain('https://example.org/feed.xml');
+
+    await fireEvent.input(input, { target: { value: 'https://example.org/feed.xml' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add' }));
+    expect(await screen.findByText('already following https://example.org/feed.xml')).toBeTruthy();
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Remove https://example.org/feed.xml' }));
+    await waitFor(() => expect(screen.queryByText('https://example.org/feed.xml')).toBeNull());
+    expect(backend.callsOf('remove_source')[0].args).toEqual({ url: 'https://example.org/feed.xml' });
+  });
+
+  it('imports OPML from a file', async () => {
+    const backend = useBackend();
+    startAt('#/settings');
+    render(App);
+    const opml = '<opml version="2.0"><body><outline xmlUrl="https://a.example/rss"/><outline xmlUrl="https://b.example/atom"/></body></opml>';
+    const file = new File([opml], 'subs.opml', { type: 'text/xml' });
+    const input = document.querySelector('input[type="file"]') as HTMLInputElement;
+    Object.defineProperty(input, 'files', { configurable: true, value: [file] });
+    await fireEvent.change(input);
+    await waitFor(() => expect(backend.callsOf('import_opml')[0]?.args).toEqual({ text: opml }));
+    expect((await screen.findByTestId('toast')).textContent).toBe('2 sources imported');
+    expect(await screen.findByText('https://b.example/atom')).toBeTruthy();
+  });
+
+  it('follows and unfollows editions; home tabs follow', async () => {
+    const backend = useBackend();
+    startAt('#/settings');
+    render(App);
+    const az = await screen.findByRole('checkbox', { name: /Azərbaycanca/ });
+    await fireEvent.click(az);
+    await waitFor(() => expect(backend.callsOf('set_edition_followed')[0]?.args).toEqual({ code: 'az', followed: false }));
+    window.location.hash = '#/';
+    const group = await screen.findByRole('group', { name: 'Edition' });
+    expect(within(group).queryByRole('button', { name: 'AZ' })).toBeNull();
+    expect(within(group).getByRole('button', { name: 'RU' })).toBeTruthy();
+  });
+
+  it('sync interval has a minimum of 5 minutes; storage stats are shown', async () => {
+    const backend = useBackend({ settings: { syncIntervalMinutes: 30 } });
+    startAt('#/settings');
+    render(App);
+    const interval = (await screen.findByLabelText('Sync every (minutes)')) as HTMLInputElement;
+    await waitFor(() => expect(interval.value).toBe('30'));
+    await fireEvent.input(interval, { target: { value: '2' } });
+    await fireEvent.change(interval);
+    expect(backend.callsOf('update_settings').filter((c) => 'syncIntervalMinutes' in (c.args.settings as object))).toHaveLength(0);
+    expect(interval.value).toBe('5');
+    await fireEvent.input(interval, { target: { value: '15' } });
+    await fireEvent.change(interval);
+    await waitFor(() => expect(backend.settings.syncIntervalMinutes).toBe(15));
+
+    expect(await screen.findByText('Articles')).toBeTruthy();
+    expect(screen.getByText('45')).toBeTruthy();
+  });
+});
