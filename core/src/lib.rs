@@ -12,6 +12,7 @@ mod fulltext;
 mod images;
 mod opml;
 mod model;
+pub mod notify;
 mod parse;
 mod sanitize;
 mod site;
@@ -129,6 +130,40 @@ impl Core {
             report.images = Some(images::fetch_for_articles(&self.store, &self.sync.http, self.images, &changed, self.now()).await?);
         }
         Ok(report)
+    }
+
+    /// Run the breaking-news policy over what a sync stored, record its decisions, and
+    /// return what to show. `local_offset` is the reader's time zone (for quiet hours).
+    pub fn notifications_for(
+        &self,
+        report: &SyncReport,
+        prefs: &notify::NotifyPrefs,
+        local_offset: chrono::FixedOffset,
+    ) -> Result<Vec<notify::Notice>> {
+        let store = self.store();
+        let mut candidates = Vec::new();
+        for source in report.sources.iter().filter(|s| s.status == SyncStatus::Ok) {
+            for &id in &source.new_article_ids {
+                let Some(a) = store.article(id)? else { continue };
+                candidates.push(notify::Candidate {
+                    article_id: a.id,
+                    title: a.title,
+                    url: a.url,
+                    image_url: a.image_url,
+                    categories: a.categories,
+                    language: a.language,
+                    published_at: a.published_at,
+                    is_breaking: a.is_breaking,
+                    baseline: source.baseline,
+                });
+            }
+        }
+        let now = self.now();
+        let ids: Vec<i64> = candidates.iter().map(|c| c.article_id).collect();
+        let history = store.notify_history(&ids, now)?;
+        let plan = notify::decide(&candidates, prefs, &history, now, local_offset);
+        store.record_notify_plan(&plan, now)?;
+        Ok(plan.notices)
     }
 
     /// A stored picture's content type and bytes, if it was downloaded.

@@ -146,6 +146,8 @@ pub struct SourceReport {
     /// Articles this sync added or changed, for the breaking-news policy.
     pub new_article_ids: Vec<i64>,
     pub first_sync: bool,
+    /// First sync, or first after being unreachable for long: a baseline for notifications.
+    pub baseline: bool,
     /// The source could not be reached at all (no connection, timeout): maybe offline.
     pub unreachable: bool,
 }

@@ -93,12 +93,105 @@ pub fn parse_feed(body: &[u8], url: &str, content_type: Option<&str>) -> Result<
         .map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
 
     let language = feed.language.clone();
-    let items = feed.entries.into_iter().map(|entry| raw_item(entry, &feed_url, language.as_deref())).collect();
+    // What feed-rs does not carry over, read from the document itself, entry by entry.
+    let count = feed.entries.len();
+    let extras = if text.starts_with('{') { json_feed_extras(text, count) } else { xml_extras(text, &feed_url, count) };
+    let items = feed
+        .entries
+        .into_iter()
+        .zip(extras.into_iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|(entry, extra)| raw_item(entry, extra.unwrap_or_default(), &feed_url, language.as_deref()))
+        .collect();
     Ok(ParsedFeed { title: feed.title.map(|t| text_of(&t)), language, items })
 }
 
-fn raw_item(entry: feed_rs::model::Entry, feed_url: &Url, feed_language: Option<&str>) -> RawItem {
-    let base = entry.base.as_deref().and_then(|b| feed_url.join(b).ok()).unwrap_or_else(|| feed_url.clone());
+/// Per-entry facts feed-rs drops: the `xml:base` in scope, JSON Feed's `image`, RSS 1.0's
+/// `dc:subject`.
+#[derive(Debug, Clone, Default)]
+struct EntryExtras {
+    base: Option<Url>,
+    image: Option<String>,
+    subjects: Vec<String>,
+}
+
+fn json_feed_extras(text: &str, count: usize) -> Vec<EntryExtras> {
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
+    let items = doc["items"].as_array().cloned().unwrap_or_default();
+    if items.len() != count {
+        return Vec::new();
+    }
+    items
+        .iter()
+        .map(|item| EntryExtras {
+            image: item["image"].as_str().or(item["banner_image"].as_str()).map(str::to_owned),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// Start tags named `name` (not a longer name) in document order, with their offsets.
+fn start_tags<'a>(text: &'a str, name: &str) -> Vec<(usize, &'a str)> {
+    let open = format!("<{name}");
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&open) {
+        let start = from + i;
+        let after = &text[start + open.len()..];
+        from = start + open.len();
+        if after.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            && let Some(end) = after.find('>')
+        {
+            found.push((start, &after[..end]));
+        }
+    }
+    found
+}
+
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!("{name}="))?;
+    let rest = &tag[at + name.len() + 1..];
+    let quote = rest.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+    rest[1..].split(quote).next()
+}
+
+fn xml_extras(text: &str, feed_url: &Url, count: usize) -> Vec<EntryExtras> {
+    let root_tag = root_element_name(text).and_then(|name| start_tags(text, name).into_iter().next());
+    let mut doc_base = feed_url.clone();
+    if let Some(base) = root_tag.and_then(|(_, tag)| attr(tag, "xml:base")).and_then(|b| feed_url.join(&decode_attr(b)).ok()) {
+        doc_base = base;
+    }
+    if let Some(base) = start_tags(text, "channel").first().and_then(|(_, tag)| attr(tag, "xml:base")).and_then(|b| doc_base.join(&decode_attr(b)).ok()) {
+        doc_base = base;
+    }
+    let mut entries = start_tags(text, "entry");
+    if entries.is_empty() {
+        entries = start_tags(text, "item");
+    }
+    if entries.len() != count {
+        return vec![EntryExtras { base: Some(doc_base), ..Default::default() }; count];
+    }
+    let ends: Vec<usize> = entries.iter().skip(1).map(|(start, _)| *start).chain(std::iter::once(text.len())).collect();
+    entries
+        .iter()
+        .zip(ends)
+        .map(|((start, tag), end)| {
+            let base = attr(tag, "xml:base").and_then(|b| doc_base.join(&decode_attr(b)).ok()).unwrap_or_else(|| doc_base.clone());
+            let body = &text[*start..end];
+            let subjects = body
+                .split("<dc:subject>")
+                .skip(1)
+                .filter_map(|rest| rest.split("</dc:subject>").next())
+                .map(|s| crate::sanitize::html_to_text(s.trim()))
+                .filter(|s| !s.is_empty())
+                .collect();
+            EntryExtras { base: Some(base), image: None, subjects }
+        })
+        .collect()
+}
+
+fn raw_item(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &Url, feed_language: Option<&str>) -> RawItem {
+    let scoped_base = extra.base.unwrap_or_else(|| feed_url.clone());
+    let base = entry.base.as_deref().and_then(|b| scoped_base.join(b).ok()).unwrap_or(scoped_base);
     let absolute = |href: &str| base.join(href.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from);
 
     let link = entry
@@ -117,13 +210,20 @@ fn raw_item(entry: feed_rs::model::Entry, feed_url: &Url, feed_language: Option<
         let names: Vec<&str> = entry.authors.iter().filter_map(|p| p.name.as_deref()).map(str::trim).filter(|n| !n.is_empty()).collect();
         (!names.is_empty()).then(|| names.join(", "))
     };
-    let categories: Vec<String> = entry
+    let mut categories: Vec<String> = entry
         .categories
         .iter()
         .map(|c| c.label.as_deref().unwrap_or(&c.term).trim().to_owned())
         .filter(|c| !c.is_empty())
         .collect();
-    let image_url = media_image(&entry.media)
+    for subject in extra.subjects {
+        if !categories.contains(&subject) {
+            categories.push(subject);
+        }
+    }
+    let image_url = extra
+        .image
+        .or_else(|| media_image(&entry.media))
         .or_else(|| first_img_src(content_html.as_deref().or(summary_html.as_deref()).unwrap_or("")))
         .and_then(|src| absolute(&src));
     let guid = if entry.id.trim().is_empty() { link.clone().unwrap_or_default() } else { entry.id.trim().to_owned() };

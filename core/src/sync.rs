@@ -20,6 +20,9 @@ use crate::site;
 use crate::store::{PreparedArticle, SourceUpdate, Store};
 
 const SUMMARY_CHARS: usize = 280;
+/// A source failing this many syncs in a row was "unreachable for long" (an hour at the
+/// default interval): what it brings on return is a baseline, not breaking news.
+const UNREACHABLE_LONG_FAILURES: u32 = 4;
 /// Article pages fetched at once for one source (listing pages, full text).
 const PAGES_PER_SOURCE: usize = 4;
 
@@ -343,6 +346,7 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
                     error,
                     new_article_ids,
                     first_sync,
+                    baseline: first_sync || source.consecutive_failures >= UNREACHABLE_LONG_FAILURES,
                     unreachable: false,
                 });
             }
@@ -369,6 +373,7 @@ fn failed_report(source: &Source, error: String) -> SourceReport {
         error: Some(error),
         new_article_ids: Vec::new(),
         first_sync: !matches!(source.last_status, Some(SyncStatus::Ok | SyncStatus::NotModified)),
+        baseline: false,
         unreachable: false,
     }
 }

@@ -307,7 +307,7 @@ mod tests {
         assert_eq!(parse_site_time("25 June 2026 17:24", now()), Some(expect));
         assert_eq!(parse_site_time("25 İyun 2026, 17:24", now()), Some(expect));
         assert_eq!(parse_site_time("25.06.2026 17:24", now()), Some(expect));
-        assert_eq!(parse_site_time("Сегодня 17:24", Utc.with_ymd_and_hms(2026, 6, 25, 20, 0, 0).unwrap()), Some(expect));
+        assert_eq!(parse_site_time("Сегодня 17:24", Utc.with_ymd_and_hms(2026, 6, 25, 18, 0, 0).unwrap()), Some(expect));
         assert_eq!(parse_site_time("Вчера, 17:24", now()), Some(expect));
         assert_eq!(parse_site_time("no date here", now()), None);
     }

@@ -1,13 +1,15 @@
 //! SQLite storage: schema migrations, sources, articles, reader state and the full-text
 //! index. One `Store` per connection; the sync writer owns one, readers open their own
-//! (WAL lets them read while a sync writes).
+//! (WAL lets them read while a sync writes). Every write transaction is IMMEDIATE: a
+//! deferred one that read first cannot upgrade while another connection writes, and
+//! fails with "database is locked" whatever the busy timeout.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
 use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SyncStatus};
@@ -19,6 +21,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_images.sql")),
     (3, include_str!("migrations/0003_settings.sql")),
+    (4, include_str!("migrations/0004_notifications.sql")),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -113,7 +116,7 @@ impl Store {
             return Err(Error::SchemaTooNew { found: current, known: SCHEMA_VERSION });
         }
         for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-            let tx = self.conn.transaction()?;
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(sql).map_err(|source| Error::Migration { version, source })?;
             tx.pragma_update(None, "user_version", version)?;
             tx.commit()?;
@@ -195,7 +198,7 @@ impl Store {
 
     /// Record a 304: nothing changed but the source may have moved.
     pub fn record_not_modified(&self, source_id: i64, new_url: Option<&str>, now: DateTime<Utc>) -> Result<String> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let url = apply_move(&tx, source_id, new_url)?;
         tx.execute(
             "UPDATE sources SET last_sync_at = ?2, last_status = 'not_modified', last_error = NULL,
@@ -216,7 +219,7 @@ impl Store {
         retention: Retention,
         now: DateTime<Utc>,
     ) -> Result<WriteOutcome> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let url = apply_move(&tx, source_id, update.new_url.as_deref())?;
         tx.execute(
             "UPDATE sources SET kind = COALESCE(?2, kind), title = COALESCE(?3, title), language = COALESCE(?4, language),
@@ -246,7 +249,9 @@ impl Store {
                      views = COALESCE(?12, views), is_breaking = ?13, content_hash = ?14
                  WHERE id = ?1",
             )?;
-            let mut index_insert = tx.prepare_cached("INSERT INTO articles_fts (rowid, title, summary, body) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut index_insert =
+                tx.prepare_cached("INSERT INTO articles_fts (rowid, title, summary, body, folded) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            let mut pruned = tx.prepare_cached("SELECT 1 FROM pruned_articles WHERE source_id = ?1 AND guid = ?2")?;
             let mut index_delete = tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?;
             let mut stored_elsewhere =
                 tx.prepare_cached("SELECT 1 FROM articles WHERE url = ?1 AND source_id != ?2 LIMIT 1")?;
@@ -281,6 +286,7 @@ impl Store {
                         // The same story reached through another source (feed and listing): stored once.
                         continue;
                     }
+                    None if pruned.exists(params![source_id, a.guid])? => continue,
                     None => {
                         insert.execute(params![
                             source_id,
@@ -304,11 +310,25 @@ impl Store {
                         tx.last_insert_rowid()
                     }
                 };
-                index_insert.execute(params![id, a.title, a.summary.as_deref().unwrap_or(""), a.body_text])?;
+                let summary = a.summary.as_deref().unwrap_or("");
+                let folded = search::folded_words(&[&a.title, summary, &a.body_text]);
+                index_insert.execute(params![id, a.title, summary, a.body_text, folded])?;
                 outcome.changed_ids.push(id);
             }
         }
-        apply_retention(&tx, source_id, retention, now)?;
+        if apply_retention(&tx, source_id, retention, now)? > 0 {
+            // What retention took right away was never really stored: don't report it.
+            let mut exists = tx.prepare_cached("SELECT 1 FROM articles WHERE id = ?1")?;
+            let before = outcome.changed_ids.len();
+            let mut kept = Vec::with_capacity(before);
+            for id in outcome.changed_ids.drain(..) {
+                if exists.exists([id])? {
+                    kept.push(id);
+                }
+            }
+            outcome.new = outcome.new.saturating_sub((before - kept.len()) as u32);
+            outcome.changed_ids = kept;
+        }
         tx.commit()?;
         Ok(outcome)
     }
@@ -368,7 +388,7 @@ impl Store {
         if !exists {
             return Err(Error::ArticleNotFound(id));
         }
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         tx.execute("INSERT INTO article_state (article_id) VALUES (?1) ON CONFLICT DO NOTHING", [id])?;
         if let Some(read) = read {
             tx.execute(
@@ -392,7 +412,7 @@ impl Store {
 
     /// Apply retention to every source (the writer also applies it after each sync).
     pub fn apply_retention(&mut self, retention: Retention, now: DateTime<Utc>) -> Result<u64> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let ids: Vec<i64> = tx.prepare("SELECT id FROM sources")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         let mut removed = 0;
         for id in ids {
@@ -425,11 +445,61 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    // ---- notifications ----
+
+    /// What the policy needs to know of past decisions about these candidates.
+    pub fn notify_history(&self, candidate_ids: &[i64], now: DateTime<Utc>) -> Result<crate::notify::History> {
+        let mut history = crate::notify::History::default();
+        {
+            let mut decided = self.conn.prepare_cached("SELECT 1 FROM notified_articles WHERE article_id = ?1")?;
+            for &id in candidate_ids {
+                if decided.exists([id])? {
+                    history.notified_ids.insert(id);
+                }
+            }
+        }
+        let since = ts(now - chrono::Duration::hours(48));
+        let mut keys = self.conn.prepare_cached("SELECT key FROM notified_stories WHERE decided_at >= ?1")?;
+        history.story_keys = keys.query_map([since], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        history.sent_last_hour =
+            self.conn.query_row("SELECT count(*) FROM notification_log WHERE sent_at > ?1", [ts(now) - 3600], |r| r.get(0))?;
+        history.held = self.conn.query_row("SELECT count(*) FROM notified_articles WHERE state = 'held'", [], |r| r.get(0))?;
+        Ok(history)
+    }
+
+    /// Record a plan in one transaction, before the notices are shown: a crash after this
+    /// may lose a notification but can never repeat one.
+    pub fn record_notify_plan(&self, plan: &crate::notify::Plan, now: DateTime<Utc>) -> Result<()> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        if plan.released_held > 0 {
+            tx.execute("UPDATE notified_articles SET state = 'summarized', decided_at = ?1 WHERE state = 'held'", [ts(now)])?;
+        }
+        {
+            let mut article = tx.prepare_cached("INSERT OR REPLACE INTO notified_articles (article_id, state, decided_at) VALUES (?1, ?2, ?3)")?;
+            let mut story = tx.prepare_cached("INSERT OR REPLACE INTO notified_stories (key, decided_at) VALUES (?1, ?2)")?;
+            for (state, list) in [("sent", &plan.sent), ("held", &plan.held)] {
+                for (id, keys) in list {
+                    article.execute(params![id, state, ts(now)])?;
+                    for key in keys {
+                        story.execute(params![key, ts(now)])?;
+                    }
+                }
+            }
+            let mut log = tx.prepare_cached("INSERT INTO notification_log (sent_at) VALUES (?1)")?;
+            for _ in &plan.notices {
+                log.execute([ts(now)])?;
+            }
+        }
+        tx.execute("DELETE FROM notification_log WHERE sent_at < ?1", [ts(now) - 86400])?;
+        tx.commit()?;
+        Ok(())
+    }
+
     // ---- images ----
 
     /// Link articles to the pictures they show; returns the URLs not stored yet.
     pub fn link_images(&self, links: &[(i64, String)]) -> Result<Vec<String>> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let mut missing = Vec::new();
         {
             let mut link = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
@@ -471,7 +541,7 @@ impl Store {
         if excess <= 0 {
             return Ok(0);
         }
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let candidates: Vec<(String, i64)> = tx
             .prepare(
                 "SELECT i.url, i.size FROM images i
@@ -525,22 +595,29 @@ fn apply_move(tx: &Connection, source_id: i64, new_url: Option<&str>) -> Result<
 
 fn apply_retention(tx: &Connection, source_id: i64, retention: Retention, now: DateTime<Utc>) -> Result<u64> {
     let not_saved = "NOT EXISTS (SELECT 1 FROM article_state st WHERE st.article_id = articles.id AND st.saved = 1)";
+    // Remember what is pruned (so a feed still listing it does not bring it back), then delete.
+    let prune = |condition: &str, arg: i64| -> Result<u64> {
+        tx.execute(
+            &format!(
+                "INSERT OR REPLACE INTO pruned_articles (source_id, guid, pruned_at)
+                 SELECT source_id, guid, ?3 FROM articles WHERE source_id = ?1 AND {not_saved} AND {condition}"
+            ),
+            params![source_id, arg, ts(now)],
+        )?;
+        Ok(tx.execute(&format!("DELETE FROM articles WHERE source_id = ?1 AND {not_saved} AND {condition}"), params![source_id, arg])? as u64)
+    };
     let mut removed = 0;
     if let Some(max_age) = retention.max_age {
-        let cutoff = ts(now - max_age);
-        removed += tx.execute(
-            &format!("DELETE FROM articles WHERE source_id = ?1 AND published_at < ?2 AND first_seen_at < ?2 AND {not_saved}"),
-            params![source_id, cutoff],
-        )? as u64;
+        removed += prune("published_at < ?2 AND first_seen_at < ?2", ts(now - max_age))?;
     }
     if let Some(max) = retention.max_per_source {
-        removed += tx.execute(
-            &format!(
-                "DELETE FROM articles WHERE source_id = ?1 AND {not_saved} AND id NOT IN (
-                     SELECT id FROM articles WHERE source_id = ?1 ORDER BY published_at DESC, id DESC LIMIT ?2)"
-            ),
-            params![source_id, max],
-        )? as u64;
+        removed += prune(
+            "id NOT IN (SELECT id FROM articles WHERE source_id = ?1 ORDER BY published_at DESC, id DESC LIMIT ?2)",
+            i64::from(max),
+        )?;
+    }
+    if removed > 0 {
+        tx.execute("DELETE FROM pruned_articles WHERE source_id = ?1 AND pruned_at < ?2", params![source_id, ts(now) - 400 * 86400])?;
     }
     Ok(removed)
 }

@@ -14,6 +14,27 @@ const CANDIDATES: u32 = 1000;
 pub const MARK_START: &str = "\u{2}";
 pub const MARK_END: &str = "\u{3}";
 
+/// Letters unicode61 keeps apart from their plain forms, and what readers type instead.
+fn needs_folding(word: &str) -> bool {
+    word.contains(['ı', 'İ', 'ё', 'Ё'])
+}
+
+fn fold(word: &str) -> String {
+    word.to_lowercase().replace('\u{307}', "").replace('ı', "i").replace('ё', "е")
+}
+
+/// The words of `texts` that need folding, folded, for the index's `folded` column.
+pub fn folded_words(texts: &[&str]) -> String {
+    let mut out = String::new();
+    for text in texts {
+        for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| needs_folding(w)) {
+            out.push_str(&fold(word));
+            out.push(' ');
+        }
+    }
+    out
+}
+
 /// The FTS5 query for what a reader typed: every word must match, the last as a prefix
 /// (search as you type). `None` when there is nothing searchable.
 pub fn fts_query(input: &str) -> Option<String> {
@@ -24,7 +45,14 @@ pub fn fts_query(input: &str) -> Option<String> {
         words
             .iter()
             .enumerate()
-            .map(|(i, w)| if i == last && ends_in_word { format!("\"{w}\"*") } else { format!("\"{w}\"") })
+            .map(|(i, w)| {
+                let star = if i == last && ends_in_word { "*" } else { "" };
+                if needs_folding(w) {
+                    format!("(\"{w}\"{star} OR \"{}\"{star})", fold(w))
+                } else {
+                    format!("\"{w}\"{star}")
+                }
+            })
             .collect::<Vec<_>>()
             .join(" "),
     )
@@ -41,12 +69,18 @@ pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHi
     };
     let mut article = conn.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_FROM} WHERE a.id = ?1"))?;
     let mut snippet = conn.prepare_cached(
-        "SELECT snippet(articles_fts, -1, ?3, ?4, '…', 16) FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = ?2",
+        "SELECT snippet(articles_fts, 2, ?3, ?4, '…', 16), snippet(articles_fts, 1, ?3, ?4, '…', 16),
+                snippet(articles_fts, 0, ?3, ?4, '…', 16)
+         FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = ?2",
     )?;
     let mut hits = Vec::with_capacity(ranked.len());
     for id in ranked {
         let article = article.query_row([id], article_from_row)?;
-        let snippet: String = snippet.query_row(params![query, id, MARK_START, MARK_END], |r| r.get(0))?;
+        // Body, then summary, then title: the first with a highlighted match (the `folded`
+        // column is a word list, never shown).
+        let (body, summary, title): (String, String, String) =
+            snippet.query_row(params![query, id, MARK_START, MARK_END], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let snippet = [&body, &summary, &title].into_iter().find(|s| s.contains(MARK_START)).unwrap_or(&body).clone();
         hits.push(SearchHit { article, snippet });
     }
     Ok(hits)
@@ -61,6 +95,7 @@ mod tests {
         assert_eq!(fts_query(r#"Баку "нефть" AND -газ*"#).as_deref(), Some(r#""Баку" "нефть" "AND" "газ""#));
         assert_eq!(fts_query("NEAR(a b").as_deref(), Some(r#""NEAR" "a" "b"*"#));
         assert_eq!(fts_query(" \"*- ").as_deref(), None);
-        assert_eq!(fts_query("Bakı").as_deref(), Some(r#""Bakı"*"#));
+        assert_eq!(fts_query("Bakı").as_deref(), Some(r#"("Bakı"* OR "baki"*)"#));
+        assert_eq!(fts_query("ёлки ").as_deref(), Some(r#"("ёлки" OR "елки")"#));
     }
 }

@@ -53,11 +53,21 @@ CREATE INDEX article_state_saved ON article_state (saved) WHERE saved = 1;
 -- Full-text index; rowid = articles.id. Inserts and updates are written by the store in
 -- the article's own transaction (cheaper than a trigger); deletes follow by trigger so a
 -- cascade from a removed source cannot leave stale rows.
+-- `folded`: the words of the article that hold letters unicode61 does not fold (Azerbaijani
+-- ı/İ, Russian ё), spelled with i and е, so "baki" finds "Bakı" and "елка" finds "Ёлка".
 CREATE VIRTUAL TABLE articles_fts USING fts5(
-    title, summary, body,
+    title, summary, body, folded,
     tokenize = 'unicode61 remove_diacritics 2'
 );
-INSERT INTO articles_fts (articles_fts, rank) VALUES ('rank', 'bm25(10.0, 3.0, 1.0)');
+INSERT INTO articles_fts (articles_fts, rank) VALUES ('rank', 'bm25(10.0, 3.0, 1.0, 1.0)');
+
+-- Articles removed by retention, so a feed that still lists them does not bring them back.
+CREATE TABLE pruned_articles (
+    source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+    guid      TEXT NOT NULL,
+    pruned_at INTEGER NOT NULL,
+    PRIMARY KEY (source_id, guid)
+) WITHOUT ROWID;
 
 CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
     DELETE FROM articles_fts WHERE rowid = old.id;

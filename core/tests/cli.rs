@@ -1,0 +1,240 @@
+//! The `caliber` CLI's contract (flags, exit codes, JSON shapes), exercised by running the
+//! real binary against a local HTTP server (on its own thread: the CLI is a child process).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+use serde_json::Value;
+
+fn caliber(db: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_caliber"));
+    command.arg("--db").arg(db).args(args);
+    isolate(&mut command);
+    command.output().expect("run caliber")
+}
+
+/// Never let a test touch the real data dir, whatever the CLI does with the environment.
+fn isolate(command: &mut Command) {
+    let scratch = std::env::temp_dir().join("caliber-cli-test-home");
+    command.env("HOME", &scratch).env("XDG_DATA_HOME", scratch.join("data")).env_remove("CALIBER_DATA_DIR");
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "caliber failed ({}):\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 stdout")
+}
+
+/// The whole of stdout must be one JSON document.
+fn json(output: &Output) -> Value {
+    let stdout = ok(output);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("stdout is not exactly one JSON document ({e}):\n{stdout}"))
+}
+
+fn keys(v: &Value) -> BTreeSet<&str> {
+    v.as_object().unwrap_or_else(|| panic!("not an object: {v}")).keys().map(String::as_str).collect()
+}
+
+fn set<'a>(items: &[&'a str]) -> BTreeSet<&'a str> {
+    items.iter().copied().collect()
+}
+
+const ARTICLE_KEYS: &[&str] = &[
+    "id", "source_url", "url", "title", "summary", "content_html", "author", "categories", "published_at", "image_url",
+    "views", "is_breaking", "read", "saved",
+];
+
+/// A server with the RSS 2.0 fixture rewritten so every URL in it (links, images) points
+/// at the server itself: the CLI's defaults (full text, pictures) stay on this machine.
+fn server() -> TestServer {
+    let server = TestServer::start_on_thread();
+    let feed = fixture_text("rss2.xml")
+        .replace("https://cdn.caliber.example", &server.url(""))
+        .replace("https://caliber.example", &server.url(""));
+    server.route("/politics.xml", Route::body(feed, RSS));
+    let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+    for image in ["/img/forum.jpg", "/img/geneva.jpg", "/img/parliament.jpg"] {
+        server.route(image, Route::body(gif.to_vec(), "image/gif"));
+    }
+    server
+}
+
+/// A database with the politics feed and a source that answers 404, synced once.
+fn synced(server: &TestServer, dir: &Path) -> (std::path::PathBuf, String) {
+    let db = dir.join("caliber.db");
+    let feed = server.url("/politics.xml");
+    ok(&caliber(&db, &["sources", "add", &feed, &server.url("/missing.xml"), "--kind", "feed"]));
+    json(&caliber(&db, &["sync", "--json"]));
+    (db, feed)
+}
+
+#[test]
+fn sources_add_needs_no_network_and_sources_list_json_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nested/dir/caliber.db");
+    // Nothing listens on port 9 of this machine: adding must not try to connect.
+    let url = "http://127.0.0.1:9/feed.xml";
+    let started = std::time::Instant::now();
+    let stdout = ok(&caliber(&db, &["sources", "add", url, "--kind", "feed"]));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(stdout.trim(), format!("added {url}"));
+    assert!(db.exists(), "the database and its directories are created");
+    assert_eq!(ok(&caliber(&db, &["sources", "add", url])).trim(), format!("exists {url}"));
+
+    let list = json(&caliber(&db, &["sources", "list", "--json"]));
+    let list = list.as_array().expect("an array of sources");
+    assert_eq!(list.len(), 1);
+    let source = &list[0];
+    for key in ["url", "kind", "last_status", "last_error", "consecutive_failures"] {
+        assert!(source.get(key).is_some(), "sources list --json has {key:?}: {source}");
+    }
+    assert_eq!(source["url"], url);
+    assert_eq!(source["kind"], "feed");
+    assert_eq!(source["last_status"], Value::Null);
+    assert_eq!(source["consecutive_failures"], 0);
+
+    let bad = caliber(&db, &["sources", "add", "ftp://example.org/feed.xml"]);
+    assert!(!bad.status.success(), "non-http URL refused");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("ftp://example.org/feed.xml"));
+}
+
+#[test]
+fn sync_json_prints_one_object_and_exits_0_with_a_failing_source() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("caliber.db");
+    let (feed, missing) = (server.url("/politics.xml"), server.url("/missing.xml"));
+    ok(&caliber(&db, &["sources", "add", &feed, &missing, "--kind", "feed"]));
+
+    let report = json(&caliber(&db, &["sync", "--json"]));
+    assert_eq!(keys(&report), set(&["sources"]), "{report}");
+    let sources = report["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 2);
+    for s in sources {
+        assert_eq!(keys(s), set(&["url", "status", "new", "updated", "error"]), "{s}");
+    }
+    let good = sources.iter().find(|s| s["url"] == feed.as_str()).expect("feed reported");
+    assert_eq!(*good, serde_json::json!({"url": feed, "status": "ok", "new": 3, "updated": 0, "error": null}));
+    let bad = sources.iter().find(|s| s["url"] == missing.as_str()).expect("failing source reported");
+    assert_eq!((&bad["status"], &bad["new"], &bad["updated"]), (&Value::from("error"), &Value::from(0), &Value::from(0)));
+    assert!(bad["error"].as_str().unwrap().contains("404"), "{bad}");
+
+    let list = json(&caliber(&db, &["sources", "list", "--json"]));
+    let failing = list.as_array().unwrap().iter().find(|s| s["url"] == missing.as_str()).unwrap();
+    assert_eq!(failing["last_status"], "error");
+    assert_eq!(failing["consecutive_failures"], 1);
+    assert!(failing["last_error"].as_str().unwrap().contains("404"));
+
+    // A second sync: nothing new, still one JSON object.
+    let again = json(&caliber(&db, &["sync", "--json"]));
+    let good = again["sources"].as_array().unwrap().iter().find(|s| s["url"] == feed.as_str()).unwrap();
+    assert_eq!(good["new"], 0);
+}
+
+#[test]
+fn articles_json_has_the_contract_keys_and_filters() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let (db, feed) = synced(&server, dir.path());
+
+    let all = json(&caliber(&db, &["articles", "--json"]));
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 3);
+    for a in all {
+        assert_eq!(keys(a), set(ARTICLE_KEYS), "{a}");
+    }
+    let forum = &all[0];
+    assert_eq!(forum["title"], "Baku hosts regional energy forum", "newest first");
+    assert_eq!(forum["source_url"], feed.as_str());
+    assert_eq!(forum["url"], server.url("/politics/baku-energy-forum").as_str());
+    assert_eq!(forum["published_at"], "2025-06-10T10:30:00Z", "RFC 3339, UTC");
+    assert_eq!(forum["categories"], serde_json::json!(["Politics", "Energy"]));
+    assert_eq!(forum["author"], "Leyla Mammadova");
+    assert_eq!(forum["image_url"], server.url("/img/forum.jpg").as_str());
+    assert_eq!((&forum["is_breaking"], &forum["read"], &forum["saved"]), (&Value::Bool(false), &Value::Bool(false), &Value::Bool(false)));
+    assert!(forum["id"].is_i64() && forum["content_html"].is_string() && forum["summary"].is_string());
+
+    let limited = json(&caliber(&db, &["articles", "--json", "--limit", "2"]));
+    assert_eq!(limited.as_array().unwrap().len(), 2);
+
+    let by_source = json(&caliber(&db, &["articles", "--json", "--source", &feed, "--limit", "10"]));
+    assert_eq!(by_source.as_array().unwrap().len(), 3);
+    let other = json(&caliber(&db, &["articles", "--json", "--source", &server.url("/missing.xml")]));
+    assert_eq!(other, serde_json::json!([]));
+
+    let breaking = json(&caliber(&db, &["articles", "--json", "--breaking", "--source", &feed, "--limit", "5"]));
+    let breaking = breaking.as_array().unwrap();
+    assert_eq!(breaking.len(), 1);
+    assert_eq!(breaking[0]["title"], "BREAKING: Ceasefire talks resume in Geneva");
+    assert_eq!(breaking[0]["is_breaking"], true);
+    assert_eq!(breaking[0]["published_at"], "2025-06-10T04:15:00Z");
+}
+
+#[test]
+fn search_json_and_mark_read_saved() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _feed) = synced(&server, dir.path());
+
+    let hits = json(&caliber(&db, &["search", "geneva", "--json"]));
+    let hits = hits.as_array().unwrap();
+    assert_eq!(hits.len(), 1);
+    let mut expected = set(ARTICLE_KEYS);
+    expected.insert("snippet");
+    assert_eq!(keys(&hits[0]), expected, "{}", hits[0]);
+    assert_eq!(hits[0]["title"], "BREAKING: Ceasefire talks resume in Geneva");
+    assert!(hits[0]["snippet"].as_str().unwrap().contains("[Geneva]"), "{}", hits[0]["snippet"]);
+
+    for query in ["\"Baku AND (", "-*", "NEAR("] {
+        let output = caliber(&db, &["search", query, "--json"]);
+        assert!(json(&output).is_array(), "{query}");
+    }
+
+    let id = hits[0]["id"].as_i64().unwrap().to_string();
+    ok(&caliber(&db, &["mark", &id, "--read", "--save"]));
+    let all = json(&caliber(&db, &["articles", "--json"]));
+    let marked = all.as_array().unwrap().iter().find(|a| a["id"].as_i64().unwrap().to_string() == id).unwrap();
+    assert_eq!((&marked["read"], &marked["saved"]), (&Value::Bool(true), &Value::Bool(true)));
+    let others = all.as_array().unwrap().iter().filter(|a| a["id"].as_i64().unwrap().to_string() != id);
+    assert!(others.into_iter().all(|a| a["read"] == false && a["saved"] == false));
+
+    let saved = json(&caliber(&db, &["articles", "--json", "--saved"]));
+    assert_eq!(saved.as_array().unwrap().len(), 1);
+
+    let missing = caliber(&db, &["mark", "999999", "--read"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("999999"));
+}
+
+#[test]
+fn caliber_data_dir_holds_the_database_when_db_is_absent() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data dir");
+    let url = "http://127.0.0.1:9/feed.xml";
+    let run = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_caliber"));
+        isolate(&mut command);
+        command.env("CALIBER_DATA_DIR", &data_dir).args(args);
+        command.output().expect("run caliber")
+    };
+
+    assert_eq!(ok(&run(&["sources", "add", url, "--kind", "feed"])).trim(), format!("added {url}"));
+    assert!(data_dir.join("caliber.db").is_file(), "CALIBER_DATA_DIR/caliber.db created");
+    let list = json(&run(&["sources", "list", "--json"]));
+    assert_eq!(list[0]["url"], url);
+    // --db wins over the variable.
+    let elsewhere = dir.path().join("other.db");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_caliber"));
+    isolate(&mut command);
+    let output = command.env("CALIBER_DATA_DIR", &data_dir).arg("--db").arg(&elsewhere).args(["sources", "list", "--json"]).output().unwrap();
+    assert_eq!(json(&output), serde_json::json!([]));
+}
