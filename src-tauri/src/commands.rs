@@ -133,9 +133,52 @@ pub async fn sync_now<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>)
     Ok(state.sync(&app).await?.1)
 }
 
+/// Show a notification now (Settings → "send test notification"), bypassing the policy.
+#[tauri::command]
+pub async fn send_test_notification<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> IpcResult<()> {
+    let settings = Settings::load(&state.core, &state.system_locale)?;
+    let newest = state.core.articles(&ArticleQuery { limit: Some(1), ..Default::default() })?;
+    let notice = match newest.first() {
+        Some(a) => caliber_core::notify::Notice::Article { article_id: a.id, title: a.title.clone(), breaking: a.is_breaking },
+        None => caliber_core::notify::Notice::Summary { count: 0 },
+    };
+    crate::notifications::deliver(&app, vec![notice], &settings.ui_language);
+    Ok(())
+}
+
+/// Hold alerts back for a while (they come back as one summary).
+#[tauri::command]
+pub async fn pause_alerts(state: State<'_, AppState>, minutes: u32) -> IpcResult<Settings> {
+    crate::tray::pause_alerts(&state, minutes)
+}
+
 #[tauri::command]
 pub async fn storage_stats(state: State<'_, AppState>) -> IpcResult<StorageStats> {
     let (images, image_bytes) = state.core.image_stats()?;
     let database_bytes = std::fs::metadata(state.core.db_path()).map(|m| m.len()).unwrap_or(0);
     Ok(StorageStats { articles: state.core.article_count()?, images, image_bytes, database_bytes })
+}
+
+/// The platform's share sheet for an article's canonical link (phones). On desktop there
+/// is none: the UI falls back to `navigator.share` or its own share menu.
+#[tauri::command]
+pub async fn share_article<R: Runtime>(window: tauri::WebviewWindow<R>, state: State<'_, AppState>, id: i64) -> IpcResult<()> {
+    let article = state.core.article(id)?;
+    let url = article.url.ok_or_else(|| IpcError::InvalidInput("this article has no link to share".into()))?;
+    share_sheet(window, format!("{}\n{url}", article.title))
+}
+
+#[cfg(mobile)]
+fn share_sheet<R: Runtime>(window: tauri::WebviewWindow<R>, text: String) -> IpcResult<()> {
+    use tauri::Manager;
+    use tauri_plugin_sharekit::ShareExt;
+    let app = window.app_handle().clone();
+    app.share()
+        .share_text(window, text, tauri_plugin_sharekit::ShareTextOptions { mime_type: Some("text/plain".into()), ..Default::default() })
+        .map_err(|e| IpcError::Internal(e.to_string()))
+}
+
+#[cfg(desktop)]
+fn share_sheet<R: Runtime>(_window: tauri::WebviewWindow<R>, _text: String) -> IpcResult<()> {
+    Err(IpcError::InvalidInput("no system share sheet on this platform".into()))
 }

@@ -6,8 +6,10 @@ pub mod dto;
 pub mod error;
 pub mod events;
 pub mod image_scheme;
+pub mod notifications;
 pub mod settings;
 pub mod state;
+pub mod tray;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,10 +24,12 @@ pub const DATA_DIR_ENV: &str = "CALIBER_DATA_DIR";
 
 /// Everything but the platform plugins: commands, state, the picture scheme, the sync loop.
 /// Generic over the runtime so commands run on the mock runtime in tests.
-pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, background_sync: bool) -> Builder<R> {
+/// `shell`: the tray and deep links of a real desktop session (off on the mock runtime).
+pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, shell: bool) -> Builder<R> {
     builder
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .register_asynchronous_uri_scheme_protocol(image_scheme::SCHEME, image_scheme::handle)
         .invoke_handler(tauri::generate_handler![
             commands::list_articles,
@@ -44,6 +48,9 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, bac
             commands::set_edition_followed,
             commands::sync_now,
             commands::storage_stats,
+            commands::send_test_notification,
+            commands::pause_alerts,
+            commands::share_article,
         ])
         .setup(move |app| {
             let data_dir = match data_dir.clone() {
@@ -53,16 +60,27 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, bac
             let locale = sys_locale::get_locale().unwrap_or_else(|| "en".into());
             let state = AppState::open(data_dir, locale).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
             app.manage(state);
-            if background_sync {
+            #[cfg(mobile)]
+            notifications::create_channel(app.handle());
+            if shell {
+                #[cfg(desktop)]
+                desktop_setup(app);
                 spawn_sync_loop(app.handle().clone());
             }
             Ok(())
         })
 }
 
+/// Test hook and tray entry: the running app's state.
+pub fn app_state<R: Runtime>(app: &AppHandle<R>) -> tauri::State<'_, AppState> {
+    app.state::<AppState>()
+}
+
 /// Sync at start-up, then on the reader's interval; after a failed or offline sync, try
-/// again sooner (1, 2, 4 … minutes) but never more often than that.
+/// again sooner (1, 2, 4 … minutes) but never more often than the interval. A jump of the
+/// wall clock past the monotonic one means the machine slept: sync on wake.
 fn spawn_sync_loop<R: Runtime>(app: AppHandle<R>) {
+    const TICK: Duration = Duration::from_secs(30);
     tauri::async_runtime::spawn(async move {
         let mut failures: u32 = 0;
         loop {
@@ -74,7 +92,16 @@ fn spawn_sync_loop<R: Runtime>(app: AppHandle<R>) {
                 .unwrap_or(15)
                 .max(MIN_SYNC_MINUTES);
             let minutes = if ok { interval } else { (1u32 << failures.min(6).saturating_sub(1)).min(interval) };
-            tokio::time::sleep(Duration::from_secs(u64::from(minutes) * 60)).await;
+            let due = std::time::SystemTime::now() + Duration::from_secs(u64::from(minutes) * 60);
+            loop {
+                let before = std::time::SystemTime::now();
+                tokio::time::sleep(TICK).await;
+                let slept = std::time::SystemTime::now().duration_since(before).unwrap_or_default();
+                let woke = slept > TICK + Duration::from_secs(60);
+                if woke || std::time::SystemTime::now() >= due {
+                    break;
+                }
+            }
         }
     });
 }
@@ -88,21 +115,58 @@ pub fn run() {
         .expect("error while running Caliber Reader");
 }
 
+/// Under WebDriver (tauri-driver sets this), the window closes for real and no second
+/// instance is redirected, so each test session starts a fresh process.
+fn under_automation() -> bool {
+    std::env::var_os("TAURI_AUTOMATION").is_some()
+}
+
 #[cfg(desktop)]
 fn desktop_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder
-        // First, so a second launch focuses the running window instead of opening another.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            if let Some(window) = app.get_webview_window("main") {
-                let _ = window.unminimize();
-                let _ = window.show();
-                let _ = window.set_focus();
-            }
+    let builder = if under_automation() {
+        builder
+    } else {
+        // First, so a second launch (or a caliber:// link) reaches the running window.
+        builder.plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            let article = args.iter().find_map(|a| notifications::article_id_from_deep_link(a));
+            notifications::open_article(app, article);
         }))
+    };
+    builder
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_deep_link::init())
+        .on_window_event(|window, event| {
+            // Closing the window keeps the app in the tray, syncing and alerting.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && !under_automation()
+                && window.app_handle().tray_by_id("main").is_some()
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
+}
+
+/// Deep links and the tray, once the app's state exists.
+#[cfg(desktop)]
+fn desktop_setup<R: Runtime>(app: &mut tauri::App<R>) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let handle = app.handle().clone();
+    app.deep_link().on_open_url(move |event| {
+        let article = event.urls().iter().find_map(|u| notifications::article_id_from_deep_link(u.as_str()));
+        notifications::open_article(&handle, article);
+    });
+    #[cfg(any(target_os = "linux", windows))]
+    if !under_automation() {
+        // Installed packages register the scheme; a plain binary registers itself.
+        let _ = app.deep_link().register_all();
+    }
+    if let Err(e) = tray::install(app.handle()) {
+        eprintln!("caliber: no tray icon ({e}); closing the window will quit");
+    }
 }
 
 #[cfg(mobile)]
 fn desktop_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
-    builder
+    builder.plugin(tauri_plugin_deep_link::init()).plugin(tauri_plugin_sharekit::init())
 }

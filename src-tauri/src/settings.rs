@@ -3,6 +3,7 @@
 //! only to apply them before first paint.
 
 use caliber_core::Core;
+use caliber_core::notify::NotifyPrefs;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IpcError, IpcResult};
@@ -26,6 +27,9 @@ pub struct Settings {
     pub text_scale: u32,
     pub ui_language: String,
     pub sync_interval_minutes: u32,
+    /// Breaking-news alerts (the core's policy reads these).
+    #[serde(default)]
+    pub notifications: NotifyPrefs,
 }
 
 /// A partial update from the UI; absent fields are kept.
@@ -36,6 +40,7 @@ pub struct SettingsPatch {
     pub text_scale: Option<u32>,
     pub ui_language: Option<String>,
     pub sync_interval_minutes: Option<u32>,
+    pub notifications: Option<NotifyPrefs>,
 }
 
 pub fn ui_language_for(locale: &str) -> &'static str {
@@ -48,7 +53,13 @@ pub fn ui_language_for(locale: &str) -> &'static str {
 
 impl Settings {
     pub fn defaults(system_locale: &str) -> Self {
-        Self { theme: Theme::System, text_scale: 100, ui_language: ui_language_for(system_locale).into(), sync_interval_minutes: 15 }
+        Self {
+            theme: Theme::System,
+            text_scale: 100,
+            ui_language: ui_language_for(system_locale).into(),
+            sync_interval_minutes: 15,
+            notifications: NotifyPrefs::default(),
+        }
     }
 
     pub fn load(core: &Core, system_locale: &str) -> IpcResult<Self> {
@@ -76,6 +87,10 @@ impl Settings {
         }
         if let Some(minutes) = patch.sync_interval_minutes {
             self.sync_interval_minutes = minutes.max(MIN_SYNC_MINUTES);
+        }
+        if let Some(mut notifications) = patch.notifications {
+            notifications.max_per_hour = notifications.max_per_hour.max(1);
+            self.notifications = notifications;
         }
         Ok(self)
     }

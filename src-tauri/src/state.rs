@@ -9,6 +9,9 @@ use tauri::{AppHandle, Emitter, Runtime};
 use crate::dto::{SyncProgressEvent, SyncSummary};
 use crate::error::{IpcError, IpcResult};
 use crate::events;
+use crate::notifications;
+use crate::settings::Settings;
+use chrono::Offset;
 
 pub struct AppState {
     pub core: Arc<Core>,
@@ -39,6 +42,16 @@ impl AppState {
             .await?;
         let summary = SyncSummary::from(&report);
         let _ = app.emit(events::SYNC_DONE, summary.clone());
+        self.notify(app, &report)?;
         Ok((report, summary))
+    }
+
+    /// Run the breaking-news policy over a sync's result and show what it allows.
+    pub fn notify<R: Runtime>(&self, app: &AppHandle<R>, report: &SyncReport) -> IpcResult<()> {
+        let settings = Settings::load(&self.core, &self.system_locale)?;
+        let offset = chrono::Local::now().offset().fix();
+        let notices = self.core.notifications_for(report, &settings.notifications, offset)?;
+        notifications::deliver(app, notices, &settings.ui_language);
+        Ok(())
     }
 }

@@ -8,8 +8,8 @@ cards), article pages (.post_title, .post_body, .post_hits …), pictures (/uplo
 and the RU feed (/rss.xml). The control port switches what is published:
 
     curl -X POST 127.0.0.1:8766/mode/normal     # the base set of articles
-    curl -X POST 127.0.0.1:8766/mode/new        # + two new articles
-    curl -X POST 127.0.0.1:8766/mode/breaking   # + one breaking and one ordinary article
+    curl -X POST 127.0.0.1:8766/mode/new        # + two new ordinary articles (RU, EN)
+    curl -X POST 127.0.0.1:8766/mode/breaking   # + one breaking and one ordinary article (RU)
     curl -X POST 127.0.0.1:8766/mode/down       # the site port stops accepting connections
     curl 127.0.0.1:8766/hits                    # JSON: requests per path
 
@@ -90,7 +90,7 @@ def articles():
     with LOCK:
         mode = STATE['mode']
     items = list(BASE)
-    if mode in ('new', 'breaking'):
+    if mode == 'new':
         items += NEW
     if mode == 'breaking':
         items += BREAKING

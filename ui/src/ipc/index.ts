@@ -39,6 +39,10 @@ export const setEditionFollowed = (code: string, followed: boolean) =>
   invoke<EditionDto[]>('set_edition_followed', { code, followed });
 
 export const syncNow = () => invoke<SyncSummary>('sync_now');
+/** Show a notification now (bypasses the alert policy). */
+export const sendTestNotification = () => invoke<void>('send_test_notification');
+/** Hold alerts back for `minutes`; they come back as one summary. */
+export const pauseAlerts = (minutes: number) => invoke<Settings>('pause_alerts', { minutes });
 export const storageStats = () => invoke<StorageStats>('storage_stats');
 
 export const onSyncStarted = (handler: () => void): Promise<UnlistenFn> => listen(EVENTS.syncStarted, () => handler());

@@ -60,6 +60,40 @@ export interface Settings {
   uiLanguage: UiLanguage;
   /** Minutes between background syncs (minimum 5). */
   syncIntervalMinutes: number;
+  /** Breaking-news alerts; `updateSettings` replaces the whole object. */
+  notifications: NotifyPrefs;
+}
+
+/** Mirror of caliber_core::notify::NotifyPrefs. */
+export interface NotifyPrefs {
+  enabled: boolean;
+  /** Sections that alert besides breaking news (case-insensitive). */
+  sections: string[];
+  /** Words that alert when they appear in a title (case-insensitive). */
+  keywords: string[];
+  /** Edition languages followed for alerts; empty = all editions. */
+  languages: string[];
+  /** Older articles never alert. */
+  maxAgeMinutes: number;
+  /** Local times "HH:MM:SS" (chrono NaiveTime); may cross midnight (22:00–07:00). */
+  quietHours: { start: string; end: string } | null;
+  maxPerHour: number;
+  /** RFC 3339, UTC. */
+  pausedUntil: string | null;
+}
+
+/** NotifyPrefs::default() on the Rust side. */
+export function defaultNotifyPrefs(): NotifyPrefs {
+  return {
+    enabled: true,
+    sections: [],
+    keywords: [],
+    languages: [],
+    maxAgeMinutes: 180,
+    quietHours: null,
+    maxPerHour: 4,
+    pausedUntil: null,
+  };
 }
 
 export interface SourceDto {

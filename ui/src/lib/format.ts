@@ -74,3 +74,20 @@ export function formatBytes(bytes: number, lang: string): string {
     return `${value.toFixed(digits)} ${['B', 'KB', 'MB', 'GB'][i]}`;
   }
 }
+
+/** Local time of day, e.g. "15:00" / "3:00 PM". */
+export function formatTime(iso: string, lang: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  return dateTimeFormat(lang, { timeStyle: 'short' }).format(t);
+}
+
+/** A language code in the UI language ("az" → "Azerbaijani"), capitalised; null if unknown. */
+export function languageName(code: string, lang: string): string | null {
+  try {
+    const name = new Intl.DisplayNames([lang], { type: 'language', fallback: 'none' }).of(code);
+    return name ? name.charAt(0).toLocaleUpperCase(lang) + name.slice(1) : null;
+  } catch {
+    return null;
+  }
+}

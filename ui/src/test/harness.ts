@@ -1,6 +1,7 @@
 // Shared test helpers: a fake Rust side behind mockIPC, and state resets.
 import { mockConvertFileSrc, mockIPC } from '@tauri-apps/api/mocks';
 import { createFakeBackend, sampleArticles, type FakeBackend, type FakeBackendOptions } from '../ipc/mock/backend';
+import { resetAlerts } from '../lib/alerts.svelte';
 import { resetEditions } from '../lib/editions.svelte';
 import { lists } from '../lib/lists.svelte';
 import { initPrefs } from '../lib/prefs.svelte';
@@ -23,6 +24,7 @@ export function resetAppState(): void {
   resetSync();
   resetSearch();
   resetEditions();
+  resetAlerts();
   lists.source = null;
   lists.selectedId = null;
   ui.helpOpen = false;

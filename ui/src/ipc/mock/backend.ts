@@ -7,12 +7,14 @@ import type {
   ArticlePage,
   ArticleSummary,
   EditionDto,
+  NotifyPrefs,
   SearchHit,
   Settings,
   SourceDto,
   StorageStats,
   SyncSummary,
 } from '../types';
+import { defaultNotifyPrefs } from '../types';
 
 export interface Call {
   cmd: string;
@@ -54,6 +56,21 @@ function summaryOf(a: ArticleDetail): ArticleSummary {
   return { ...rest, categories: [...rest.categories] };
 }
 
+function cloneNotify(n: NotifyPrefs): NotifyPrefs {
+  return {
+    ...n,
+    sections: [...n.sections],
+    keywords: [...n.keywords],
+    languages: [...n.languages],
+    quietHours: n.quietHours ? { ...n.quietHours } : null,
+  };
+}
+
+const cloneSettings = (s: Settings): Settings => ({ ...s, notifications: cloneNotify(s.notifications) });
+
+/** chrono's NaiveTime as the UI sends it. */
+const TIME_RE = /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/;
+
 function byNewest(a: ArticleSummary, b: ArticleSummary): number {
   if (a.publishedAt !== b.publishedAt) return a.publishedAt < b.publishedAt ? 1 : -1;
   return b.id - a.id;
@@ -87,6 +104,7 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     uiLanguage: 'en',
     syncIntervalMinutes: 30,
     ...opts.settings,
+    notifications: cloneNotify({ ...defaultNotifyPrefs(), ...opts.settings?.notifications }),
   };
   const editions: EditionDto[] = (
     opts.editions ?? [
@@ -152,14 +170,31 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
           return [...set];
         }
         case 'get_settings':
-          return { ...settings };
+          return cloneSettings(settings);
         case 'update_settings': {
-          const patch = (args.settings ?? {}) as Partial<Settings>;
+          const { notifications, ...patch } = (args.settings ?? {}) as Partial<Settings>;
           if (patch.syncIntervalMinutes !== undefined && patch.syncIntervalMinutes < 5) {
             throw { kind: 'invalidInput', message: 'sync interval must be at least 5 minutes' };
           }
+          if (notifications) {
+            const q = notifications.quietHours;
+            if (q && !(TIME_RE.test(q.start) && TIME_RE.test(q.end))) {
+              throw { kind: 'invalidInput', message: `invalid quiet hours: ${q.start}–${q.end}` };
+            }
+          }
           Object.assign(settings, patch);
-          return { ...settings };
+          if (notifications) {
+            // Replaces the previous object, like Rust; at least one alert an hour.
+            settings.notifications = cloneNotify({ ...notifications, maxPerHour: Math.max(1, notifications.maxPerHour) });
+          }
+          return cloneSettings(settings);
+        }
+        case 'send_test_notification':
+          return null;
+        case 'pause_alerts': {
+          const minutes = Number(args.minutes ?? 0);
+          settings.notifications.pausedUntil = new Date(Date.now() + minutes * 60_000).toISOString();
+          return cloneSettings(settings);
         }
         case 'list_sources':
           return sources.map((s) => ({ ...s }));

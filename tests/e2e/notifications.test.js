@@ -1,0 +1,95 @@
+// Breaking-news notifications end to end: the real app, a real notification daemon (dunst)
+// on the private D-Bus session this suite runs in (`dbus-run-session`), dbus-monitor
+// watching every Notify call, and the fixture site publishing one breaking and one
+// ordinary article.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, byTestId } from './harness.js';
+
+const BREAKING_TITLE = 'Срочно: землетрясение магнитудой 5 в Каспийском море';
+const ORDINARY_TITLE = 'В Баку открылась выставка ковров';
+
+let site, profile, driver, app, dunst, monitor;
+let monitorLog = '';
+
+const dunstctl = (...args) => execFileSync('dunstctl', args, { encoding: 'utf8', timeout: 5000 });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Summaries of every notification the daemon was asked to show, from dbus-monitor. */
+function notifySummaries() {
+  // Notify(app_name, replaces_id, app_icon, summary, body, …): the 3rd string argument.
+  const calls = monitorLog.split(/(?=method call)/).filter((c) => c.includes('member=Notify'));
+  return calls.map((c) => [...c.matchAll(/string "([^"]*)"/g)].map((m) => m[1])[2]);
+}
+
+function historySummaries() {
+  const history = JSON.parse(dunstctl('history'));
+  return history.data[0].map((n) => n.summary.data);
+}
+
+async function syncAndWait() {
+  const before = notifySummaries().length;
+  await (await waitVisible(app, 'sync-now')).click();
+  // Notifications follow the sync; give the daemon a moment.
+  await sleep(2500);
+  return notifySummaries().slice(before);
+}
+
+before(async () => {
+  assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under dbus-run-session');
+  dunst = spawn('dunst', [], { stdio: 'ignore' });
+  monitor = spawn('dbus-monitor', ['--session', "interface='org.freedesktop.Notifications'"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  monitor.stdout.on('data', (d) => { monitorLog += d.toString(); });
+  await sleep(800);
+  site = await startFixtureServer();
+  profile = prepareProfile([[`${site.url}/`, 'site']]);
+  driver = await startDriver(profile);
+  app = await openApp(driver);
+});
+
+after(async () => {
+  try { await app?.quit(); } catch { /* gone */ }
+  driver?.stop();
+  site?.stop();
+  monitor?.kill();
+  dunst?.kill();
+});
+
+test('the first sync is a baseline: no notification', async () => {
+  await app.wait(async () => (await app.findElements(byTestId('article-card'))).length >= 3, 30000);
+  const shown = await syncAndWait();
+  assert.deepEqual(shown, []);
+  assert.deepEqual(notifySummaries(), []);
+});
+
+test('one breaking and one ordinary article: exactly one notification, the breaking one', async () => {
+  await site.control('breaking');
+  const shown = await syncAndWait();
+  assert.deepEqual(shown, [BREAKING_TITLE]);
+  assert.ok(!notifySummaries().includes(ORDINARY_TITLE));
+});
+
+test('activating the notification opens that article', async () => {
+  await app.executeScript(() => { location.hash = '#/settings'; });
+  dunstctl('action', '0');
+  const title = await waitVisible(app, 'article-title', 10000);
+  await app.wait(async () => (await title.getText()) === BREAKING_TITLE, 10000);
+});
+
+test('the daemon holds exactly that one notification', async () => {
+  dunstctl('close-all');
+  await sleep(300);
+  assert.deepEqual(historySummaries(), [BREAKING_TITLE]);
+});
+
+test('a restart and a re-sync add none', async () => {
+  await app.quit();
+  app = await openApp(driver);
+  await app.wait(async () => (await app.findElements(byTestId('article-card'))).length >= 3, 30000);
+  const shown = await syncAndWait();
+  assert.deepEqual(shown, []);
+  dunstctl('close-all');
+  assert.deepEqual(historySummaries(), [BREAKING_TITLE]);
+  assert.equal(notifySummaries().filter((s) => s === BREAKING_TITLE).length, 1);
+});
