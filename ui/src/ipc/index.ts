@@ -73,19 +73,34 @@ export async function openExternal(url: string): Promise<void> {
 
 // ---- Additions (UI-side helpers; no new Rust commands) ----
 
-/** True when the platform has a system share sheet (navigator.share). */
+const onPhone = () => typeof navigator !== 'undefined' && /Android|iPhone|iPad/i.test(navigator.userAgent);
+
+/** Ask the shell for the phone's native share sheet (Rust: tauri-plugin-sharekit). */
+export const shareArticle = (id: number) => invoke<void>('share_article', { id });
+
+/** True when the platform has a system share sheet (the shell's on phones, else navigator.share). */
 export function canShareNative(): boolean {
-  return typeof navigator !== 'undefined' && typeof navigator.share === 'function';
+  return (hasBackend() && onPhone()) || (typeof navigator !== 'undefined' && typeof navigator.share === 'function');
 }
 
 /**
  * Open the system share sheet. Resolves false when the reader dismissed it,
  * true when shared; rejects on any other failure.
  */
-export async function shareNative(data: { title: string; text?: string; url: string }): Promise<boolean> {
+export async function shareNative(data: { title: string; text?: string; url: string; id?: number }): Promise<boolean> {
   if (!canShareNative()) return false;
+  if (data.id !== undefined && hasBackend() && onPhone()) {
+    try {
+      await shareArticle(data.id);
+      return true;
+    } catch {
+      // No share sheet after all: fall through to the web one.
+    }
+  }
+  if (typeof navigator.share !== 'function') return false;
+  const { id: _id, ...webData } = data;
   try {
-    await navigator.share(data);
+    await navigator.share(webData);
     return true;
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') return false;
