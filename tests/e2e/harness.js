@@ -85,7 +85,7 @@ export async function startDriver(profile, extraEnv = {}) {
     LC_ALL: '',
     ...extraEnv,
   };
-  const driverBin = process.env.TAURI_DRIVER ?? join(process.env.HOME ?? '/root', '.cargo/bin/tauri-driver');
+  const driverBin = process.env.TAURI_DRIVER || join(process.env.HOME ?? '/root', '.cargo/bin/tauri-driver');
   const child = spawn(driverBin, ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
