@@ -183,7 +183,8 @@ async fn fetch_full_text(ctx: &Arc<SyncContext>, items: &mut [RawItem]) {
     let now = ctx.clock.now();
     let results: Vec<(usize, usize, Option<fulltext::FullText>)> = futures_util::stream::iter(wanted)
         .map(|(i, link, feed_len)| async move {
-            let page = match ctx.http.get(&link, &Validators::default()).await {
+            // One attempt: a page that fails keeps the feed's text rather than stall the sync.
+            let page = match ctx.http.get_once_limited(&link, ctx.http.options().max_body_bytes).await {
                 Ok(FetchOutcome::Fetched(page)) => page,
                 _ => return (i, feed_len, None),
             };
