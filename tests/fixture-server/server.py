@@ -172,7 +172,12 @@ class Site(BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path.split('?')[0]
         with LOCK:
+            down = STATE['mode'] == 'down'
             STATE['hits'][path] = STATE['hits'].get(path, 0) + 1
+        if down:
+            # A kept-alive connection from before the outage: drop it without an answer.
+            self.close_connection = True
+            return
         html_type = 'text/html; charset=utf-8'
         for lang, prefix in PREFIX.items():
             if path == prefix + '/':
