@@ -125,8 +125,9 @@ impl Core {
     /// Pictures of the articles it stored are then downloaded for offline reading.
     pub async fn run_once(&self, progress: impl Fn(SyncEvent) + Send + Sync + 'static) -> Result<SyncReport> {
         let mut report = sync::run_once(self.sync.clone(), Arc::new(progress)).await?;
-        if self.images.enabled {
-            let changed: Vec<i64> = report.sources.iter().flat_map(|s| s.new_article_ids.iter().copied()).collect();
+        let changed: Vec<i64> = report.sources.iter().flat_map(|s| s.new_article_ids.iter().copied()).collect();
+        // Nothing stored, nothing to fetch or evict: an all-304 sync stays a few requests.
+        if self.images.enabled && !changed.is_empty() {
             report.images = Some(images::fetch_for_articles(&self.store, &self.sync.http, self.images, &changed, self.now()).await?);
         }
         Ok(report)

@@ -60,12 +60,12 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
         let (ctx, progress, jobs) = (ctx.clone(), progress.clone(), jobs.clone());
         let (fetch_slots, cpu_slots) = (fetch_slots.clone(), cpu_slots.clone());
         tasks.spawn(async move {
-            let fetched = {
-                let _slot = fetch_slots.acquire().await;
-                progress(SyncEvent::Started { source_id: source.id, url: source.url.clone() });
-                let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
-                ctx.http.get(&source.url, &validators).await
-            };
+            // Held until the source's job is queued for the writer: at most `concurrency`
+            // fetched bodies are in memory at once, however slow parsing is.
+            let _slot = fetch_slots.acquire().await;
+            progress(SyncEvent::Started { source_id: source.id, url: source.url.clone() });
+            let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
+            let fetched = ctx.http.get(&source.url, &validators).await;
             let job = match fetched {
                 Err(e) => {
                     let unreachable = matches!(e, FetchError::Connect { .. } | FetchError::Timeout { .. });

@@ -35,12 +35,23 @@ pub fn folded_words(texts: &[&str]) -> String {
     out
 }
 
+/// A last word shorter than this is never searched as a prefix: "th"* would expand to
+/// thousands of terms over most of the corpus.
+const MIN_PREFIX_CHARS: usize = 4;
+
 /// The FTS5 query for what a reader typed: every word must match, the last as a prefix
 /// (search as you type). `None` when there is nothing searchable.
 pub fn fts_query(input: &str) -> Option<String> {
+    fts_query_with(input, true)
+}
+
+/// `prefix`: whether the last word may match as a prefix.
+fn fts_query_with(input: &str, prefix: bool) -> Option<String> {
     let words: Vec<&str> = input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let last = words.len().checked_sub(1)?;
-    let ends_in_word = input.chars().last().is_some_and(char::is_alphanumeric);
+    let ends_in_word = prefix
+        && input.chars().last().is_some_and(char::is_alphanumeric)
+        && words[last].chars().count() >= MIN_PREFIX_CHARS;
     Some(
         words
             .iter()
@@ -58,15 +69,26 @@ pub fn fts_query(input: &str) -> Option<String> {
     )
 }
 
+fn ranked_ids(conn: &Connection, query: &str, limit: u32) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid FROM (SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?1
+             ORDER BY rowid DESC LIMIT ?2) ORDER BY rank LIMIT ?3",
+    )?;
+    Ok(stmt.query_map(params![query, CANDIDATES, limit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHit>> {
-    let Some(query) = fts_query(input) else { return Ok(Vec::new()) };
-    let ranked: Vec<i64> = {
-        let mut stmt = conn.prepare_cached(
-            "SELECT rowid FROM (SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?1
-                 ORDER BY rowid DESC LIMIT ?2) ORDER BY rank LIMIT ?3",
-        )?;
-        stmt.query_map(params![query, CANDIDATES, limit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
-    };
+    let Some(exact) = fts_query_with(input, false) else { return Ok(Vec::new()) };
+    // Whole words first; the last word as a prefix only when that finds too little (the
+    // reader is still typing it). A prefix of a common word costs a merge of many terms.
+    let mut query = exact;
+    let mut ranked = ranked_ids(conn, &query, limit)?;
+    if (ranked.len() as u32) < limit
+        && let Some(prefixed) = fts_query_with(input, true).filter(|p| *p != query)
+    {
+        ranked = ranked_ids(conn, &prefixed, limit)?;
+        query = prefixed;
+    }
     let mut article = conn.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_FROM} WHERE a.id = ?1"))?;
     let mut snippet = conn.prepare_cached(
         "SELECT snippet(articles_fts, 2, ?3, ?4, '…', 16), snippet(articles_fts, 1, ?3, ?4, '…', 16),
@@ -93,7 +115,8 @@ mod tests {
     #[test]
     fn operators_and_quotes_become_plain_terms() {
         assert_eq!(fts_query(r#"Баку "нефть" AND -газ*"#).as_deref(), Some(r#""Баку" "нефть" "AND" "газ""#));
-        assert_eq!(fts_query("NEAR(a b").as_deref(), Some(r#""NEAR" "a" "b"*"#));
+        assert_eq!(fts_query("NEAR(a b").as_deref(), Some(r#""NEAR" "a" "b""#), "too short for a prefix");
+        assert_eq!(fts_query("Баку нефт").as_deref(), Some(r#""Баку" "нефт"*"#));
         assert_eq!(fts_query(" \"*- ").as_deref(), None);
         assert_eq!(fts_query("Bakı").as_deref(), Some(r#"("Bakı"* OR "baki"*)"#));
         assert_eq!(fts_query("ёлки ").as_deref(), Some(r#"("ёлки" OR "елки")"#));

@@ -8,6 +8,9 @@ CREATE TABLE images (
     fetched_at   INTEGER NOT NULL
 );
 
+-- Sizes without reading the blobs (stats and eviction scan this, not the table).
+CREATE INDEX images_by_size ON images (size);
+
 -- Which articles show which pictures (cover and body). Images outlive their articles
 -- until eviction, which takes orphans first.
 CREATE TABLE article_images (
