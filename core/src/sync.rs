@@ -278,8 +278,9 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
     let base = &item.base;
     let content_html = item.content_html.as_deref().or(item.summary_html.as_deref()).map(|html| sanitize_html(html, base));
     let body_text = content_html.as_deref().map(html_to_text).unwrap_or_default();
+    // Plain text needs no sanitising (the UI escapes it); html_to_text drops script/style.
     let summary = match &item.summary_html {
-        Some(summary) if item.content_html.is_some() => html_to_text(&sanitize_html(summary, base)),
+        Some(summary) if item.content_html.is_some() => html_to_text(summary),
         _ => body_text.clone(),
     };
     let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());
