@@ -117,6 +117,7 @@ pub fn run() {
 
 /// Under WebDriver (tauri-driver sets this), the window closes for real and no second
 /// instance is redirected, so each test session starts a fresh process.
+#[cfg(desktop)]
 fn under_automation() -> bool {
     std::env::var_os("TAURI_AUTOMATION").is_some()
 }

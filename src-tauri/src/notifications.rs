@@ -22,6 +22,7 @@ fn texts(ui_language: &str) -> (&'static str, &'static str, &'static str) {
 /// Bring the window forward and show the article (or the home list for a summary).
 pub fn open_article<R: Runtime>(app: &AppHandle<R>, article_id: Option<i64>) {
     if let Some(window) = app.get_webview_window("main") {
+        #[cfg(desktop)]
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();

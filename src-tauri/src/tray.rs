@@ -1,6 +1,7 @@
 //! Desktop tray: the app keeps syncing (and alerting) with its window closed.
 //! Open, sync now, pause alerts for 1 h, quit.
 
+#[cfg(desktop)]
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::error::IpcResult;
