@@ -107,7 +107,7 @@ pub struct ArticleQuery {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchHit {
     pub article: Article,
-    /// Plain text around the matches, each match wrapped in `[`…`]` markers given by the caller.
+    /// Plain text around the matches, each match between `MARK_START` and `MARK_END`.
     pub snippet: String,
 }
 
