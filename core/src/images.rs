@@ -52,7 +52,7 @@ pub(crate) async fn fetch_for_articles(
         }
         store.link_images(&links)?
     };
-    let downloads: Vec<Option<(String, String, Vec<u8>)>> = futures_util::stream::iter(missing)
+    let mut downloads = futures_util::stream::iter(missing)
         .map(|url| async move {
             match http.get_once_limited(&url, options.max_image_bytes).await {
                 Ok(FetchOutcome::Fetched(f)) => {
@@ -63,21 +63,20 @@ pub(crate) async fn fetch_for_articles(
                 _ => None,
             }
         })
-        .buffer_unordered(options.concurrency.max(1))
-        .collect()
-        .await;
+        .buffer_unordered(options.concurrency.max(1));
     let mut report = ImageReport::default();
-    let store = store.lock().unwrap_or_else(|p| p.into_inner());
-    for download in downloads {
+    // Each picture is stored as it arrives: memory holds a few pictures, not all of them.
+    while let Some(download) = downloads.next().await {
         match download {
             Some((url, content_type, bytes)) => {
-                store.put_image(&url, &content_type, &bytes, now)?;
+                store.lock().unwrap_or_else(|p| p.into_inner()).put_image(&url, &content_type, &bytes, now)?;
                 report.fetched += 1;
                 report.bytes += bytes.len() as u64;
             }
             None => report.failed += 1,
         }
     }
+    let store = store.lock().unwrap_or_else(|p| p.into_inner());
     report.evicted_bytes = store.evict_images(options.cap_bytes)?;
     Ok(report)
 }

@@ -284,7 +284,9 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
         _ => body_text.clone(),
     };
     let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());
+    let folded = crate::store::search::folded_words(&[&item.title, summary.as_deref().unwrap_or(""), &body_text]);
     PreparedArticle {
+        folded,
         is_breaking: is_breaking(&item.title, &item.categories),
         guid: item.guid,
         url: item.link.map(|l| site::canonical_url(&l)),

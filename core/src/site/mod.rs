@@ -178,11 +178,13 @@ pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<U
     hasher.update(published.timestamp().to_le_bytes());
     let mut hash = [0u8; 16];
     hash.copy_from_slice(&hasher.finalize()[..16]);
+    let summary = truncate_words(&body_text, 280);
     Ok(PreparedArticle {
+        folded: crate::store::search::folded_words(&[&title, &summary, &body_text]),
         is_breaking: is_breaking(&title, &categories),
         guid: canonical.clone(),
         url: Some(canonical),
-        summary: Some(truncate_words(&body_text, 280)),
+        summary: Some(summary),
         title,
         content_html: Some(content_html),
         body_text,

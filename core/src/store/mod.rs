@@ -39,6 +39,8 @@ pub struct PreparedArticle {
     pub summary: Option<String>,
     pub content_html: Option<String>,
     pub body_text: String,
+    /// Words needing folding for the index (computed by the parallel workers, not the writer).
+    pub folded: String,
     pub author: Option<String>,
     pub categories: Vec<String>,
     pub published_at: Option<DateTime<Utc>>,
@@ -310,9 +312,7 @@ impl Store {
                         tx.last_insert_rowid()
                     }
                 };
-                let summary = a.summary.as_deref().unwrap_or("");
-                let folded = search::folded_words(&[&a.title, summary, &a.body_text]);
-                index_insert.execute(params![id, a.title, summary, a.body_text, folded])?;
+                index_insert.execute(params![id, a.title, a.summary.as_deref().unwrap_or(""), a.body_text, a.folded])?;
                 outcome.changed_ids.push(id);
             }
         }
@@ -501,12 +501,13 @@ impl Store {
     pub fn link_images(&self, links: &[(i64, String)]) -> Result<Vec<String>> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let mut missing = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         {
             let mut link = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
             let mut stored = tx.prepare_cached("SELECT 1 FROM images WHERE url = ?1")?;
             for (article_id, url) in links {
                 link.execute(params![article_id, url])?;
-                if !stored.exists([url])? && !missing.contains(url) {
+                if seen.insert(url.as_str()) && !stored.exists([url])? {
                     missing.push(url.clone());
                 }
             }
