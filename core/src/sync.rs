@@ -133,11 +133,12 @@ async fn cpu<T: Send + 'static>(slots: &Semaphore, work: impl FnOnce() -> T + Se
 
 async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu_slots: &Semaphore) -> WriteJob {
     let db_path = ctx.db_path.clone();
-    let first_sync = source.last_sync_at.is_none();
+    // Nothing stored yet: no hashes to compare against.
+    let never_attempted = source.last_sync_at.is_none();
     let source_id = source.id;
     let parsed = cpu(cpu_slots, move || {
         let parsed = parse_feed(&fetched.body, &fetched.final_url, fetched.content_type.as_deref()).map_err(|e| e.to_string())?;
-        let known = if first_sync {
+        let known = if never_attempted {
             Default::default()
         } else {
             Store::open_read_only(&db_path).and_then(|s| s.article_hashes(source_id)).map_err(|e| e.to_string())?
@@ -333,7 +334,7 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
                 continue;
             }
         };
-        let first_sync = !matches!(source.last_status, Some(SyncStatus::Ok | SyncStatus::NotModified));
+        let first_sync = never_synced(&source);
         match result {
             Ok((url, status, new, updated, new_article_ids)) => {
                 let error = (!problems.is_empty()).then(|| summarize_problems(&problems, problems.len() + 1));
@@ -367,6 +368,11 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
     Ok(report)
 }
 
+/// No sync of this source has succeeded before this one.
+fn never_synced(source: &Source) -> bool {
+    !matches!(source.last_status, Some(SyncStatus::Ok | SyncStatus::NotModified))
+}
+
 fn failed_report(source: &Source, error: String) -> SourceReport {
     SourceReport {
         source_id: source.id,
@@ -376,7 +382,7 @@ fn failed_report(source: &Source, error: String) -> SourceReport {
         updated: 0,
         error: Some(error),
         new_article_ids: Vec::new(),
-        first_sync: !matches!(source.last_status, Some(SyncStatus::Ok | SyncStatus::NotModified)),
+        first_sync: never_synced(source),
         baseline: false,
         unreachable: false,
     }

@@ -71,11 +71,6 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
         })
 }
 
-/// Test hook and tray entry: the running app's state.
-pub fn app_state<R: Runtime>(app: &AppHandle<R>) -> tauri::State<'_, AppState> {
-    app.state::<AppState>()
-}
-
 /// Sync at start-up, then on the reader's interval; after a failed or offline sync, try
 /// again sooner (1, 2, 4 … minutes) but never more often than the interval. A jump of the
 /// wall clock past the monotonic one means the machine slept: sync on wake.
