@@ -27,7 +27,7 @@ pub fn extract(html: &str, url: &str, now: DateTime<Utc>) -> Option<FullText> {
         && let Ok(article) = site::parse_article(html, url, None, now)
     {
         return Some(FullText {
-            text_len: article.body_text.chars().count(),
+            text_len: article.content_html.as_deref().map_or(0, |html| html_to_text(html).chars().count()),
             html: article.content_html.unwrap_or_default(),
             image_url: article.image_url,
             author: article.author,

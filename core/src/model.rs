@@ -157,6 +157,8 @@ pub struct SyncReport {
     pub sources: Vec<SourceReport>,
     /// Pictures downloaded after the sync (None when disabled).
     pub images: Option<crate::images::ImageReport>,
+    /// The articles were stored but indexing them failed; they are indexed at a later sync.
+    pub index_error: Option<String>,
 }
 
 impl SyncReport {

@@ -51,9 +51,18 @@ pub fn sanitize_html(html: &str, base: &Url) -> String {
 /// Plain text of an HTML fragment, for the search index and summaries. Tags become
 /// word breaks; script/style content is dropped; entities are decoded.
 pub fn html_to_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len() / 2);
+    html_to_text_up_to(html, usize::MAX)
+}
+
+/// Like `html_to_text`, stopping once about `max_bytes` of text are out (for summaries).
+pub fn html_to_text_up_to(html: &str, max_bytes: usize) -> String {
+    let mut out = String::with_capacity(html.len().min(max_bytes) / 2);
     let mut rest = html;
     while let Some(lt) = rest.find('<') {
+        if out.len() >= max_bytes {
+            rest = "";
+            break;
+        }
         push_text(&mut out, &rest[..lt]);
         let tag = &rest[lt..];
         let Some(gt) = tag.find('>') else {

@@ -15,7 +15,7 @@ use crate::fetch::{FetchOutcome, Fetched, HttpClient, Validators};
 use crate::fulltext;
 use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus};
 use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed, to_utf8};
-use crate::sanitize::{html_to_text, sanitize_html, truncate_words};
+use crate::sanitize::{html_to_text, html_to_text_up_to, sanitize_html, truncate_words};
 use crate::site;
 use crate::store::{PreparedArticle, SourceUpdate, Store};
 
@@ -278,23 +278,20 @@ fn summarize_problems(problems: &[String], total: usize) -> String {
 pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
     let base = &item.base;
     let content_html = item.content_html.as_deref().or(item.summary_html.as_deref()).map(|html| sanitize_html(html, base));
-    let body_text = content_html.as_deref().map(html_to_text).unwrap_or_default();
     // Plain text needs no sanitising (the UI escapes it); html_to_text drops script/style.
+    // The body's whole text is for the index, extracted later (store::index).
     let summary = match &item.summary_html {
         Some(summary) if item.content_html.is_some() => html_to_text(summary),
-        _ => body_text.clone(),
+        _ => content_html.as_deref().map(|html| html_to_text_up_to(html, SUMMARY_CHARS * 4)).unwrap_or_default(),
     };
     let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());
-    let folded = crate::store::search::folded_words(&[&item.title, summary.as_deref().unwrap_or(""), &body_text]);
     PreparedArticle {
-        folded,
         is_breaking: is_breaking(&item.title, &item.categories),
         guid: item.guid,
         url: item.link.map(|l| site::canonical_url(&l)),
         title: item.title,
         summary,
         content_html: content_html.filter(|h| !h.trim().is_empty()),
-        body_text,
         author: item.author,
         categories: item.categories,
         published_at: item.published,
@@ -363,6 +360,11 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
                 report.sources.push(failed_report(&source, error));
             }
         }
+    }
+    // Every article is listable by now; searching finds them once this is done. A failure
+    // here loses nothing: the queue stays for the next sync.
+    if let Err(e) = store.index_pending() {
+        report.index_error = Some(format!("could not update the search index: {e}"));
     }
     report.sources.sort_by_key(|s| s.source_id);
     Ok(report)

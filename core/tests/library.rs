@@ -408,6 +408,139 @@ fn schema_1_database_is_migrated_keeping_its_data() {
     assert_eq!(core.sources().unwrap()[0].title.as_deref(), Some("Old Feed"));
 }
 
+/// A database written by the previous release (schema 4, index rows written with the
+/// articles) keeps every article searchable and has nothing waiting to be indexed.
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_4_database_is_migrated_and_stays_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caliber.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in [
+            include_str!("../src/store/migrations/0001_init.sql"),
+            include_str!("../src/store/migrations/0002_images.sql"),
+            include_str!("../src/store/migrations/0003_settings.sql"),
+            include_str!("../src/store/migrations/0004_notifications.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 4;
+             INSERT INTO sources (id, url, kind, title, created_at, last_status) VALUES
+                 (1, 'https://old.example/rss.xml', 'feed', 'Old Feed', 1717000000, 'ok');
+             INSERT INTO articles (id, source_id, guid, url, title, summary, content_html, categories, published_at,
+                 content_hash, first_seen_at) VALUES
+                 (7, 1, 'old-1', 'https://old.example/a', 'Caspian ferry schedule changes', 'Ferries now sail daily.',
+                  '<p>Ferries now sail daily.</p>', '[]', 1717000000, x'00112233445566778899aabbccddeeff', 1717000000);
+             INSERT INTO articles_fts (rowid, title, summary, body, folded) VALUES
+                 (7, 'Caspian ferry schedule changes', 'Ferries now sail daily.', 'Ferries now sail daily.', '');",
+        )
+        .unwrap();
+    }
+
+    let core = open_core(dir.path(), fast_options());
+    let store = Store::open_read_only(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.pending_index().unwrap(), 0);
+    assert_eq!(titles(&core, "ferry"), ["Caspian ferry schedule changes"]);
+
+    // And the migrated database syncs: new articles are listed and then found.
+    let server = TestServer::start().await;
+    server.route("/az.xml", Route::fixture("az.xml", RSS));
+    add(&core, &[server.url("/az.xml")]);
+    assert_eq!(sync(&core).await.new_total(), 4);
+    assert_eq!(titles(&core, "metro"), ["Bakıda yeni metro stansiyası açıldı"]);
+    assert_eq!(titles(&core, "ferry"), ["Caspian ferry schedule changes"]);
+}
+
+fn prepared(guid: &str, title: &str, body: &str) -> caliber_core::testing::PreparedArticle {
+    caliber_core::testing::PreparedArticle {
+        guid: guid.into(),
+        url: Some(format!("https://queue.example/{guid}")),
+        title: title.into(),
+        summary: None,
+        content_html: Some(body.into()),
+        author: None,
+        categories: Vec::new(),
+        published_at: None,
+        updated_at: None,
+        image_url: None,
+        language: Some("en".into()),
+        views: None,
+        is_breaking: false,
+        hash: [guid.len() as u8; 16],
+    }
+}
+
+/// Articles are listed as soon as their source's transaction commits; the index follows.
+/// A sync that dies in between leaves them queued, and the next sync indexes them.
+#[tokio::test(flavor = "multi_thread")]
+async fn articles_are_listed_before_indexing_and_an_interrupted_index_is_finished_by_the_next_sync() {
+    let server = TestServer::start().await;
+    server.route("/q.xml", Route::fixture("rss2.xml", RSS));
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/q.xml");
+    let core = open_core(dir.path(), fast_options());
+    add(&core, std::slice::from_ref(&url));
+    let source_id = core.sources().unwrap()[0].id;
+
+    // What the sync writer does before it is killed: the articles' transaction only.
+    let mut store = Store::open(core.db_path()).unwrap();
+    let written = store
+        .write_source(
+            source_id,
+            &Default::default(),
+            &[prepared("q-1", "Caspian caviar quotas", "<p>Sturgeon stocks recover.</p>")],
+            Retention::default(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    drop(store);
+    assert_eq!(written.new, 1);
+    assert_eq!(articles_of(&core, &url).len(), 1, "listable right away");
+    assert!(titles(&core, "sturgeon").is_empty(), "not yet indexed");
+    assert_eq!(Store::open_read_only(core.db_path()).unwrap().pending_index().unwrap(), 1);
+
+    // The next sync (which stores the feed's own items too) finishes the job.
+    sync(&core).await;
+    assert_eq!(titles(&core, "sturgeon"), ["Caspian caviar quotas"]);
+    assert_eq!(Store::open_read_only(core.db_path()).unwrap().pending_index().unwrap(), 0);
+    // Even when the feed brings nothing new.
+    let mut store = Store::open(core.db_path()).unwrap();
+    store
+        .write_source(source_id, &Default::default(), &[prepared("q-22", "Tbilisi tram line", "<p>Trams return.</p>")], Retention::default(), chrono::Utc::now())
+        .unwrap();
+    drop(store);
+    let r = sync(&core).await.sources.remove(0);
+    assert_eq!((r.new, r.updated), (0, 0), "{r:?}");
+    assert_eq!(titles(&core, "trams"), ["Tbilisi tram line"]);
+}
+
+/// An update waiting for the index must not be found by its old words.
+#[test]
+fn queued_update_is_not_found_by_its_old_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = open_core(dir.path(), fast_options());
+    core.add_sources(&["https://queue.example/feed.xml".into()], Some(caliber_core::SourceKind::Feed)).unwrap();
+    let source_id = core.sources().unwrap()[0].id;
+    let mut store = Store::open(core.db_path()).unwrap();
+    let write = |store: &mut Store, article| {
+        store.write_source(source_id, &Default::default(), &[article], Retention::default(), chrono::Utc::now()).unwrap()
+    };
+    write(&mut store, prepared("u", "Old headline", "<p>Glaciers retreat.</p>"));
+    store.index_pending().unwrap();
+    assert_eq!(titles(&core, "glaciers"), ["Old headline"]);
+
+    let mut changed = prepared("u", "New headline", "<p>Orchards bloom.</p>");
+    changed.hash = [9; 16];
+    assert_eq!(write(&mut store, changed).updated, 1);
+    assert!(titles(&core, "glaciers").is_empty(), "old text gone at once");
+    assert!(titles(&core, "orchards").is_empty(), "new text not indexed yet");
+    assert_eq!(store.index_pending().unwrap(), 1);
+    assert_eq!(titles(&core, "orchards"), ["New headline"]);
+    assert!(titles(&core, "glaciers").is_empty());
+}
+
 #[test]
 fn database_from_a_newer_version_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();

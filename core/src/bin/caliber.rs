@@ -277,6 +277,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     print_progress(&event);
                 }
             }))?;
+            if let Some(error) = &report.index_error {
+                eprintln!("warning: {error}");
+            }
             if json {
                 let sources: Vec<Value> = report
                     .sources

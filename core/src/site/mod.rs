@@ -180,14 +180,12 @@ pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<U
     hash.copy_from_slice(&hasher.finalize()[..16]);
     let summary = truncate_words(&body_text, 280);
     Ok(PreparedArticle {
-        folded: crate::store::search::folded_words(&[&title, &summary, &body_text]),
         is_breaking: is_breaking(&title, &categories),
         guid: canonical.clone(),
         url: Some(canonical),
         summary: Some(summary),
         title,
         content_html: Some(content_html),
-        body_text,
         author,
         categories,
         published_at: Some(published),

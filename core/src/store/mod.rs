@@ -14,6 +14,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, Trans
 use crate::error::{Error, Result};
 use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SyncStatus};
 
+mod index;
 pub(crate) mod search;
 
 /// Append-only: never edit a migration that has landed; add the next number.
@@ -22,6 +23,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (2, include_str!("migrations/0002_images.sql")),
     (3, include_str!("migrations/0003_settings.sql")),
     (4, include_str!("migrations/0004_notifications.sql")),
+    (5, include_str!("migrations/0005_index_queue.sql")),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -30,7 +32,7 @@ pub struct Store {
     conn: Connection,
 }
 
-/// An article ready to be written: HTML sanitised, text extracted.
+/// An article ready to be written: HTML sanitised, summary extracted.
 #[derive(Debug, Clone)]
 pub struct PreparedArticle {
     pub guid: String,
@@ -38,9 +40,6 @@ pub struct PreparedArticle {
     pub title: String,
     pub summary: Option<String>,
     pub content_html: Option<String>,
-    pub body_text: String,
-    /// Words needing folding for the index (computed by the parallel workers, not the writer).
-    pub folded: String,
     pub author: Option<String>,
     pub categories: Vec<String>,
     pub published_at: Option<DateTime<Utc>>,
@@ -251,8 +250,7 @@ impl Store {
                      views = COALESCE(?12, views), is_breaking = ?13, content_hash = ?14
                  WHERE id = ?1",
             )?;
-            let mut index_insert =
-                tx.prepare_cached("INSERT INTO articles_fts (rowid, title, summary, body, folded) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            let mut queue_for_index = tx.prepare_cached("INSERT OR IGNORE INTO index_queue (article_id) VALUES (?1)")?;
             let mut pruned = tx.prepare_cached("SELECT 1 FROM pruned_articles WHERE source_id = ?1 AND guid = ?2")?;
             let mut index_delete = tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?;
             let mut stored_elsewhere =
@@ -280,6 +278,7 @@ impl Store {
                             a.is_breaking,
                             &a.hash[..],
                         ])?;
+                        // Searching must not find the old text; the new follows in index_pending.
                         index_delete.execute([id])?;
                         outcome.updated += 1;
                         id
@@ -312,7 +311,7 @@ impl Store {
                         tx.last_insert_rowid()
                     }
                 };
-                index_insert.execute(params![id, a.title, a.summary.as_deref().unwrap_or(""), a.body_text, a.folded])?;
+                queue_for_index.execute([id])?;
                 outcome.changed_ids.push(id);
             }
         }
@@ -408,6 +407,16 @@ impl Store {
 
     pub fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
         search::search(&self.conn, query, limit)
+    }
+
+    /// Index the articles stored since the last call (`write_source` only queues them).
+    pub fn index_pending(&mut self) -> Result<u64> {
+        index::index_pending(&self.conn)
+    }
+
+    /// Stored articles search cannot find yet.
+    pub fn pending_index(&self) -> Result<i64> {
+        index::pending(&self.conn)
     }
 
     /// Apply retention to every source (the writer also applies it after each sync).

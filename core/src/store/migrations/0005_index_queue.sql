@@ -1,0 +1,9 @@
+-- 0005: articles become listable as soon as their source's transaction commits; the
+-- full-text index follows in later transactions (Store::index_pending), off the path that
+-- makes a sync's articles visible. A queued article is not yet (re)indexed. The queue
+-- lives in the database so a sync that dies between the two steps loses no index rows.
+CREATE TABLE index_queue (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE
+);
+
+-- Articles stored with their index rows before this version are indexed already.
