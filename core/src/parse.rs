@@ -133,11 +133,9 @@ fn json_feed_extras(text: &str, count: usize) -> Vec<EntryExtras> {
 fn start_tags<'a>(text: &'a str, name: &str) -> Vec<(usize, &'a str)> {
     let open = format!("<{name}");
     let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(i) = text[from..].find(&open) {
-        let start = from + i;
+    // memmem: these scans run over whole feeds, several times each.
+    for start in memchr::memmem::find_iter(text.as_bytes(), open.as_bytes()) {
         let after = &text[start + open.len()..];
-        from = start + open.len();
         if after.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/')
             && let Some(end) = after.find('>')
         {

@@ -114,14 +114,16 @@ fn push_text(out: &mut String, text: &str) {
 }
 
 fn push_collapsed(out: &mut String, s: &str) {
-    for c in s.chars() {
-        if c.is_whitespace() {
-            if !out.is_empty() && !out.ends_with(' ') {
-                out.push(' ');
-            }
-        } else {
-            out.push(c);
+    // Word by word (a memcpy each), not char by char: this runs over every stored body.
+    let space_before = s.starts_with(char::is_whitespace);
+    for (i, word) in s.split_whitespace().enumerate() {
+        if (i > 0 || space_before) && !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
         }
+        out.push_str(word);
+    }
+    if s.ends_with(char::is_whitespace) && !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
     }
 }
 
@@ -195,6 +197,22 @@ mod tests {
     fn text_of_html_decodes_entities_and_drops_scripts() {
         let text = html_to_text("<p>Baku&nbsp;&amp; <b>Ganja</b></p><script>var x=1;</script><p>&#1041;&#x430;ку</p>");
         assert_eq!(text, "Baku & Ganja Баку");
+    }
+
+    #[test]
+    fn text_of_html_collapses_whitespace_once_between_words() {
+        assert_eq!(html_to_text("  <p>\n Oil\t\tand   gas </p>\n\n<p>rose</p>  "), "Oil and gas rose");
+        assert_eq!(html_to_text("a<b>b</b>c &amp; d"), "a b c & d");
+        assert_eq!(html_to_text("x &lt;  y"), "x < y");
+        assert_eq!(html_to_text(" \n "), "");
+    }
+
+    #[test]
+    fn summary_text_stops_near_its_limit() {
+        let html = "<p>word </p>".repeat(1000);
+        let text = html_to_text_up_to(&html, 100);
+        assert!((95..120).contains(&text.len()), "{}", text.len());
+        assert!(html_to_text(&html).starts_with(&text));
     }
 
     #[test]
