@@ -58,7 +58,7 @@ pub(crate) async fn fetch_for_articles(
                 Ok(FetchOutcome::Fetched(f)) => {
                     let content_type = f.content_type.unwrap_or_default();
                     let is_image = content_type.to_ascii_lowercase().starts_with("image/");
-                    (is_image && !f.body.is_empty()).then(|| (url, content_type, f.body))
+                    (is_image && !f.body.is_empty()).then_some((url, content_type, f.body))
                 }
                 _ => None,
             }

@@ -65,6 +65,9 @@ pub struct Source {
     pub last_status: Option<SyncStatus>,
     pub last_error: Option<String>,
     pub consecutive_failures: u32,
+    /// Of the last document stored in full; an identical one needs no parsing.
+    #[serde(skip)]
+    pub(crate) body_hash: Option<[u8; 16]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -136,7 +136,21 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     // Nothing stored yet: no hashes to compare against.
     let never_attempted = source.last_sync_at.is_none();
     let source_id = source.id;
+    let last_body = source.body_hash;
     let parsed = cpu(cpu_slots, move || {
+        let body_hash = document_hash(&fetched.body);
+        let update = SourceUpdate {
+            new_url: fetched.moved_to,
+            kind: Some(SourceKind::Feed),
+            etag: fetched.validators.etag,
+            last_modified: fetched.validators.last_modified,
+            body_hash: Some(body_hash),
+            ..Default::default()
+        };
+        // The same bytes as last time (a server that sends no validators): like a 304.
+        if last_body == Some(body_hash) {
+            return Ok((update, Vec::new()));
+        }
         let parsed = parse_feed(&fetched.body, &fetched.final_url, fetched.content_type.as_deref()).map_err(|e| e.to_string())?;
         let known = if never_attempted {
             Default::default()
@@ -144,15 +158,7 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
             Store::open_read_only(&db_path).and_then(|s| s.article_hashes(source_id)).map_err(|e| e.to_string())?
         };
         let items: Vec<RawItem> = parsed.items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
-        let update = SourceUpdate {
-            new_url: fetched.moved_to,
-            kind: Some(SourceKind::Feed),
-            title: parsed.title,
-            language: parsed.language,
-            etag: fetched.validators.etag,
-            last_modified: fetched.validators.last_modified,
-        };
-        Ok::<_, String>((update, items))
+        Ok::<_, String>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items))
     })
     .await
     .and_then(|r| r);
@@ -263,8 +269,17 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
         language: site::language_of(&fetched.final_url),
         etag,
         last_modified,
+        // Listings are compared by the article URLs they hold, not by their bytes.
+        body_hash: None,
     };
     WriteJob::Articles { source, update, articles, problems }
+}
+
+fn document_hash(body: &[u8]) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let mut hash = [0u8; 16];
+    hash.copy_from_slice(&Sha256::digest(body)[..16]);
+    hash
 }
 
 fn summarize_problems(problems: &[String], total: usize) -> String {

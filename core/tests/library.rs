@@ -82,6 +82,35 @@ async fn unchanged_feed_without_validators_stores_nothing_new() {
     assert_eq!(articles_of(&core, &url), before);
 }
 
+/// A server that sends no validators but the same bytes: the document is not parsed again
+/// (the unchanged re-sync stays a download). Any change in the bytes is read in full.
+#[tokio::test(flavor = "multi_thread")]
+async fn identical_feed_document_is_not_parsed_again_and_a_changed_one_is() {
+    let server = TestServer::start().await;
+    server.route("/same.xml", Route::fixture("rss2.xml", RSS));
+    let (_dir, core) = temp_core(fast_options());
+    let url = server.url("/same.xml");
+    add(&core, std::slice::from_ref(&url));
+    let stored = report_for(&sync(&core).await, &url).new;
+    assert!(stored > 1);
+
+    // Take one article out behind the store's back: parsing the same document again would
+    // bring it back as new; skipping it leaves it out.
+    let victim = articles_of(&core, &url)[0].id;
+    let store = Store::open(core.db_path()).unwrap();
+    store.connection().execute("DELETE FROM articles WHERE id = ?1", [victim]).unwrap();
+    let r = report_for(&sync(&core).await, &url).clone();
+    assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 0, 0), "{r:?}");
+    assert_eq!(articles_of(&core, &url).len() as u32, stored - 1);
+
+    // One byte different: parsed, and the missing item is stored again.
+    let mut changed = std::fs::read_to_string(fixture_path("rss2.xml")).unwrap();
+    changed.push('\n');
+    server.route("/same.xml", Route::body(changed, RSS));
+    let r = report_for(&sync(&core).await, &url).clone();
+    assert_eq!((r.status, r.new), (SyncStatus::Ok, 1), "{r:?}");
+}
+
 // ---- search ----
 
 async fn searchable_core(server: &TestServer) -> (tempfile::TempDir, Core) {

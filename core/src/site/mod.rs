@@ -79,7 +79,7 @@ pub fn edition_source_urls(edition: &Edition) -> Vec<(String, crate::model::Sour
 }
 
 pub fn is_site_url(url: &str) -> bool {
-    Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).is_some_and(|h| data().hosts.iter().any(|x| *x == h))
+    Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).is_some_and(|h| data().hosts.contains(&h))
 }
 
 /// A page is a Caliber listing when its cards match the listing selector.

@@ -60,6 +60,8 @@ pub struct SourceUpdate {
     pub language: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// Of the document these articles came from (feeds only).
+    pub body_hash: Option<[u8; 16]>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -225,7 +227,7 @@ impl Store {
         tx.execute(
             "UPDATE sources SET kind = COALESCE(?2, kind), title = COALESCE(?3, title), language = COALESCE(?4, language),
                  etag = ?5, last_modified = ?6, last_sync_at = ?7, last_status = 'ok', last_error = NULL,
-                 consecutive_failures = 0 WHERE id = ?1",
+                 consecutive_failures = 0, body_hash = ?8 WHERE id = ?1",
             params![
                 source_id,
                 update.kind.map(SourceKind::as_str),
@@ -233,7 +235,8 @@ impl Store {
                 update.language,
                 update.etag,
                 update.last_modified,
-                ts(now)
+                ts(now),
+                update.body_hash.as_ref().map(|h| &h[..]),
             ],
         )?;
         let mut outcome = WriteOutcome { url, ..Default::default() };
@@ -632,7 +635,8 @@ fn apply_retention(tx: &Connection, source_id: i64, retention: Retention, now: D
     Ok(removed)
 }
 
-const SOURCE_COLUMNS: &str = "id, url, kind, title, language, etag, last_modified, last_sync_at, last_status, last_error, consecutive_failures";
+const SOURCE_COLUMNS: &str =
+    "id, url, kind, title, language, etag, last_modified, last_sync_at, last_status, last_error, consecutive_failures, body_hash";
 
 fn source_from_row(r: &Row) -> rusqlite::Result<Source> {
     Ok(Source {
@@ -647,6 +651,7 @@ fn source_from_row(r: &Row) -> rusqlite::Result<Source> {
         last_status: r.get::<_, Option<String>>(8)?.as_deref().and_then(SyncStatus::parse),
         last_error: r.get(9)?,
         consecutive_failures: r.get(10)?,
+        body_hash: r.get::<_, Option<Vec<u8>>>(11)?.and_then(|h| <[u8; 16]>::try_from(h.as_slice()).ok()),
     })
 }
 

@@ -7,3 +7,7 @@ CREATE TABLE index_queue (
 );
 
 -- Articles stored with their index rows before this version are indexed already.
+
+-- A hash of the last feed document whose items were all stored: the same bytes again
+-- (a server without validators) are not parsed again.
+ALTER TABLE sources ADD COLUMN body_hash BLOB;
