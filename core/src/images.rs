@@ -10,6 +10,9 @@ use crate::fetch::{FetchOutcome, HttpClient};
 use crate::parse::first_img_srcs;
 use crate::store::Store;
 
+const STORE_BATCH_PICTURES: usize = 64;
+const STORE_BATCH_BYTES: usize = 4 * 1024 * 1024;
+
 #[derive(Debug, Clone, Copy)]
 pub struct ImageOptions {
     pub enabled: bool,
@@ -44,9 +47,9 @@ pub(crate) async fn fetch_for_articles(
         let store = store.lock().unwrap_or_else(|p| p.into_inner());
         let mut links = Vec::new();
         for &id in article_ids {
-            let Some(article) = store.article(id)? else { continue };
-            let mut urls: Vec<String> = article.image_url.into_iter().collect();
-            urls.extend(first_img_srcs(article.content_html.as_deref().unwrap_or("")));
+            let Some((image_url, content_html)) = store.article_pictures(id)? else { continue };
+            let mut urls: Vec<String> = image_url.into_iter().collect();
+            urls.extend(first_img_srcs(content_html.as_deref().unwrap_or("")));
             urls.retain(|u| u.starts_with("http://") || u.starts_with("https://"));
             links.extend(urls.into_iter().map(|u| (id, u)));
         }
@@ -65,17 +68,31 @@ pub(crate) async fn fetch_for_articles(
         })
         .buffer_unordered(options.concurrency.max(1));
     let mut report = ImageReport::default();
-    // Each picture is stored as it arrives: memory holds a few pictures, not all of them.
+    // Stored as they arrive, a few at a time: memory holds a batch, not every picture, and
+    // one transaction per batch instead of per picture.
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0;
+    let flush = |batch: &mut Vec<(String, String, Vec<u8>)>| {
+        let stored = store.lock().unwrap_or_else(|p| p.into_inner()).put_images(batch, now);
+        batch.clear();
+        stored
+    };
     while let Some(download) = downloads.next().await {
         match download {
-            Some((url, content_type, bytes)) => {
-                store.lock().unwrap_or_else(|p| p.into_inner()).put_image(&url, &content_type, &bytes, now)?;
+            Some(picture) => {
                 report.fetched += 1;
-                report.bytes += bytes.len() as u64;
+                report.bytes += picture.2.len() as u64;
+                batch_bytes += picture.2.len();
+                batch.push(picture);
+                if batch.len() >= STORE_BATCH_PICTURES || batch_bytes >= STORE_BATCH_BYTES {
+                    flush(&mut batch)?;
+                    batch_bytes = 0;
+                }
             }
             None => report.failed += 1,
         }
     }
+    flush(&mut batch)?;
     let store = store.lock().unwrap_or_else(|p| p.into_inner());
     report.evicted_bytes = store.evict_images(options.cap_bytes)?;
     Ok(report)

@@ -380,6 +380,12 @@ impl Store {
         Ok(stmt.query_row([id], article_from_row).optional()?)
     }
 
+    /// Cover URL and body of an article: where its pictures are named.
+    pub(crate) fn article_pictures(&self, id: i64) -> Result<Option<(Option<String>, Option<String>)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT image_url, content_html FROM articles WHERE id = ?1")?;
+        Ok(stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    }
+
     pub fn article_count(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?)
     }
@@ -533,6 +539,21 @@ impl Store {
             "INSERT OR REPLACE INTO images (url, content_type, bytes, size, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![url, content_type, bytes, bytes.len() as i64, ts(now)],
         )?;
+        Ok(())
+    }
+
+    /// Store downloaded pictures (url, content type, bytes) in one transaction.
+    pub fn put_images(&self, pictures: &[(String, String, Vec<u8>)], now: DateTime<Utc>) -> Result<()> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO images (url, content_type, bytes, size, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (url, content_type, bytes) in pictures {
+                put.execute(params![url, content_type, bytes, bytes.len() as i64, ts(now)])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 
