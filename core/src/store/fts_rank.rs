@@ -246,14 +246,16 @@ mod tests {
         conn
     }
 
-    /// (rowid, score) best first, by the builtin bm25 and by `caliber_bm25` given exact
-    /// document frequencies.
-    fn both(conn: &Connection, query: &str, phrases: &[&str]) -> (Vec<(i64, f64)>, Vec<(i64, f64)>) {
+    /// (rowid, score), best first.
+    type Ranking = Vec<(i64, f64)>;
+
+    /// The order by the builtin bm25 and by `caliber_bm25` given exact document frequencies.
+    fn both(conn: &Connection, query: &str, phrases: &[&str]) -> (Ranking, Ranking) {
         let dfs: Vec<f64> = phrases
             .iter()
             .map(|p| conn.query_row("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1", [p], |r| r.get::<_, i64>(0)).unwrap() as f64)
             .collect();
-        let collect = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Vec<(i64, f64)> {
+        let collect = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Ranking {
             let mut stmt = conn.prepare(sql).unwrap();
             stmt.query_map(args, |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
         };
