@@ -14,6 +14,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, Trans
 use crate::error::{Error, Result};
 use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SyncStatus};
 
+mod fts_rank;
 mod index;
 pub(crate) mod search;
 
@@ -98,6 +99,7 @@ impl Store {
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|source| Error::OpenDb { path: path.into(), source })?;
         conn.busy_timeout(Duration::from_secs(5))?;
+        fts_rank::register(&conn)?;
         Ok(Self { conn })
     }
 
@@ -106,6 +108,8 @@ impl Store {
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // The search's ranking and snippet-column functions.
+        fts_rank::register(&self.conn)?;
         Ok(())
     }
 

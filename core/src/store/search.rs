@@ -1,9 +1,11 @@
 //! Full-text search over the FTS5 index. A reader's words are turned into quoted terms, so
 //! quotes, `-`, `*`, `AND`, `NEAR(` and the like are searched for, never parsed as syntax.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, params};
 
-use super::{ARTICLE_COLUMNS, ARTICLE_FROM, article_from_row};
+use super::{ARTICLE_COLUMNS, ARTICLE_FROM, article_from_row, fts_rank};
 use crate::error::Result;
 use crate::model::SearchHit;
 
@@ -48,62 +50,139 @@ pub fn fts_query(input: &str) -> Option<String> {
 
 /// `prefix`: whether the last word may match as a prefix.
 fn fts_query_with(input: &str, prefix: bool) -> Option<String> {
+    query_terms(input, prefix).map(|t| t.query())
+}
+
+/// A query as FTS5 sees it: groups that must all match, each group one phrase or
+/// alternative phrases (a word and its folded spelling).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct QueryTerms(Vec<Vec<String>>);
+
+impl QueryTerms {
+    fn query(&self) -> String {
+        // FTS5 has no implicit AND next to a parenthesised group: `"a" ("b" OR "c")` is a
+        // syntax error, so with a group every word is joined by an explicit AND.
+        let joiner = if self.0.iter().any(|g| g.len() > 1) { " AND " } else { " " };
+        self.0
+            .iter()
+            .map(|group| match group.as_slice() {
+                [one] => one.clone(),
+                alternatives => format!("({})", alternatives.join(" OR ")),
+            })
+            .collect::<Vec<_>>()
+            .join(joiner)
+    }
+
+    /// The phrases in the order FTS5 numbers them: as they appear in `query()`.
+    fn phrases(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().flatten().map(String::as_str)
+    }
+}
+
+fn query_terms(input: &str, prefix: bool) -> Option<QueryTerms> {
     let words: Vec<&str> = input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let last = words.len().checked_sub(1)?;
     let ends_in_word = prefix
         && input.chars().last().is_some_and(char::is_alphanumeric)
         && words[last].chars().count() >= MIN_PREFIX_CHARS;
-    Some(
+    Some(QueryTerms(
         words
             .iter()
             .enumerate()
             .map(|(i, w)| {
                 let star = if i == last && ends_in_word { "*" } else { "" };
                 if needs_folding(w) {
-                    format!("(\"{w}\"{star} OR \"{}\"{star})", fold(w))
+                    vec![format!("\"{w}\"{star}"), format!("\"{}\"{star}", fold(w))]
                 } else {
-                    format!("\"{w}\"{star}")
+                    vec![format!("\"{w}\"{star}")]
                 }
             })
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+            .collect(),
+    ))
 }
 
-fn ranked_ids(conn: &Connection, query: &str, limit: u32) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT rowid FROM (SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?1
-             ORDER BY rowid DESC LIMIT ?2) ORDER BY rank LIMIT ?3",
+/// How many of a phrase's newest matches are read to estimate its document frequency.
+const DF_SAMPLE: u32 = 1000;
+
+/// How many documents match `phrase`: exact when it matches fewer than `DF_SAMPLE`,
+/// otherwise estimated from the share of the rowid range its newest `DF_SAMPLE` matches
+/// span. Reading a whole doclist to count it is what makes the builtin bm25 slow.
+fn doc_freq(conn: &Connection, phrase: &str) -> Result<f64> {
+    let mut sample = conn.prepare_cached(
+        "SELECT count(*), min(rowid) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1
+             ORDER BY rowid DESC LIMIT ?2)",
     )?;
-    Ok(stmt.query_map(params![query, CANDIDATES, limit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+    let (n, oldest): (u32, Option<i64>) = sample.query_row(params![phrase, DF_SAMPLE], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let Some(oldest) = oldest.filter(|_| n >= DF_SAMPLE) else { return Ok(f64::from(n)) };
+    let mut bounds = conn.prepare_cached(
+        "SELECT (SELECT rowid FROM articles_fts ORDER BY rowid ASC LIMIT 1),
+                (SELECT rowid FROM articles_fts ORDER BY rowid DESC LIMIT 1)",
+    )?;
+    let (first, last): (i64, i64) = bounds.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let spanned = (last - oldest + 1).max(1) as f64;
+    Ok(f64::from(n) * ((last - first + 1).max(1) as f64 / spanned))
+}
+
+/// The newest `CANDIDATES` matches of `terms`, best `limit` first. `dfs`: document
+/// frequencies already estimated by this search (the prefix retry repeats phrases).
+fn ranked_ids(conn: &Connection, terms: &QueryTerms, limit: u32, dfs: &mut HashMap<String, f64>) -> Result<Vec<i64>> {
+    let phrases: Vec<&str> = terms.phrases().collect();
+    // One phrase: its IDF scales every score alike, so the order needs no estimate.
+    let dfs: Vec<f64> = if phrases.len() == 1 {
+        vec![1.0]
+    } else {
+        let mut out = Vec::with_capacity(phrases.len());
+        for phrase in phrases {
+            let df = match dfs.get(phrase) {
+                Some(&df) => df,
+                None => *dfs.entry(phrase.to_owned()).or_insert(doc_freq(conn, phrase)?),
+            };
+            out.push(df);
+        }
+        out
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid FROM (SELECT rowid, caliber_bm25(articles_fts, ?2) AS score FROM articles_fts
+             WHERE articles_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?3) ORDER BY score, rowid DESC LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![terms.query(), fts_rank::dfs_blob(&dfs), CANDIDATES, limit], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Snippets of `ids` (all matches of `query`) in one statement: a scan of the matches in
+/// their rowid range, with `snippet()` only for the ids wanted (`+rowid` keeps the list out
+/// of the index lookup, which would re-seek every doclist once per id). Each snippet is of
+/// body, summary or title: the first the row matches in (`caliber_match_column`).
+fn snippets(conn: &Connection, query: &str, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) else { return Ok(HashMap::new()) };
+    let list = format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid, snippet(articles_fts, caliber_match_column(articles_fts), ?2, ?3, '…', 16) FROM articles_fts
+         WHERE articles_fts MATCH ?1 AND rowid BETWEEN ?4 AND ?5 AND +rowid IN (SELECT value FROM json_each(?6))",
+    )?;
+    let rows = stmt.query_map(params![query, MARK_START, MARK_END, lo, hi, list], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHit>> {
-    let Some(exact) = fts_query_with(input, false) else { return Ok(Vec::new()) };
+    let Some(exact) = query_terms(input, false) else { return Ok(Vec::new()) };
     // Whole words first; the last word as a prefix only when that finds too little (the
     // reader is still typing it). A prefix of a common word costs a merge of many terms.
-    let mut query = exact;
-    let mut ranked = ranked_ids(conn, &query, limit)?;
+    let mut terms = exact;
+    let mut dfs = HashMap::new();
+    let mut ranked = ranked_ids(conn, &terms, limit, &mut dfs)?;
     if (ranked.len() as u32) < limit
-        && let Some(prefixed) = fts_query_with(input, true).filter(|p| *p != query)
+        && let Some(prefixed) = query_terms(input, true).filter(|p| *p != terms)
     {
-        ranked = ranked_ids(conn, &prefixed, limit)?;
-        query = prefixed;
+        ranked = ranked_ids(conn, &prefixed, limit, &mut dfs)?;
+        terms = prefixed;
     }
+    let mut snippets = snippets(conn, &terms.query(), &ranked)?;
     let mut article = conn.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_FROM} WHERE a.id = ?1"))?;
-    let mut snippet = conn.prepare_cached(
-        "SELECT snippet(articles_fts, 2, ?3, ?4, '…', 16), snippet(articles_fts, 1, ?3, ?4, '…', 16),
-                snippet(articles_fts, 0, ?3, ?4, '…', 16)
-         FROM articles_fts WHERE articles_fts MATCH ?1 AND rowid = ?2",
-    )?;
     let mut hits = Vec::with_capacity(ranked.len());
     for id in ranked {
         let article = article.query_row([id], article_from_row)?;
-        // Body, then summary, then title: the first with a highlighted match (the `folded`
-        // column is a word list, never shown).
-        let (body, summary, title): (String, String, String) =
-            snippet.query_row(params![query, id, MARK_START, MARK_END], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        let snippet = [&body, &summary, &title].into_iter().find(|s| s.contains(MARK_START)).unwrap_or(&body).clone();
+        let snippet = snippets.remove(&id).unwrap_or_default();
         hits.push(SearchHit { article, snippet });
     }
     Ok(hits)
@@ -121,5 +200,16 @@ mod tests {
         assert_eq!(fts_query(" \"*- ").as_deref(), None);
         assert_eq!(fts_query("Bakı").as_deref(), Some(r#"("Bakı"* OR "baki"*)"#));
         assert_eq!(fts_query("ёлки ").as_deref(), Some(r#"("ёлки" OR "елки")"#));
+    }
+
+    #[test]
+    fn a_folded_word_next_to_others_is_valid_fts5_syntax() {
+        assert_eq!(fts_query("в Bakı xəbər").as_deref(), Some(r#""в" AND ("Bakı" OR "baki") AND "xəbər"*"#));
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5(a); INSERT INTO t VALUES ('в Bakı xəbərlər');").unwrap();
+        for input in ["в Bakı xəbər", "в baki", "Bakı в", "ёлки Bakı"] {
+            let q = fts_query(input).unwrap();
+            conn.query_row("SELECT count(*) FROM t WHERE t MATCH ?1", [&q], |r| r.get::<_, i64>(0)).unwrap_or_else(|e| panic!("{q}: {e}"));
+        }
     }
 }
