@@ -5,7 +5,9 @@
 //! Invariant: an article in `index_queue` has no row in `articles_fts` (`write_source`
 //! deletes the old row when it queues an update), so indexing is a plain insert.
 
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use std::sync::mpsc;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior, params};
 
 use super::search::folded_words;
 use crate::error::Result;
@@ -13,72 +15,111 @@ use crate::sanitize::html_to_text;
 
 /// Articles indexed per transaction: big enough that FTS5 writes few segments, small
 /// enough that a reader's mark never waits long for the write lock.
-const BATCH: u32 = 2000;
-
-struct Queued {
-    id: i64,
-    title: String,
-    summary: Option<String>,
-    content_html: Option<String>,
-}
+const BATCH: usize = 2000;
+/// Articles per message from the text extractor to the inserting thread (memory bound).
+const CHUNK: u32 = 250;
 
 struct IndexRow {
     id: i64,
+    title: String,
+    summary: String,
     body: String,
     folded: String,
 }
 
-fn index_row(article: &Queued) -> IndexRow {
-    let body = article.content_html.as_deref().map(html_to_text).unwrap_or_default();
-    let folded = folded_words(&[&article.title, article.summary.as_deref().unwrap_or(""), &body]);
-    IndexRow { id: article.id, body, folded }
+/// Queued articles after `after`, oldest first, as index rows.
+fn read_queued(conn: &Connection, after: i64, limit: u32) -> Result<Vec<IndexRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.title, a.summary, a.content_html FROM index_queue q JOIN articles a ON a.id = q.article_id
+         WHERE q.article_id > ?1 ORDER BY q.article_id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after, limit], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, title, summary, content_html) = row?;
+        let summary = summary.unwrap_or_default();
+        let body = content_html.as_deref().map(html_to_text).unwrap_or_default();
+        let folded = folded_words(&[&title, &summary, &body]);
+        out.push(IndexRow { id, title, summary, body, folded });
+    }
+    Ok(out)
 }
 
-/// Text extraction on every core; the inserts that follow are serial anyway.
-fn index_rows(queued: &[Queued]) -> Vec<IndexRow> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if workers < 2 || queued.len() < 64 {
-        return queued.iter().map(index_row).collect();
+fn insert(tx: &Transaction, rows: &[IndexRow]) -> Result<()> {
+    let mut insert =
+        tx.prepare_cached("INSERT INTO articles_fts (rowid, title, summary, body, folded) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    let mut dequeue = tx.prepare_cached("DELETE FROM index_queue WHERE article_id = ?1")?;
+    for row in rows {
+        insert.execute(params![row.id, row.title, row.summary, row.body, row.folded])?;
+        dequeue.execute([row.id])?;
     }
-    let chunk = queued.len().div_ceil(workers);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            queued.chunks(chunk).map(|part| scope.spawn(|| part.iter().map(index_row).collect::<Vec<_>>())).collect();
-        // A panic in html_to_text is a bug; surface it where it happened.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
+    Ok(())
 }
 
 /// Index every queued article. Returns how many were indexed.
+///
+/// A second, read-only connection extracts the text on its own thread while this one
+/// inserts: the inserts are serial, the extraction need not wait for them.
 pub(crate) fn index_pending(conn: &Connection) -> Result<u64> {
+    let Some(path) = conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from) else {
+        return index_in_turn(conn);
+    };
+    let reader = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    reader.busy_timeout(std::time::Duration::from_secs(5))?;
+    let (chunks, received) = mpsc::sync_channel::<Result<Vec<IndexRow>>>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut after = 0;
+            loop {
+                let chunk = read_queued(&reader, after, CHUNK);
+                let last = match &chunk {
+                    Ok(rows) if rows.is_empty() => return,
+                    Ok(rows) => rows[rows.len() - 1].id,
+                    Err(_) => 0,
+                };
+                // The inserting side stopped (an error there): nothing more to do.
+                if chunks.send(chunk).is_err() || last == 0 {
+                    return;
+                }
+                after = last;
+            }
+        });
+        let mut indexed = 0;
+        let mut tx = None;
+        let mut in_tx = 0;
+        for chunk in received {
+            let rows = chunk?;
+            let open = match &mut tx {
+                Some(open) => open,
+                None => tx.insert(Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?),
+            };
+            insert(open, &rows)?;
+            in_tx += rows.len();
+            indexed += rows.len() as u64;
+            if in_tx >= BATCH {
+                tx.take().map(Transaction::commit).transpose()?;
+                in_tx = 0;
+            }
+        }
+        tx.take().map(Transaction::commit).transpose()?;
+        Ok(indexed)
+    })
+}
+
+/// The same without a second connection (a database with no file).
+fn index_in_turn(conn: &Connection) -> Result<u64> {
     let mut indexed = 0;
     loop {
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-        let queued: Vec<Queued> = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT a.id, a.title, a.summary, a.content_html FROM index_queue q JOIN articles a ON a.id = q.article_id
-                 ORDER BY q.article_id LIMIT ?1",
-            )?;
-            let rows = stmt.query_map([BATCH], |r| {
-                Ok(Queued { id: r.get(0)?, title: r.get(1)?, summary: r.get(2)?, content_html: r.get(3)? })
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        if queued.is_empty() {
+        let rows = read_queued(&tx, 0, BATCH as u32)?;
+        if rows.is_empty() {
             return Ok(indexed);
         }
-        let rows = index_rows(&queued);
-        {
-            let mut insert =
-                tx.prepare_cached("INSERT INTO articles_fts (rowid, title, summary, body, folded) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            let mut dequeue = tx.prepare_cached("DELETE FROM index_queue WHERE article_id = ?1")?;
-            for (article, row) in queued.iter().zip(&rows) {
-                insert.execute(params![row.id, article.title, article.summary.as_deref().unwrap_or(""), row.body, row.folded])?;
-                dequeue.execute([row.id])?;
-            }
-        }
+        insert(&tx, &rows)?;
         tx.commit()?;
-        indexed += queued.len() as u64;
+        indexed += rows.len() as u64;
     }
 }
 
