@@ -1621,14 +1621,25 @@ fn main() {
     };
     let nb_cold_median = nb.as_ref().map(|n| n.0.median);
     let nb_rss = nb.as_ref().and_then(|n| n.3).map(|s| s.median);
-    for (label, measured) in [("cold sync --no-images", &cold), ("cold sync, default (+ pictures)", &cold_images)] {
+    for (label, measured, like_newsboat) in
+        [("cold sync --no-images", &cold, true), ("cold sync, default (+ pictures)", &cold_images, false)]
+    {
         let total = wall(measured);
         let listed = listable(measured);
+        // newsboat downloads no pictures: only the sync without them is held to its time.
+        let (target, pass) = if like_newsboat {
+            (
+                nb_cold_median.map_or("< newsboat cold".into(), |n| format!("< newsboat cold ({})", fmt_ms(n))),
+                nb_cold_median.map(|n| total.median < n),
+            )
+        } else {
+            ("(info: also fetches pictures)".into(), None)
+        };
         table.row(timed_row(
             &format!("{label}: 10,000 articles fetched, sanitised, stored, indexed ({} runs)", measured.len()),
             total,
-            nb_cold_median.map_or("< newsboat cold".into(), |n| format!("< newsboat cold ({})", fmt_ms(n))),
-            nb_cold_median.map(|n| total.median < n),
+            target,
+            pass,
             nb_cold_median,
         ));
         table.row(timed_row(
