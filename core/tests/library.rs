@@ -145,6 +145,33 @@ async fn search_russian_is_case_insensitive() {
     assert!(hit.snippet.contains(&format!("{}Баку{}", caliber_core::MARK_START, caliber_core::MARK_END)), "{:?}", hit.snippet);
 }
 
+/// Regression: a word needing folding next to another word made an FTS5 syntax error
+/// (`"yeni" ("Bakıda" OR "bakida")` has no implicit AND) and the search failed.
+#[tokio::test(flavor = "multi_thread")]
+async fn search_folded_word_next_to_other_words_finds_the_article() {
+    let server = TestServer::start().await;
+    let (_dir, core) = searchable_core(&server).await;
+    assert_eq!(titles(&core, "yeni Bakıda"), ["Bakıda yeni metro stansiyası açıldı"]);
+    assert_eq!(titles(&core, "metro bakida"), ["Bakıda yeni metro stansiyası açıldı"]);
+}
+
+/// The snippet shows where the words matched: the title when only the title has them,
+/// the body otherwise.
+#[tokio::test(flavor = "multi_thread")]
+async fn search_snippet_comes_from_the_part_that_matched() {
+    let server = TestServer::start().await;
+    let (_dir, core) = searchable_core(&server).await;
+    let (start, end) = (caliber_core::MARK_START, caliber_core::MARK_END);
+    let title_only = core.search("festivalı", 5).unwrap();
+    assert_eq!(title_only.len(), 1);
+    assert!(title_only[0].snippet.contains(&format!("{start}festivalı{end}")), "{:?}", title_only[0].snippet);
+    assert!(title_only[0].snippet.contains("ipək"), "the title's words around it: {:?}", title_only[0].snippet);
+    let body = core.search("sərnişinə", 5).unwrap();
+    assert_eq!(body.len(), 1);
+    assert!(body[0].snippet.contains(&format!("{start}sərnişinə{end}")), "{:?}", body[0].snippet);
+    assert!(body[0].snippet.contains("Xətai"), "{:?}", body[0].snippet);
+}
+
 /// Russian text is written with "е" for "ё" as often as not; a search must not care.
 #[tokio::test(flavor = "multi_thread")]
 async fn search_russian_yo_and_ye_match_each_other() {
