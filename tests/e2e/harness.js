@@ -86,9 +86,13 @@ export async function startDriver(profile, extraEnv = {}) {
     ...extraEnv,
   };
   const driverBin = process.env.TAURI_DRIVER || join(process.env.HOME ?? '/root', '.cargo/bin/tauri-driver');
+  // Its own process group: stopping it also stops WebKitWebDriver and the app they
+  // launched, even an app left running in the tray after its session ended (an orphan
+  // holding our log pipes kept the test process alive).
   const child = spawn(driverBin, ['--port', String(port), '--native-port', String(nativePort), '--native-driver', '/usr/bin/WebKitWebDriver'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const log = [];
   child.stdout.on('data', (d) => log.push(d.toString()));
@@ -102,7 +106,16 @@ export async function startDriver(profile, extraEnv = {}) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { port, log, stop: () => child.kill() };
+  const stop = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+    child.stdout.destroy();
+    child.stderr.destroy();
+  };
+  return { port, log, stop };
 }
 
 export async function openApp(driver) {
