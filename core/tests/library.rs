@@ -572,6 +572,40 @@ async fn articles_are_listed_before_indexing_and_an_interrupted_index_is_finishe
     assert_eq!(titles(&core, "trams"), ["Tbilisi tram line"]);
 }
 
+/// Indexing that fails (here: a trigger standing in for a full disk) is reported, keeps
+/// the stored articles listable, and leaves them queued for the next sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_index_step_is_reported_and_loses_nothing() {
+    let server = TestServer::start().await;
+    server.route("/idx.xml", Route::fixture("rss2.xml", RSS));
+    let (_dir, core) = temp_core(fast_options());
+    let url = server.url("/idx.xml");
+    add(&core, std::slice::from_ref(&url));
+    let store = Store::open(core.db_path()).unwrap();
+    store
+        .connection()
+        .execute_batch(
+            "CREATE TRIGGER index_fails BEFORE DELETE ON index_queue BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+        )
+        .unwrap();
+
+    let report = sync(&core).await;
+    let stored = report_for(&report, &url).new;
+    assert!(stored > 0, "{report:?}");
+    let error = report.index_error.as_deref().expect("the index error is reported");
+    assert!(error.contains("search index") && error.contains("disk is full"), "{error}");
+    assert_eq!(articles_of(&core, &url).len() as u32, stored, "listable all the same");
+    assert_eq!(store.pending_index().unwrap(), i64::from(stored));
+
+    store.connection().execute_batch("DROP TRIGGER index_fails").unwrap();
+    let report = sync(&core).await;
+    assert_eq!(report.index_error, None);
+    assert_eq!(store.pending_index().unwrap(), 0);
+    let first = &articles_of(&core, &url)[0];
+    let word = first.title.split_whitespace().max_by_key(|w| w.len()).unwrap().to_owned();
+    assert!(core.search(&word, 20).unwrap().iter().any(|h| h.article.id == first.id), "{word:?} finds {:?}", first.title);
+}
+
 /// An update waiting for the index must not be found by its old words.
 #[test]
 fn queued_update_is_not_found_by_its_old_text() {
