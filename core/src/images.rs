@@ -73,7 +73,8 @@ pub(crate) async fn fetch_for_articles(
     let mut batch = Vec::new();
     let mut batch_bytes = 0;
     let flush = |batch: &mut Vec<(String, String, Vec<u8>)>| {
-        let stored = store.lock().unwrap_or_else(|p| p.into_inner()).put_images(batch, now);
+        let pictures = batch.iter().map(|(url, content_type, bytes)| (url.as_str(), content_type.as_str(), bytes.as_slice()));
+        let stored = store.lock().unwrap_or_else(|p| p.into_inner()).put_images(pictures, now);
         batch.clear();
         stored
     };

@@ -184,7 +184,7 @@ impl Core {
         if !content_type.to_ascii_lowercase().starts_with("image/") {
             return Ok(None);
         }
-        self.store().put_image(url, &content_type, &fetched.body, self.now())?;
+        self.store().put_images([(url, content_type.as_str(), fetched.body.as_slice())], self.now())?;
         Ok(Some((content_type, fetched.body)))
     }
 

@@ -297,6 +297,7 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
     // The body's whole text is for the index, extracted later (store::index).
     let summary = match &item.summary_html {
         Some(summary) if item.content_html.is_some() => html_to_text(summary),
+        // At most 4 bytes a character: enough text for the summary, not the whole body.
         _ => content_html.as_deref().map(|html| html_to_text_up_to(html, SUMMARY_CHARS * 4)).unwrap_or_default(),
     };
     let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());

@@ -497,7 +497,7 @@ async fn schema_4_database_is_migrated_and_stays_searchable() {
     let core = open_core(dir.path(), fast_options());
     let store = Store::open_read_only(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(store.pending_index().unwrap(), 0);
+    assert_eq!(store.unindexed_count().unwrap(), 0);
     assert_eq!(titles(&core, "ferry"), ["Caspian ferry schedule changes"]);
 
     // And the migrated database syncs: new articles are listed and then found.
@@ -555,12 +555,12 @@ async fn articles_are_listed_before_indexing_and_an_interrupted_index_is_finishe
     assert_eq!(written.new, 1);
     assert_eq!(articles_of(&core, &url).len(), 1, "listable right away");
     assert!(titles(&core, "sturgeon").is_empty(), "not yet indexed");
-    assert_eq!(Store::open_read_only(core.db_path()).unwrap().pending_index().unwrap(), 1);
+    assert_eq!(Store::open_read_only(core.db_path()).unwrap().unindexed_count().unwrap(), 1);
 
     // The next sync (which stores the feed's own items too) finishes the job.
     sync(&core).await;
     assert_eq!(titles(&core, "sturgeon"), ["Caspian caviar quotas"]);
-    assert_eq!(Store::open_read_only(core.db_path()).unwrap().pending_index().unwrap(), 0);
+    assert_eq!(Store::open_read_only(core.db_path()).unwrap().unindexed_count().unwrap(), 0);
     // Even when the feed brings nothing new.
     let mut store = Store::open(core.db_path()).unwrap();
     store
@@ -595,12 +595,12 @@ async fn a_failed_index_step_is_reported_and_loses_nothing() {
     let error = report.index_error.as_deref().expect("the index error is reported");
     assert!(error.contains("search index") && error.contains("disk is full"), "{error}");
     assert_eq!(articles_of(&core, &url).len() as u32, stored, "listable all the same");
-    assert_eq!(store.pending_index().unwrap(), i64::from(stored));
+    assert_eq!(store.unindexed_count().unwrap(), i64::from(stored));
 
     store.connection().execute_batch("DROP TRIGGER index_fails").unwrap();
     let report = sync(&core).await;
     assert_eq!(report.index_error, None);
-    assert_eq!(store.pending_index().unwrap(), 0);
+    assert_eq!(store.unindexed_count().unwrap(), 0);
     let first = &articles_of(&core, &url)[0];
     let word = first.title.split_whitespace().max_by_key(|w| w.len()).unwrap().to_owned();
     assert!(core.search(&word, 20).unwrap().iter().any(|h| h.article.id == first.id), "{word:?} finds {:?}", first.title);

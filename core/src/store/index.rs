@@ -63,27 +63,30 @@ fn insert(tx: &Transaction, rows: &[IndexRow]) -> Result<()> {
 /// A second, read-only connection extracts the text on its own thread while this one
 /// inserts: the inserts are serial, the extraction need not wait for them.
 pub(crate) fn index_pending(conn: &Connection) -> Result<u64> {
-    let Some(path) = conn.path().filter(|p| !p.is_empty()).map(std::path::PathBuf::from) else {
-        return index_in_turn(conn);
-    };
-    let reader = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    // A store is always a file (WAL needs one), so a second connection can open it.
+    let path = conn.path().filter(|p| !p.is_empty()).ok_or_else(|| rusqlite::Error::InvalidPath(":memory:".into()))?;
+    let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     reader.busy_timeout(std::time::Duration::from_secs(5))?;
     let (chunks, received) = mpsc::sync_channel::<Result<Vec<IndexRow>>>(2);
     std::thread::scope(|scope| {
         scope.spawn(move || {
             let mut after = 0;
+            // Stops at the end of the queue, on an error (passed on), or when the
+            // inserting side has stopped (its error is the one reported).
             loop {
-                let chunk = read_queued(&reader, after, CHUNK);
-                let last = match &chunk {
+                match read_queued(&reader, after, CHUNK) {
                     Ok(rows) if rows.is_empty() => return,
-                    Ok(rows) => rows[rows.len() - 1].id,
-                    Err(_) => 0,
-                };
-                // The inserting side stopped (an error there): nothing more to do.
-                if chunks.send(chunk).is_err() || last == 0 {
-                    return;
+                    Ok(rows) => {
+                        after = rows[rows.len() - 1].id;
+                        if chunks.send(Ok(rows)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = chunks.send(Err(e));
+                        return;
+                    }
                 }
-                after = last;
             }
         });
         let mut indexed = 0;
@@ -108,22 +111,7 @@ pub(crate) fn index_pending(conn: &Connection) -> Result<u64> {
     })
 }
 
-/// The same without a second connection (a database with no file).
-fn index_in_turn(conn: &Connection) -> Result<u64> {
-    let mut indexed = 0;
-    loop {
-        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-        let rows = read_queued(&tx, 0, BATCH as u32)?;
-        if rows.is_empty() {
-            return Ok(indexed);
-        }
-        insert(&tx, &rows)?;
-        tx.commit()?;
-        indexed += rows.len() as u64;
-    }
-}
-
 /// How many stored articles are not yet searchable.
-pub(crate) fn pending(conn: &Connection) -> Result<i64> {
+pub(crate) fn unindexed_count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM index_queue", [], |r| r.get(0))?)
 }

@@ -433,8 +433,8 @@ impl Store {
     }
 
     /// Stored articles search cannot find yet.
-    pub fn pending_index(&self) -> Result<i64> {
-        index::pending(&self.conn)
+    pub fn unindexed_count(&self) -> Result<i64> {
+        index::unindexed_count(&self.conn)
     }
 
     /// Apply retention to every source (the writer also applies it after each sync).
@@ -543,16 +543,12 @@ impl Store {
         Ok(missing)
     }
 
-    pub fn put_image(&self, url: &str, content_type: &str, bytes: &[u8], now: DateTime<Utc>) -> Result<()> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO images (url, content_type, bytes, size, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![url, content_type, bytes, bytes.len() as i64, ts(now)],
-        )?;
-        Ok(())
-    }
-
     /// Store downloaded pictures (url, content type, bytes) in one transaction.
-    pub fn put_images(&self, pictures: &[(String, String, Vec<u8>)], now: DateTime<Utc>) -> Result<()> {
+    pub fn put_images<'a>(
+        &self,
+        pictures: impl IntoIterator<Item = (&'a str, &'a str, &'a [u8])>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         {
             let mut put = tx.prepare_cached(

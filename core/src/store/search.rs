@@ -135,7 +135,11 @@ fn ranked_ids(conn: &Connection, terms: &QueryTerms, limit: u32, dfs: &mut HashM
         for phrase in phrases {
             let df = match dfs.get(phrase) {
                 Some(&df) => df,
-                None => *dfs.entry(phrase.to_owned()).or_insert(doc_freq(conn, phrase)?),
+                None => {
+                    let df = doc_freq(conn, phrase)?;
+                    dfs.insert(phrase.to_owned(), df);
+                    df
+                }
             };
             out.push(df);
         }
