@@ -350,6 +350,7 @@ fn article_json(a: &Article) -> Value {
         "content_html": a.content_html, "author": a.author, "categories": a.categories,
         "published_at": rfc3339(a.published_at), "image_url": a.image_url, "views": a.views,
         "is_breaking": a.is_breaking, "read": a.read, "saved": a.saved,
+        "guid": a.guid, "updated_at": a.updated_at.map(rfc3339), "language": a.language,
     })
 }
 
