@@ -18,6 +18,7 @@ mod sanitize;
 mod site;
 mod store;
 mod sync;
+mod xmlfeed;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -14,6 +14,8 @@ pub struct ParsedFeed {
     pub title: Option<String>,
     pub language: Option<String>,
     pub items: Vec<RawItem>,
+    /// Items that could not be read (the rest are in `items`), for the source's error.
+    pub problems: Vec<String>,
 }
 
 /// One entry as the feed gave it, HTML not yet sanitised.
@@ -81,28 +83,85 @@ pub fn parse_feed(body: &[u8], url: &str, content_type: Option<&str>) -> Result<
     }
     let utf8 = to_utf8(body, content_type);
     let text = utf8.trim_start_matches('\u{feff}').trim_start();
+    let mut item_like = 0;
     if text.starts_with('<') {
         check_complete_xml(text, url)?;
+        // XML: the tolerant reader maps items; feed-rs only reads what it could not.
+        if let Some(doc) = crate::xmlfeed::read(text, &feed_url) {
+            if doc.is_cdf {
+                return Err(ParseError::Malformed {
+                    url: url.into(),
+                    message: "this is a CDF channel (Microsoft's Channel Definition Format), not RSS, Atom or JSON Feed".into(),
+                });
+            }
+            if !doc.items.is_empty() {
+                return from_xml_document(doc, text, url, &feed_url);
+            }
+            // A feed with nothing in it yet is fine; one whose items were all unreadable is not.
+            if doc.item_like == 0 && matches!(doc.root.as_str(), "rss" | "RDF" | "feed" | "channel") {
+                return Ok(ParsedFeed { title: doc.title, language: doc.language, items: Vec::new(), problems: Vec::new() });
+            }
+            item_like = doc.item_like;
+        }
     }
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(url))
-        .id_generator(|links, title, uri| identity_fallback(links, title.as_ref().map(|t| t.content.as_str()), uri))
-        .build();
-    let feed = parser
-        .parse(text.as_bytes())
-        .map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
+    let parser = feed_rs_parser(url);
+    let feed = parser.parse(text.as_bytes()).map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
 
     let language = feed.language.clone();
     // What feed-rs does not carry over, read from the document itself, entry by entry.
     let count = feed.entries.len();
     let extras = if text.starts_with('{') { json_feed_extras(text, count) } else { xml_extras(text, &feed_url, count) };
-    let items = feed
-        .entries
-        .into_iter()
-        .zip(extras.into_iter().map(Some).chain(std::iter::repeat(None)))
-        .map(|(entry, extra)| raw_item(entry, extra.unwrap_or_default(), &feed_url, language.as_deref()))
-        .collect();
-    Ok(ParsedFeed { title: feed.title.map(|t| text_of(&t)), language, items })
+    let (items, problems) = finish_items(
+        feed.entries
+            .into_iter()
+            .zip(extras.into_iter().map(Some).chain(std::iter::repeat(None)))
+            .map(|(entry, extra)| item_from_entry(entry, extra.unwrap_or_default(), &feed_url))
+            .collect(),
+        &feed_url,
+        language.as_deref(),
+    );
+    if items.is_empty() && item_like > 0 {
+        return Err(no_items(url, item_like, &problems));
+    }
+    if items.is_empty() && !problems.is_empty() {
+        return Err(no_items(url, problems.len(), &problems));
+    }
+    Ok(ParsedFeed { title: feed.title.map(|t| text_of(&t)), language, items, problems })
+}
+
+fn feed_rs_parser(url: &str) -> feed_rs::parser::Parser {
+    feed_rs::parser::Builder::new()
+        .base_uri(Some(url))
+        .id_generator(|links, title, uri| identity_fallback(links, title.as_ref().map(|t| t.content.as_str()), uri))
+        .build()
+}
+
+/// A document with item-like elements of which none could be read: an error, never an
+/// empty success.
+fn no_items(url: &str, found: usize, problems: &[String]) -> ParseError {
+    let why = problems.first().map(|p| format!(": {p}")).unwrap_or_else(|| ": none is an RSS <item> or Atom <entry> in a namespace Caliber knows".into());
+    ParseError::Malformed { url: url.into(), message: format!("it has {found} item or entry elements but no article could be read from them{why}") }
+}
+
+fn from_xml_document(doc: crate::xmlfeed::Document, text: &str, url: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
+    let mut items = doc.items;
+    // Dates the reader could not read: feed-rs knows more spellings, when it agrees on the items.
+    if items.iter().any(|i| i.unread_date)
+        && let Ok(feed) = feed_rs_parser(url).parse(text.as_bytes())
+        && feed.entries.len() == items.len()
+    {
+        for (item, entry) in items.iter_mut().zip(feed.entries) {
+            item.published = item.published.or(entry.published);
+            item.updated = item.updated.or(entry.updated);
+        }
+    }
+    let found = items.len();
+    let (items, problems) = finish_items(items, feed_url, doc.language.as_deref());
+    if items.is_empty() {
+        // Every item empty: say so rather than store nothing quietly.
+        return Err(no_items(url, found, &problems));
+    }
+    Ok(ParsedFeed { title: doc.title, language: doc.language, items, problems })
 }
 
 /// Per-entry facts feed-rs drops: the `xml:base` in scope, JSON Feed's `image`, RSS 1.0's
@@ -187,7 +246,8 @@ fn xml_extras(text: &str, feed_url: &Url, count: usize) -> Vec<EntryExtras> {
         .collect()
 }
 
-fn raw_item(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &Url, feed_language: Option<&str>) -> RawItem {
+/// A feed-rs entry in the reader's terms (JSON Feed, and XML the tolerant reader left).
+fn item_from_entry(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &Url) -> crate::xmlfeed::Item {
     let scoped_base = extra.base.unwrap_or_else(|| feed_url.clone());
     let base = entry.base.as_deref().and_then(|b| scoped_base.join(b).ok()).unwrap_or(scoped_base);
     let absolute = |href: &str| base.join(href.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from);
@@ -198,16 +258,12 @@ fn raw_item(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &Url, fe
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .or(entry.links.first())
         .and_then(|l| absolute(&l.href));
-    let content_html = entry.content.as_ref().and_then(|c| c.body.as_deref()).map(str::to_owned).filter(|s| !s.trim().is_empty());
-    let summary_html = entry.summary.as_ref().map(html_of).filter(|s| !s.trim().is_empty());
-    let title = entry.title.as_ref().map(text_of).filter(|t| !t.is_empty()).unwrap_or_else(|| {
-        let from_body = html_to_text(summary_html.as_deref().or(content_html.as_deref()).unwrap_or(""));
-        crate::sanitize::truncate_words(&from_body, 80)
+    let content_html = entry.content.as_ref().and_then(|c| {
+        let body = c.body.as_deref()?;
+        Some(if c.content_type.subty() == "plain" { escape_html(body) } else { body.to_owned() })
     });
-    let author = {
-        let names: Vec<&str> = entry.authors.iter().filter_map(|p| p.name.as_deref()).map(str::trim).filter(|n| !n.is_empty()).collect();
-        (!names.is_empty()).then(|| names.join(", "))
-    };
+    let summary_html = entry.summary.as_ref().map(html_of);
+    let authors = entry.authors.iter().filter_map(|p| p.name.as_deref()).map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect();
     let mut categories: Vec<String> = entry
         .categories
         .iter()
@@ -219,14 +275,74 @@ fn raw_item(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &Url, fe
             categories.push(subject);
         }
     }
-    let image_url = extra
+    let image = extra.image.or_else(|| media_image(&entry.media)).and_then(|src| absolute(&src));
+    crate::xmlfeed::Item {
+        id: Some(entry.id.trim().to_owned()).filter(|i| !i.is_empty()),
+        link,
+        title: entry.title.as_ref().map(text_of),
+        summary_html,
+        content_html,
+        authors,
+        categories,
+        published: entry.published,
+        updated: entry.updated,
+        unread_date: false,
+        image,
+        language: entry.language.clone(),
+        base: Some(base),
+    }
+}
+
+/// Items to raw items: identity, a title for untitled items, the picture, the hash. Items
+/// with nothing in them (no title, link, id, text, author, category, date or picture) are
+/// left out and reported.
+fn finish_items(items: Vec<crate::xmlfeed::Item>, feed_url: &Url, feed_language: Option<&str>) -> (Vec<RawItem>, Vec<String>) {
+    let total = items.len();
+    let mut empty = 0;
+    let raw: Vec<RawItem> = items
+        .into_iter()
+        .filter_map(|item| {
+            let r = raw_item(item, feed_url, feed_language);
+            if r.is_none() {
+                empty += 1;
+            }
+            r
+        })
+        .collect();
+    let problems = if empty > 0 { vec![format!("{empty} of {total} items are empty and were skipped")] } else { Vec::new() };
+    (raw, problems)
+}
+
+fn raw_item(item: crate::xmlfeed::Item, feed_url: &Url, feed_language: Option<&str>) -> Option<RawItem> {
+    let base = item.base.unwrap_or_else(|| feed_url.clone());
+    let absolute = |href: &str| base.join(href.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from);
+    let link = item.link;
+    let content_html = item.content_html.filter(|s| !s.trim().is_empty());
+    let summary_html = item.summary_html.filter(|s| !s.trim().is_empty());
+    let title = item.title.filter(|t| !t.is_empty());
+    let nothing_else = item.authors.is_empty() && item.categories.is_empty() && item.published.is_none() && item.updated.is_none() && item.image.is_none();
+    if title.is_none() && link.is_none() && item.id.is_none() && content_html.is_none() && summary_html.is_none() && nothing_else {
+        return None;
+    }
+    let title = title.unwrap_or_else(|| {
+        let from_body = html_to_text(summary_html.as_deref().or(content_html.as_deref()).unwrap_or(""));
+        crate::sanitize::truncate_words(&from_body, 80)
+    });
+    let author = (!item.authors.is_empty()).then(|| item.authors.join(", "));
+    let categories = item.categories;
+    let image_url = item
         .image
-        .or_else(|| media_image(&entry.media))
         .or_else(|| first_img_src(content_html.as_deref().or(summary_html.as_deref()).unwrap_or("")))
         .and_then(|src| absolute(&src));
-    let guid = if entry.id.trim().is_empty() { link.clone().unwrap_or_default() } else { entry.id.trim().to_owned() };
-    let published = entry.published.or(entry.updated);
-    let language = entry.language.clone().or_else(|| feed_language.map(str::to_owned));
+    let guid = match item.id {
+        Some(id) => id,
+        None => match &link {
+            Some(link) => link.clone(),
+            None => identity_fallback(&[], Some(&title), Some(feed_url.as_str())),
+        },
+    };
+    let published = item.published.or(item.updated);
+    let language = item.language.or_else(|| feed_language.map(str::to_owned));
 
     let mut hasher = Sha256::new();
     for part in [
@@ -247,12 +363,12 @@ fn raw_item(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &Url, fe
         hasher.update([0xfe]);
     }
     hasher.update(published.map_or(0, |d| d.timestamp()).to_le_bytes());
-    hasher.update(entry.updated.map_or(0, |d| d.timestamp()).to_le_bytes());
+    hasher.update(item.updated.map_or(0, |d| d.timestamp()).to_le_bytes());
     let digest = hasher.finalize();
     let mut hash = [0u8; 16];
     hash.copy_from_slice(&digest[..16]);
 
-    RawItem {
+    Some(RawItem {
         guid,
         link,
         title,
@@ -261,13 +377,13 @@ fn raw_item(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &Url, fe
         author,
         categories,
         published,
-        updated: entry.updated,
+        updated: item.updated,
         image_url,
         language,
         base,
         views: None,
         hash,
-    }
+    })
 }
 
 /// Identity when an item has neither guid nor id: its link, else a hash of title and feed.

@@ -149,7 +149,7 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
         };
         // The same bytes as last time (a server that sends no validators): like a 304.
         if last_body == Some(body_hash) {
-            return Ok((update, Vec::new()));
+            return Ok((update, Vec::new(), Vec::new()));
         }
         let parsed = parse_feed(&fetched.body, &fetched.final_url, fetched.content_type.as_deref()).map_err(|e| e.to_string())?;
         let known = if never_attempted {
@@ -158,11 +158,11 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
             Store::open_read_only(&db_path).and_then(|s| s.article_hashes(source_id)).map_err(|e| e.to_string())?
         };
         let items: Vec<RawItem> = parsed.items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
-        Ok::<_, String>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items))
+        Ok::<_, String>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items, parsed.problems))
     })
     .await
     .and_then(|r| r);
-    let (update, mut items) = match parsed {
+    let (update, mut items, problems) = match parsed {
         Ok(parsed) => parsed,
         Err(error) => return WriteJob::Failed { source, error, unreachable: false },
     };
@@ -170,7 +170,7 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
         fetch_full_text(ctx, &mut items).await;
     }
     match cpu(cpu_slots, move || items.into_iter().map(prepare_article).collect()).await {
-        Ok(articles) => WriteJob::Articles { source, update, articles, problems: Vec::new() },
+        Ok(articles) => WriteJob::Articles { source, update, articles, problems },
         Err(error) => WriteJob::Failed { source, error, unreachable: false },
     }
 }
@@ -257,7 +257,7 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     let articles: Vec<PreparedArticle> = articles.into_iter().map(Result::unwrap).collect();
     let problems: Vec<String> = problems.into_iter().map(|p| p.unwrap_err()).collect();
     if articles.is_empty() && !problems.is_empty() {
-        return WriteJob::Failed { source, error: summarize_problems(&problems, problems.len()), unreachable: false };
+        return WriteJob::Failed { source, error: summarize_problems(&problems), unreachable: false };
     }
     // With pages left unread, forget the validators so the next sync reads the listing again.
     let (etag, last_modified) =
@@ -282,10 +282,10 @@ fn document_hash(body: &[u8]) -> [u8; 16] {
     hash
 }
 
-fn summarize_problems(problems: &[String], total: usize) -> String {
+fn summarize_problems(problems: &[String]) -> String {
     match problems {
         [] => String::new(),
-        [only] if total == 1 => only.clone(),
+        [only] => only.clone(),
         [first, ..] => format!("{} article pages could not be read; first: {first}", problems.len()),
     }
 }
@@ -350,7 +350,7 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
         let first_sync = never_synced(&source);
         match result {
             Ok((url, status, new, updated, new_article_ids)) => {
-                let error = (!problems.is_empty()).then(|| summarize_problems(&problems, problems.len() + 1));
+                let error = (!problems.is_empty()).then(|| summarize_problems(&problems));
                 if let Some(error) = &error {
                     let _ = store.record_problem(source.id, error);
                 }

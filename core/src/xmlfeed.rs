@@ -1,0 +1,931 @@
+//! A tolerant reader for XML feeds, in the spirit of feedparser: RSS 0.9x/1.0/2.0 (any of
+//! their namespaces, with or without `version`), Atom 1.0 and 0.3 (`mode="escaped"`,
+//! `mode="base64"`, MIME `type`s), Dublin Core, `content:encoded`, `xhtml:body`, Media RSS.
+//!
+//! feed-rs refuses whole documents for one odd element (`<title type="">`, an XHTML title,
+//! a DOCTYPE in CDATA) and silently yields no entries for others (Atom 0.3, the Userland
+//! namespace); see tests/conformance. This reader never refuses: it builds a small tree
+//! (mismatched end tags are ignored, unknown entities kept as they are) and maps each
+//! `item`/`entry` to an [`Item`]. HTML is not sanitised here.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use url::Url;
+
+const NS_ATOM10: &str = "http://www.w3.org/2005/Atom";
+const NS_ATOM03: &str = "http://purl.org/atom/ns#";
+const NS_DC: &str = "http://purl.org/dc/elements/1.1/";
+const NS_DCTERMS: &str = "http://purl.org/dc/terms/";
+const NS_CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
+const NS_XHTML: &str = "http://www.w3.org/1999/xhtml";
+const NS_MEDIA: &str = "http://search.yahoo.com/mrss/";
+const NS_ITUNES: &str = "http://www.itunes.com/dtds/podcast-1.0.dtd";
+const NS_RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+const NS_XML: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Namespaces whose `item`/`entry`/`title`/... are the feed's own.
+fn is_feed_ns(ns: &str) -> bool {
+    matches!(
+        ns,
+        "" | NS_ATOM10
+            | NS_ATOM03
+            | "http://purl.org/rss/1.0/"
+            | "http://my.netscape.com/rdf/simple/0.9/"
+            | "http://backend.userland.com/rss2"
+            | "http://backend.userland.com/rss"
+            | "http://purl.org/net/rss1.1#"
+    )
+}
+
+// ------------------------------------------------------------------ the tree
+
+#[derive(Debug, Default)]
+pub(crate) struct Element {
+    /// As written (`dc:title`).
+    pub qname: String,
+    pub ns: String,
+    pub local: String,
+    /// Qualified names as written, values with entities decoded.
+    pub attrs: Vec<(String, String)>,
+    pub children: Vec<Node>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Node {
+    Element(Element),
+    Text(String),
+}
+
+impl Element {
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// An attribute by local name, whatever its prefix (`rdf:about`, `about`).
+    fn attr_local(&self, local: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k.rsplit(':').next() == Some(local)).map(|(_, v)| v.as_str())
+    }
+
+    pub fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+    }
+
+    fn has_elements(&self) -> bool {
+        self.elements().next().is_some()
+    }
+
+    /// All text inside, tags dropped.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        self.collect_text(&mut out);
+        out
+    }
+
+    fn collect_text(&self, out: &mut String) {
+        for child in &self.children {
+            match child {
+                Node::Text(t) => out.push_str(t),
+                Node::Element(e) => e.collect_text(out),
+            }
+        }
+    }
+
+    /// The children as HTML (markup written inside an element, or XHTML content).
+    pub fn inner_html(&self) -> String {
+        let mut out = String::new();
+        for child in &self.children {
+            write_html(child, &mut out);
+        }
+        out
+    }
+}
+
+fn write_html(node: &Node, out: &mut String) {
+    match node {
+        Node::Text(t) => out.push_str(&escape_text(t)),
+        Node::Element(e) => {
+            out.push('<');
+            out.push_str(&e.local);
+            for (k, v) in &e.attrs {
+                if k == "xmlns" || k.starts_with("xmlns:") {
+                    continue;
+                }
+                out.push(' ');
+                out.push_str(k.rsplit(':').next().unwrap_or(k));
+                out.push_str("=\"");
+                out.push_str(&escape_text(v).replace('"', "&quot;"));
+                out.push('"');
+            }
+            out.push('>');
+            const VOID: [&str; 13] = ["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "wbr"];
+            if VOID.contains(&e.local.to_ascii_lowercase().as_str()) && e.children.is_empty() {
+                return;
+            }
+            for child in &e.children {
+                write_html(child, out);
+            }
+            out.push_str("</");
+            out.push_str(&e.local);
+            out.push('>');
+        }
+    }
+}
+
+fn escape_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Parse a document into its root element. Never fails on bad markup: a stray `<` is text,
+/// an end tag that closes nothing open is ignored, elements left open are closed at the end.
+pub(crate) fn parse_tree(text: &str) -> Option<Element> {
+    struct Open {
+        el: Element,
+        /// Prefix declarations made on this element.
+        decls: Vec<(String, String)>,
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut entities: Vec<(String, String)> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let push_node = |stack: &mut Vec<Open>, node: Node| {
+        if let Some(top) = stack.last_mut() {
+            if let (Node::Text(t), Some(Node::Text(prev))) = (&node, top.el.children.last_mut()) {
+                prev.push_str(t);
+                return;
+            }
+            top.el.children.push(node);
+        }
+    };
+    while i < bytes.len() {
+        let Some(lt) = memchr::memchr(b'<', &bytes[i..]).map(|p| i + p) else {
+            push_node(&mut stack, Node::Text(decode_entities(&text[i..], &entities)));
+            break;
+        };
+        if lt > i {
+            push_node(&mut stack, Node::Text(decode_entities(&text[i..lt], &entities)));
+        }
+        let rest = &text[lt..];
+        if let Some(body) = rest.strip_prefix("<!--") {
+            i = body.find("-->").map_or(bytes.len(), |e| lt + 4 + e + 3);
+        } else if let Some(body) = rest.strip_prefix("<![CDATA[") {
+            let end = body.find("]]>").unwrap_or(body.len());
+            push_node(&mut stack, Node::Text(body[..end].to_owned()));
+            i = (lt + 9 + end + 3).min(bytes.len());
+        } else if rest.starts_with("<!") {
+            // DOCTYPE, with an internal subset maybe: keep its simple entity declarations.
+            let end = match (rest.find('['), rest.find('>')) {
+                (Some(open), Some(gt)) if open < gt => rest[open..].find("]").and_then(|c| rest[open + c..].find('>').map(|g| open + c + g)),
+                (_, gt) => gt,
+            };
+            let decl = &rest[..end.unwrap_or(rest.len())];
+            for part in decl.split("<!ENTITY").skip(1) {
+                let mut words = part.trim_start().splitn(2, char::is_whitespace);
+                if let (Some(name), Some(value)) = (words.next(), words.next()) {
+                    let value = value.trim_start();
+                    if let Some(q @ ('"' | '\'')) = value.chars().next()
+                        && let Some(v) = value[1..].split(q).next()
+                    {
+                        entities.push((name.to_owned(), v.to_owned()));
+                    }
+                }
+            }
+            i = end.map_or(bytes.len(), |e| lt + e + 1);
+        } else if rest.starts_with("<?") {
+            i = rest.find("?>").map_or(bytes.len(), |e| lt + e + 2);
+        } else if let Some(body) = rest.strip_prefix("</") {
+            let end = body.find('>').unwrap_or(body.len());
+            let name = body[..end].trim();
+            if let Some(at) = stack.iter().rposition(|o| o.el.qname == name) {
+                while stack.len() > at {
+                    close(&mut stack, &mut root);
+                }
+            }
+            i = (lt + 2 + end + 1).min(bytes.len());
+        } else if rest[1..].starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            let Some((tag_len, name, attrs, empty)) = read_start_tag(rest, &entities) else {
+                push_node(&mut stack, Node::Text("<".into()));
+                i = lt + 1;
+                continue;
+            };
+            let decls: Vec<(String, String)> = attrs
+                .iter()
+                .filter_map(|(k, v)| {
+                    if k == "xmlns" {
+                        Some((String::new(), v.clone()))
+                    } else {
+                        k.strip_prefix("xmlns:").map(|p| (p.to_owned(), v.clone()))
+                    }
+                })
+                .collect();
+            let (prefix, local) = match name.split_once(':') {
+                Some((p, l)) => (p, l),
+                None => ("", name.as_str()),
+            };
+            let ns = if prefix == "xml" {
+                NS_XML.to_owned()
+            } else {
+                decls
+                    .iter()
+                    .rev()
+                    .chain(stack.iter().rev().flat_map(|o| o.decls.iter().rev()))
+                    .find(|(p, _)| p == prefix)
+                    .map(|(_, uri)| uri.clone())
+                    .unwrap_or_default()
+            };
+            let el = Element { local: local.to_owned(), ns, qname: name, attrs, children: Vec::new() };
+            stack.push(Open { el, decls });
+            if empty {
+                close(&mut stack, &mut root);
+            }
+            i = lt + tag_len;
+        } else {
+            push_node(&mut stack, Node::Text("<".into()));
+            i = lt + 1;
+        }
+    }
+    while !stack.is_empty() {
+        close(&mut stack, &mut root);
+    }
+
+    fn close(stack: &mut Vec<Open>, root: &mut Option<Element>) {
+        let Some(done) = stack.pop() else { return };
+        match stack.last_mut() {
+            Some(parent) => parent.el.children.push(Node::Element(done.el)),
+            None => {
+                if root.is_none() {
+                    *root = Some(done.el);
+                }
+            }
+        }
+    }
+    root
+}
+
+/// `<name a="1" b='2' c=3>` → (length, name, attributes, self-closing).
+fn read_start_tag(tag: &str, entities: &[(String, String)]) -> Option<(usize, String, Vec<(String, String)>, bool)> {
+    let b = tag.as_bytes();
+    let mut i = 1;
+    while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' && b[i] != b'/' {
+        i += 1;
+    }
+    let name = tag[1..i].to_owned();
+    let mut attrs = Vec::new();
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'>' => return Some((i + 1, name, attrs, false)),
+            b'/' if b.get(i + 1) == Some(&b'>') => return Some((i + 2, name, attrs, true)),
+            b'/' => i += 1,
+            b'<' => return Some((i, name, attrs, false)),
+            _ => {
+                let start = i;
+                while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'>' | b'/') {
+                    i += 1;
+                }
+                let key = tag[start..i].to_owned();
+                while i < b.len() && b[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                let mut value = String::new();
+                if b.get(i) == Some(&b'=') {
+                    i += 1;
+                    while i < b.len() && b[i].is_ascii_whitespace() {
+                        i += 1;
+                    }
+                    match b.get(i)? {
+                        q @ (b'"' | b'\'') => {
+                            let end = memchr::memchr(*q, &b[i + 1..])? + i + 1;
+                            value = decode_entities(&tag[i + 1..end], entities);
+                            i = end + 1;
+                        }
+                        _ => {
+                            let s = i;
+                            while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                                i += 1;
+                            }
+                            value = decode_entities(&tag[s..i], entities);
+                        }
+                    }
+                }
+                if !key.is_empty() {
+                    attrs.push((key, value));
+                }
+            }
+        }
+    }
+}
+
+/// XML's five entities, character references, the HTML entities feeds use without
+/// declaring them, and the document's own declarations. Unknown ones are kept as written.
+fn decode_entities(s: &str, declared: &[(String, String)]) -> String {
+    if !s.contains('&') {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let end = after.find(';').filter(|&e| e > 0 && e <= 32 && !after[..e].contains(|c: char| c.is_whitespace() || c == '&'));
+        let decoded = end.and_then(|e| {
+            let name = &after[..e];
+            if let Some(num) = name.strip_prefix('#') {
+                let code = match num.strip_prefix(['x', 'X']) {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => num.parse().ok()?,
+                };
+                return char::from_u32(code).map(String::from);
+            }
+            if let Some((_, v)) = declared.iter().find(|(n, _)| n == name) {
+                return Some(v.clone());
+            }
+            named_entity(name).map(String::from)
+        });
+        match (decoded, end) {
+            (Some(text), Some(e)) => {
+                out.push_str(&text);
+                rest = &after[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn named_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{a0}',
+        "copy" => '©',
+        "reg" => '®',
+        "trade" => '™',
+        "laquo" => '«',
+        "raquo" => '»',
+        "lsquo" => '‘',
+        "rsquo" => '’',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        "mdash" => '—',
+        "ndash" => '–',
+        "hellip" => '…',
+        "bull" => '•',
+        "middot" => '·',
+        "deg" => '°',
+        "eacute" => 'é',
+        "egrave" => 'è',
+        "aacute" => 'á',
+        "agrave" => 'à',
+        "ouml" => 'ö',
+        "uuml" => 'ü',
+        "auml" => 'ä',
+        "szlig" => 'ß',
+        "euro" => '€',
+        "pound" => '£',
+        "yen" => '¥',
+        "sect" => '§',
+        "para" => '¶',
+        "times" => '×',
+        _ => return None,
+    })
+}
+
+// ------------------------------------------------------------------ the mapping
+
+/// What the document is, as far as items go.
+#[derive(Debug, Default)]
+pub(crate) struct Document {
+    pub title: Option<String>,
+    pub language: Option<String>,
+    pub items: Vec<Item>,
+    /// `item`/`entry` elements anywhere (also ones not mapped): a document with some and no
+    /// items is an error, never an empty success.
+    pub item_like: usize,
+    /// Root element's local name, for error messages.
+    pub root: String,
+    pub is_cdf: bool,
+}
+
+/// One item, HTML not yet sanitised.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Item {
+    pub id: Option<String>,
+    pub link: Option<String>,
+    pub title: Option<String>,
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// A date was given that could not be read (feed-rs may read it).
+    pub unread_date: bool,
+    pub image: Option<String>,
+    pub language: Option<String>,
+    /// Base for relative URLs in the HTML: the body's `xml:base` in scope.
+    pub base: Option<Url>,
+}
+
+pub(crate) fn read(text: &str, feed_url: &Url) -> Option<Document> {
+    let root = parse_tree(text)?;
+    let mut doc = Document { root: root.local.clone(), ..Default::default() };
+    doc.is_cdf = root.local.eq_ignore_ascii_case("channel") && root.local != "channel";
+    let root_base = xml_base(&root, feed_url);
+    let root_lang = root.attr("xml:lang").map(str::to_owned);
+    // The channel (RSS) or the feed itself (Atom) holds title and language.
+    let channel = root.elements().find(|e| e.local == "channel" && is_feed_ns(&e.ns));
+    let (holder, holder_base) = match channel {
+        Some(c) => (c, xml_base(c, &root_base)),
+        None => (&root, root_base.clone()),
+    };
+    doc.title = holder.elements().find(|e| e.local == "title" && is_feed_ns(&e.ns)).map(|t| text_of_element(t, &holder_base)).filter(|t| !t.is_empty());
+    doc.language = holder
+        .elements()
+        .find(|e| e.local == "language" && (is_feed_ns(&e.ns) || e.ns == NS_DC))
+        .map(|e| e.text().trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .or_else(|| holder.attr("xml:lang").map(str::to_owned))
+        .or(root_lang);
+    let mut found = Vec::new();
+    collect_items(&root, &root_base, &mut found, &mut doc.item_like);
+    doc.items = found.into_iter().map(|(el, base)| read_item(el, &base, doc.language.as_deref())).collect();
+    Some(doc)
+}
+
+fn xml_base(el: &Element, parent: &Url) -> Url {
+    el.attr("xml:base").and_then(|b| parent.join(b.trim()).ok()).unwrap_or_else(|| parent.clone())
+}
+
+fn collect_items<'a>(el: &'a Element, base: &Url, found: &mut Vec<(&'a Element, Url)>, item_like: &mut usize) {
+    for child in el.elements() {
+        let child_base = xml_base(child, base);
+        if matches!(child.local.as_str(), "item" | "entry" | "ITEM") {
+            *item_like += 1;
+            if child.local != "ITEM" && is_feed_ns(&child.ns) {
+                found.push((child, child_base));
+            }
+            continue;
+        }
+        collect_items(child, &child_base, found, item_like);
+    }
+}
+
+/// How an element's content is to be read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Html,
+    Xhtml,
+}
+
+/// Atom's `type` (1.0 names and 0.3 MIME types) and 0.3's `mode`; RSS elements are HTML.
+fn content_kind(el: &Element, default: Kind) -> Kind {
+    match el.attr("type").map(|t| t.trim().to_ascii_lowercase()) {
+        Some(t) if t == "text" || t == "text/plain" => Kind::Text,
+        Some(t) if t == "html" || t == "text/html" => Kind::Html,
+        Some(t) if t == "xhtml" || t == "application/xhtml+xml" => Kind::Xhtml,
+        Some(t) if t.ends_with("+xml") || t.ends_with("/xml") => Kind::Xhtml,
+        _ => default,
+    }
+}
+
+/// The HTML of an element's content.
+fn html_of_element(el: &Element, default: Kind) -> String {
+    let kind = content_kind(el, default);
+    let mode = el.attr("mode").map(str::to_ascii_lowercase);
+    if mode.as_deref() == Some("base64") {
+        let decoded = decode_base64(&el.text()).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        return if kind == Kind::Text { crate::parse::escape_html(&decoded) } else { decoded };
+    }
+    if el.has_elements() || mode.as_deref() == Some("xml") || kind == Kind::Xhtml {
+        if kind == Kind::Text && !el.has_elements() {
+            return crate::parse::escape_html(&el.text());
+        }
+        // Markup written as elements: XHTML content, or raw tags inside an RSS description.
+        return el.inner_html();
+    }
+    match kind {
+        Kind::Text => crate::parse::escape_html(&el.text()),
+        _ => el.text(),
+    }
+}
+
+/// Plain text of a title-like element.
+fn text_of_element(el: &Element, _base: &Url) -> String {
+    let kind = content_kind(el, if is_atom(&el.ns) { Kind::Text } else { Kind::Html });
+    let text = match kind {
+        Kind::Text if !el.has_elements() && el.attr("mode").is_none() => el.text(),
+        _ => crate::sanitize::html_to_text(&html_of_element(el, Kind::Html)),
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_atom(ns: &str) -> bool {
+    ns == NS_ATOM10 || ns == NS_ATOM03
+}
+
+fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
+    let mut out = Item { language: item.attr("xml:lang").map(str::to_owned).or_else(|| feed_language.map(str::to_owned)), ..Default::default() };
+    let atom = is_atom(&item.ns);
+    let mut dc_title = None;
+    let mut guid: Option<(String, bool)> = None;
+    let mut summary: Option<(String, Url)> = None;
+    let mut dc_description: Option<(String, Url)> = None;
+    let mut content: Option<(String, Url, u8)> = None;
+    let mut published: Option<(String, u8)> = None;
+    let mut updated: Option<(String, u8)> = None;
+    let mut alternate: Option<String> = None;
+    let mut any_link: Option<String> = None;
+    let mut images: Vec<(u8, String)> = Vec::new();
+    let absolute = |href: &str, base: &Url| base.join(href.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from);
+
+    let push_category = |out: &mut Item, c: &str| {
+        let c = c.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !c.is_empty() && !out.categories.contains(&c) {
+            out.categories.push(c);
+        }
+    };
+    let set_date = |slot: &mut Option<(String, u8)>, value: String, rank: u8| {
+        if slot.as_ref().is_none_or(|(_, r)| rank < *r) && !value.trim().is_empty() {
+            *slot = Some((value, rank));
+        }
+    };
+
+    let mut elements: Vec<&Element> = item.elements().collect();
+    // Media RSS groups hold the same children one level down.
+    let groups: Vec<&Element> = elements.iter().filter(|e| e.ns == NS_MEDIA && e.local == "group").copied().collect();
+    for g in groups {
+        elements.extend(g.elements());
+    }
+    for el in elements {
+        let el_base = xml_base(el, base);
+        let ns = el.ns.as_str();
+        let feed = is_feed_ns(ns);
+        match (feed, ns, el.local.as_str()) {
+            (true, _, "title") => {
+                if out.title.is_none() {
+                    out.title = Some(text_of_element(el, &el_base));
+                }
+            }
+            (_, NS_DC, "title") => dc_title = Some(el.text().split_whitespace().collect::<Vec<_>>().join(" ")),
+            (true, _, "link") => {
+                if let Some(href) = el.attr("href") {
+                    let rel = el.attr("rel").map(str::trim).unwrap_or("alternate");
+                    let url = absolute(href, &el_base);
+                    if rel == "alternate" && alternate.is_none() {
+                        alternate = url.clone();
+                    }
+                    if rel == "enclosure" && el.attr("type").is_some_and(|t| t.starts_with("image/")) {
+                        images.extend(url.clone().map(|u| (2, u)));
+                    }
+                    if any_link.is_none() && !matches!(rel, "enclosure" | "self" | "edit" | "replies" | "license") {
+                        any_link = url;
+                    }
+                } else if !el.text().trim().is_empty() && alternate.is_none() {
+                    alternate = absolute(&el.text(), &el_base);
+                }
+            }
+            (true, _, "guid" | "id") => {
+                let value = el.text().trim().to_owned();
+                if !value.is_empty() {
+                    let permalink = !atom && el.attr("isPermaLink").is_none_or(|p| !p.trim().eq_ignore_ascii_case("false"));
+                    guid = Some((value, permalink));
+                }
+            }
+            (true, _, "description" | "summary" | "abstract") | (_, NS_ITUNES, "summary") => {
+                let default = if atom && ns != NS_ITUNES { Kind::Text } else { Kind::Html };
+                let html = html_of_element(el, default);
+                if !html.trim().is_empty() && (summary.is_none() || ns != NS_ITUNES) {
+                    summary = Some((html, el_base));
+                }
+            }
+            (_, NS_DC, "description") | (_, NS_DCTERMS, "abstract") => dc_description = Some((html_of_element(el, Kind::Html), el_base)),
+            (true, _, "content") | (_, NS_CONTENT, "encoded") | (_, NS_XHTML, "body") | (true, _, "fullitem") => {
+                let rank = match (ns, el.local.as_str()) {
+                    (NS_CONTENT, _) | (_, "fullitem") => 1,
+                    (NS_XHTML, _) => 0,
+                    _ => 2,
+                };
+                if el.attr("src").is_some() && el.text().trim().is_empty() {
+                    continue;
+                }
+                let default = if atom && ns != NS_CONTENT && ns != NS_XHTML { Kind::Text } else { Kind::Html };
+                let html = if ns == NS_XHTML { el.inner_html() } else { html_of_element(el, default) };
+                if !html.trim().is_empty() && content.as_ref().is_none_or(|(_, _, r)| rank < *r) {
+                    content = Some((html, el_base, rank));
+                }
+            }
+            (true, _, "author") | (_, NS_DC, "creator" | "author") | (_, NS_ITUNES, "author") => {
+                let name = if el.has_elements() {
+                    el.elements().find(|e| e.local == "name").map(|n| n.text()).unwrap_or_else(|| {
+                        el.elements().find(|e| e.local == "email").map(|n| n.text()).unwrap_or_default()
+                    })
+                } else {
+                    el.text()
+                };
+                let name = author_name(&name);
+                if !name.is_empty() && !out.authors.contains(&name) && (ns != NS_ITUNES || out.authors.is_empty()) {
+                    out.authors.push(name);
+                }
+            }
+            (true, _, "category") => {
+                let label = el.attr("label").filter(|l| !l.trim().is_empty()).or(el.attr("term")).map(str::to_owned);
+                push_category(&mut out, &label.unwrap_or_else(|| el.text()));
+            }
+            (_, NS_DC, "subject") | (_, NS_MEDIA, "category") => push_category(&mut out, &el.text()),
+            (true, _, "pubDate" | "published" | "issued") | (_, NS_DCTERMS, "issued") => set_date(&mut published, el.text(), 0),
+            (_, NS_DC, "date") => set_date(&mut published, el.text(), 1),
+            (true, _, "created") | (_, NS_DCTERMS, "created") => set_date(&mut published, el.text(), 2),
+            (true, _, "updated" | "modified") | (_, NS_DCTERMS, "modified") => set_date(&mut updated, el.text(), 0),
+            (true, _, "enclosure") => {
+                if let Some(url) = el.attr("url").or(el.attr("href")).and_then(|u| absolute(u, &el_base))
+                    && el.attr("type").is_some_and(|t| t.trim().starts_with("image/"))
+                {
+                    images.push((2, url));
+                }
+            }
+            (_, NS_MEDIA, "content") => {
+                let is_image = el.attr("type").map(|t| t.trim().starts_with("image/")).or(el.attr("medium").map(|m| m == "image"));
+                if let Some(url) = el.attr("url").and_then(|u| absolute(u, &el_base))
+                    && is_image != Some(false)
+                {
+                    images.push((if is_image == Some(true) { 0 } else { 1 }, url));
+                }
+            }
+            (_, NS_MEDIA, "thumbnail") => images.extend(el.attr("url").and_then(|u| absolute(u, &el_base)).map(|u| (1, u))),
+            (_, NS_ITUNES, "image") => images.extend(el.attr("href").and_then(|u| absolute(u, &el_base)).map(|u| (3, u))),
+            (_, NS_DC, "language") => out.language = Some(el.text().trim().to_owned()).filter(|l| !l.is_empty()).or(out.language),
+            _ => {}
+        }
+    }
+    // RDF items name themselves.
+    let about = item.attr_local("about").filter(|_| item.attrs.iter().any(|(k, _)| k.ends_with(":about"))).map(str::trim).filter(|a| !a.is_empty());
+    let _ = NS_RDF;
+    if out.title.as_deref().is_none_or(str::is_empty) {
+        out.title = dc_title.filter(|t| !t.is_empty()).or(out.title);
+    }
+    out.link = alternate.or(any_link);
+    if out.link.is_none()
+        && let Some((g, true)) = &guid
+    {
+        out.link = absolute(g, base).filter(|_| g.contains("://"));
+    }
+    if out.link.is_none() {
+        out.link = about.and_then(|a| absolute(a, base));
+    }
+    out.id = guid.map(|(g, _)| g).or_else(|| about.map(str::to_owned));
+    let summary = summary.or(dc_description);
+    out.base = content.as_ref().map(|(_, b, _)| b.clone()).or_else(|| summary.as_ref().map(|(_, b)| b.clone())).or_else(|| Some(base.clone()));
+    out.summary_html = summary.map(|(h, _)| h).filter(|h| !h.trim().is_empty());
+    out.content_html = content.map(|(h, _, _)| h);
+    let mut unread = false;
+    let mut date = |value: Option<(String, u8)>| {
+        let value = value?.0;
+        let parsed = parse_date(&value);
+        unread |= parsed.is_none();
+        parsed
+    };
+    out.published = date(published);
+    out.updated = date(updated);
+    out.unread_date = unread;
+    images.sort_by_key(|(rank, _)| *rank);
+    out.image = images.into_iter().next().map(|(_, u)| u);
+    out
+}
+
+/// `me@example.com (Example editor)` → `Example editor`; `Name (me@example.com)` and
+/// `Name <me@example.com>` → `Name`; a bare address stays.
+fn author_name(raw: &str) -> String {
+    let s = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(open) = s.find('(')
+        && s.ends_with(')')
+    {
+        let (outside, inside) = (s[..open].trim(), s[open + 1..s.len() - 1].trim());
+        if outside.contains('@') && !inside.is_empty() {
+            return inside.to_owned();
+        }
+        if inside.contains('@') && !outside.is_empty() {
+            return outside.to_owned();
+        }
+    }
+    if let Some(open) = s.find('<')
+        && s.ends_with('>')
+        && s[open..].contains('@')
+        && open > 0
+    {
+        return s[..open].trim().trim_matches('"').to_owned();
+    }
+    s
+}
+
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            c if c.is_ascii_whitespace() => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+// ------------------------------------------------------------------ dates
+
+/// RFC 822/2822 (with the usual liberties), W3C-DTF / ISO 8601 and their common variants.
+pub(crate) fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
+    let s = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(&s) {
+        return Some(d.with_timezone(&Utc));
+    }
+    if let Some(d) = parse_iso(&s) {
+        return Some(d);
+    }
+    parse_rfc822_loose(&s)
+}
+
+fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    // Date part: YYYY-MM-DD, YYYYMMDD, YYYY-MM, YYYY.
+    let (date_part, rest) = match s.find(['T', 't', ' ']) {
+        Some(i) => (&s[..i], s[i + 1..].trim()),
+        None => (s, ""),
+    };
+    let digits: String = date_part.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() != date_part.replace('-', "").len() {
+        return None;
+    }
+    let (y, m, d) = match (date_part.split('-').collect::<Vec<_>>().as_slice(), digits.len()) {
+        ([y, m, d], _) => (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?),
+        ([y, m], _) => (y.parse().ok()?, m.parse().ok()?, 1),
+        ([_], 8) => (digits[..4].parse().ok()?, digits[4..6].parse().ok()?, digits[6..].parse().ok()?),
+        ([_], 4) => (digits.parse().ok()?, 1, 1),
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(y, m, d)?;
+    if rest.is_empty() {
+        return Some(Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN)));
+    }
+    // Time part and zone: 10:14:55Z, 10:14:55.123-08:00, 10:14Z, 101455Z, 10:14:55 +0100.
+    let zone_at = rest.find(['Z', 'z', '+', '-']).or_else(|| rest.find(' '));
+    let (time_part, zone) = match zone_at {
+        Some(i) => (rest[..i].trim(), rest[i..].trim()),
+        None => (rest, ""),
+    };
+    let time_part = time_part.split(['.', ',']).next()?;
+    let nums: Vec<u32> = if time_part.contains(':') {
+        time_part.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?
+    } else {
+        time_part.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).ok()?.parse().ok()).collect::<Option<_>>()?
+    };
+    let time = match nums.as_slice() {
+        [h, m] => NaiveTime::from_hms_opt(*h, *m, 0)?,
+        [h, m, s] => NaiveTime::from_hms_opt(*h, *m, (*s).min(59))?,
+        [h] => NaiveTime::from_hms_opt(*h, 0, 0)?,
+        _ => return None,
+    };
+    let offset = zone_offset(zone)?;
+    let local = NaiveDateTime::new(date, time);
+    offset.from_local_datetime(&local).single().map(|d| d.with_timezone(&Utc))
+}
+
+fn zone_offset(zone: &str) -> Option<FixedOffset> {
+    let z = zone.trim();
+    let hours = |h: i32| FixedOffset::east_opt(h * 3600);
+    match z.to_ascii_uppercase().as_str() {
+        "" | "Z" | "UT" | "UTC" | "GMT" => return hours(0),
+        "EST" => return hours(-5),
+        "EDT" => return hours(-4),
+        "CST" => return hours(-6),
+        "CDT" => return hours(-5),
+        "MST" => return hours(-7),
+        "MDT" => return hours(-6),
+        "PST" => return hours(-8),
+        "PDT" => return hours(-7),
+        _ => {}
+    }
+    let (sign, digits) = match z.as_bytes().first()? {
+        b'+' => (1, &z[1..]),
+        b'-' => (-1, &z[1..]),
+        _ => return None,
+    };
+    let digits = digits.replace(':', "");
+    let (h, m): (i32, i32) = match digits.len() {
+        1 | 2 => (digits.parse().ok()?, 0),
+        4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
+        _ => return None,
+    };
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+/// RFC 822 as feeds write it: no weekday or a wrong one, no seconds, one-digit days,
+/// two-digit years, long month names, odd zones.
+fn parse_rfc822_loose(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.replace(',', " ");
+    let mut words: Vec<&str> = s.split_whitespace().collect();
+    if words.first().is_some_and(|w| w.chars().all(char::is_alphabetic) && month_number(w).is_none()) {
+        words.remove(0);
+    }
+    let [day, month, year, time, rest @ ..] = words.as_slice() else { return None };
+    let (day, month) = match (day.parse::<u32>(), month_number(month)) {
+        (Ok(d), Some(m)) => (d, m),
+        // "Jan 01 2004"
+        _ => (month.parse::<u32>().ok()?, month_number(day)?),
+    };
+    let mut year: i32 = year.parse().ok()?;
+    if year < 100 {
+        year += if year < 50 { 2000 } else { 1900 };
+    }
+    let nums: Vec<u32> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let time = match nums.as_slice() {
+        [h, m] => NaiveTime::from_hms_opt(*h, *m, 0)?,
+        [h, m, s] => NaiveTime::from_hms_opt(*h, *m, (*s).min(59))?,
+        _ => return None,
+    };
+    let offset = zone_offset(rest.first().copied().unwrap_or(""))?;
+    let local = NaiveDateTime::new(NaiveDate::from_ymd_opt(year, month, day)?, time);
+    offset.from_local_datetime(&local).single().map(|d| d.with_timezone(&Utc))
+}
+
+fn month_number(word: &str) -> Option<u32> {
+    let w = word.to_ascii_lowercase();
+    let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    months.iter().position(|m| w.starts_with(m)).map(|i| i as u32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("http://example.org/feed.xml").unwrap()
+    }
+
+    #[test]
+    fn tree_survives_bad_markup() {
+        let root = parse_tree("<rss><channel><item><title>a &amp; b &nbsp; &bogus;</title></oops><p>x</item></channel></rss>").unwrap();
+        assert_eq!(root.local, "rss");
+        let doc = read("<rss><channel><item><title>a &amp; b &bogus;</title></oops></item></channel></rss>", &url()).unwrap();
+        assert_eq!(doc.items[0].title.as_deref(), Some("a & b &bogus;"));
+    }
+
+    #[test]
+    fn dates_in_the_forms_feeds_use() {
+        let want = Utc.with_ymd_and_hms(2004, 1, 1, 19, 48, 21).unwrap();
+        for s in [
+            "Thu, 01 Jan 2004 19:48:21 GMT",
+            "01 Jan 2004 19:48:21 +0000",
+            "Thu, 1 January 2004 14:48:21 EST",
+            "2004-01-01T19:48:21Z",
+            "2004-01-01T21:48:21+02:00",
+            "2004-01-01T19:48:21.5Z",
+            "20040101T194821Z",
+        ] {
+            assert_eq!(parse_date(s), Some(want), "{s}");
+        }
+        assert_eq!(parse_date("2004-01-01"), Some(Utc.with_ymd_and_hms(2004, 1, 1, 0, 0, 0).unwrap()));
+        assert_eq!(parse_date("2004-01-01T19:48Z"), Some(Utc.with_ymd_and_hms(2004, 1, 1, 19, 48, 0).unwrap()));
+        assert_eq!(parse_date("yesterday"), None);
+    }
+
+    #[test]
+    fn author_names_without_addresses() {
+        assert_eq!(author_name("me@example.com (Example editor)"), "Example editor");
+        assert_eq!(author_name("Example editor (me@example.com)"), "Example editor");
+        assert_eq!(author_name("Example editor <me@example.com>"), "Example editor");
+        assert_eq!(author_name("me@example.com"), "me@example.com");
+    }
+
+    #[test]
+    fn base64_decodes() {
+        assert_eq!(decode_base64("PHA+SGk8L3A+\n").unwrap(), b"<p>Hi</p>");
+    }
+}
