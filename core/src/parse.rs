@@ -263,7 +263,7 @@ fn item_from_entry(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &
         Some(if c.content_type.subty() == "plain" { escape_html(body) } else { body.to_owned() })
     });
     let summary_html = entry.summary.as_ref().map(html_of);
-    let authors = entry.authors.iter().filter_map(|p| p.name.as_deref()).map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect();
+    let authors: Vec<String> = entry.authors.iter().filter_map(|p| p.name.as_deref()).map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect();
     let mut categories: Vec<String> = entry
         .categories
         .iter()
@@ -276,10 +276,17 @@ fn item_from_entry(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &
         }
     }
     let image = extra.image.or_else(|| media_image(&entry.media)).and_then(|src| absolute(&src));
+    let title = entry.title.as_ref().map(text_of);
+    let id = Some(entry.id.trim().to_owned()).filter(|i| !i.is_empty());
+    let empty = [&title, &id, &link, &summary_html, &content_html, &image].iter().all(|f| f.as_deref().is_none_or(|s| s.trim().is_empty()))
+        && authors.is_empty()
+        && categories.is_empty()
+        && entry.published.is_none()
+        && entry.updated.is_none();
     crate::xmlfeed::Item {
-        id: Some(entry.id.trim().to_owned()).filter(|i| !i.is_empty()),
+        id,
         link,
-        title: entry.title.as_ref().map(text_of),
+        title,
         summary_html,
         content_html,
         authors,
@@ -290,6 +297,7 @@ fn item_from_entry(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &
         image,
         language: entry.language.clone(),
         base: Some(base),
+        empty,
     }
 }
 
@@ -320,8 +328,7 @@ fn raw_item(item: crate::xmlfeed::Item, feed_url: &Url, feed_language: Option<&s
     let content_html = item.content_html.filter(|s| !s.trim().is_empty());
     let summary_html = item.summary_html.filter(|s| !s.trim().is_empty());
     let title = item.title.filter(|t| !t.is_empty());
-    let nothing_else = item.authors.is_empty() && item.categories.is_empty() && item.published.is_none() && item.updated.is_none() && item.image.is_none();
-    if title.is_none() && link.is_none() && item.id.is_none() && content_html.is_none() && summary_html.is_none() && nothing_else {
+    if item.empty {
         return None;
     }
     let title = title.unwrap_or_else(|| {

@@ -235,6 +235,7 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
                     .map(|(_, uri)| uri.clone())
                     .unwrap_or_default()
             };
+            let ns = if ns.eq_ignore_ascii_case(NS_ITUNES) { NS_ITUNES.to_owned() } else { ns };
             let el = Element { local: local.to_owned(), ns, qname: name, attrs, children: Vec::new() };
             stack.push(Open { el, decls });
             if empty {
@@ -436,6 +437,8 @@ pub(crate) struct Item {
     pub language: Option<String>,
     /// Base for relative URLs in the HTML: the body's `xml:base` in scope.
     pub base: Option<Url>,
+    /// The element had nothing in it (no child with text or attributes).
+    pub empty: bool,
 }
 
 pub(crate) fn read(text: &str, feed_url: &Url) -> Option<Document> {
@@ -488,6 +491,7 @@ enum Kind {
     Text,
     Html,
     Xhtml,
+    Base64,
 }
 
 /// Atom's `type` (1.0 names and 0.3 MIME types) and 0.3's `mode`; RSS elements are HTML.
@@ -497,6 +501,9 @@ fn content_kind(el: &Element, default: Kind) -> Kind {
         Some(t) if t == "html" || t == "text/html" => Kind::Html,
         Some(t) if t == "xhtml" || t == "application/xhtml+xml" => Kind::Xhtml,
         Some(t) if t.ends_with("+xml") || t.ends_with("/xml") => Kind::Xhtml,
+        Some(t) if t.starts_with("text/") => Kind::Text,
+        // Atom 1.0: any other MIME type is base64 (read as HTML once decoded).
+        Some(t) if t.contains('/') => Kind::Base64,
         _ => default,
     }
 }
@@ -505,7 +512,7 @@ fn content_kind(el: &Element, default: Kind) -> Kind {
 fn html_of_element(el: &Element, default: Kind) -> String {
     let kind = content_kind(el, default);
     let mode = el.attr("mode").map(str::to_ascii_lowercase);
-    if mode.as_deref() == Some("base64") {
+    if mode.as_deref() == Some("base64") || kind == Kind::Base64 {
         let decoded = decode_base64(&el.text()).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
         return if kind == Kind::Text { crate::parse::escape_html(&decoded) } else { decoded };
     }
@@ -538,6 +545,7 @@ fn is_atom(ns: &str) -> bool {
 
 fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
     let mut out = Item { language: item.attr("xml:lang").map(str::to_owned).or_else(|| feed_language.map(str::to_owned)), ..Default::default() };
+    out.empty = !item.elements().any(|e| !e.attrs.is_empty() || !e.text().trim().is_empty() || e.has_elements());
     let atom = is_atom(&item.ns);
     let mut dc_title = None;
     let mut guid: Option<(String, bool)> = None;
@@ -558,7 +566,7 @@ fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
         }
     };
     let set_date = |slot: &mut Option<(String, u8)>, value: String, rank: u8| {
-        if slot.as_ref().is_none_or(|(_, r)| rank < *r) && !value.trim().is_empty() {
+        if slot.as_ref().is_none_or(|(_, r)| rank <= *r) && !value.trim().is_empty() {
             *slot = Some((value, rank));
         }
     };
@@ -607,22 +615,26 @@ fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
             (true, _, "description" | "summary" | "abstract") | (_, NS_ITUNES, "summary") => {
                 let default = if atom && ns != NS_ITUNES { Kind::Text } else { Kind::Html };
                 let html = html_of_element(el, default);
-                if !html.trim().is_empty() && (summary.is_none() || ns != NS_ITUNES) {
+                if html.trim().is_empty() || (summary.is_some() && ns == NS_ITUNES) {
+                } else if summary.is_some() && !atom && content.is_none() && ns != NS_ITUNES {
+                    // RSS with both <description> and <summary>: the second is the body.
+                    content = Some((html, el_base, 3));
+                } else {
                     summary = Some((html, el_base));
                 }
             }
             (_, NS_DC, "description") | (_, NS_DCTERMS, "abstract") => dc_description = Some((html_of_element(el, Kind::Html), el_base)),
-            (true, _, "content") | (_, NS_CONTENT, "encoded") | (_, NS_XHTML, "body") | (true, _, "fullitem") => {
+            (true, _, "content") | (_, NS_CONTENT, "encoded") | (_, NS_XHTML, "body") | (true, _, "fullitem" | "body") => {
                 let rank = match (ns, el.local.as_str()) {
                     (NS_CONTENT, _) | (_, "fullitem") => 1,
-                    (NS_XHTML, _) => 0,
+                    (NS_XHTML, _) | (_, "body") => 0,
                     _ => 2,
                 };
                 if el.attr("src").is_some() && el.text().trim().is_empty() {
                     continue;
                 }
                 let default = if atom && ns != NS_CONTENT && ns != NS_XHTML { Kind::Text } else { Kind::Html };
-                let html = if ns == NS_XHTML { el.inner_html() } else { html_of_element(el, default) };
+                let html = if el.local == "body" { el.inner_html() } else { html_of_element(el, default) };
                 if !html.trim().is_empty() && content.as_ref().is_none_or(|(_, _, r)| rank < *r) {
                     content = Some((html, el_base, rank));
                 }
@@ -645,6 +657,12 @@ fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
                 push_category(&mut out, &label.unwrap_or_else(|| el.text()));
             }
             (_, NS_DC, "subject") | (_, NS_MEDIA, "category") => push_category(&mut out, &el.text()),
+            // A made-up element some feeds use: comma-separated tags.
+            (true, _, "tags") if !atom => {
+                for tag in el.text().split(',') {
+                    push_category(&mut out, tag);
+                }
+            }
             (true, _, "pubDate" | "published" | "issued") | (_, NS_DCTERMS, "issued") => set_date(&mut published, el.text(), 0),
             (_, NS_DC, "date") => set_date(&mut published, el.text(), 1),
             (true, _, "created") | (_, NS_DCTERMS, "created") => set_date(&mut published, el.text(), 2),
