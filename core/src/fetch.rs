@@ -76,6 +76,8 @@ pub struct Fetched {
     pub final_url: String,
     pub moved_to: Option<String>,
     pub content_type: Option<String>,
+    /// `Content-Location`: the base for relative URLs in the document, when sent.
+    pub content_location: Option<String>,
     pub validators: Validators,
     pub body: Vec<u8>,
 }
@@ -202,6 +204,7 @@ impl HttpClient {
         let headers = response.headers();
         let header_str = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok()).map(str::to_owned);
         let content_type = header_str(header::CONTENT_TYPE);
+        let content_location = header_str(header::CONTENT_LOCATION);
         let validators = Validators { etag: header_str(header::ETAG), last_modified: header_str(header::LAST_MODIFIED) };
         if response.content_length().is_some_and(|len| len > limit) {
             return Err(Attempt::Final(FetchError::TooLarge { url: current, limit_bytes: limit }));
@@ -215,7 +218,7 @@ impl HttpClient {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(FetchOutcome::Fetched(Fetched { final_url: current, moved_to, content_type, validators, body }))
+        Ok(FetchOutcome::Fetched(Fetched { final_url: current, moved_to, content_type, content_location, validators, body }))
     }
 
     fn classify(&self, url: &str, e: reqwest::Error) -> Attempt {

@@ -73,8 +73,10 @@ pub fn looks_like_html(body: &[u8], content_type: Option<&str>) -> bool {
         && !head.starts_with('{')
 }
 
-pub fn parse_feed(body: &[u8], url: &str, content_type: Option<&str>) -> Result<ParsedFeed, ParseError> {
+/// `content_location`: the response's `Content-Location`, the base for relative URLs.
+pub fn parse_feed(body: &[u8], url: &str, content_location: Option<&str>, content_type: Option<&str>) -> Result<ParsedFeed, ParseError> {
     let feed_url = Url::parse(url).map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
+    let feed_url = content_location.and_then(|l| feed_url.join(l.trim()).ok()).filter(|u| matches!(u.scheme(), "http" | "https")).unwrap_or(feed_url);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty { url: url.into() });
     }

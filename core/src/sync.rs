@@ -151,7 +151,8 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
         if last_body == Some(body_hash) {
             return Ok((update, Vec::new(), Vec::new()));
         }
-        let parsed = parse_feed(&fetched.body, &fetched.final_url, fetched.content_type.as_deref()).map_err(|e| e.to_string())?;
+        let parsed = parse_feed(&fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref())
+            .map_err(|e| e.to_string())?;
         let known = if never_attempted {
             Default::default()
         } else {

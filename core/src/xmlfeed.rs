@@ -105,6 +105,13 @@ impl Element {
 fn write_html(node: &Node, out: &mut String) {
     match node {
         Node::Text(t) => out.push_str(&escape_text(t)),
+        // MathML, SVG and the like: no HTML sanitiser keeps them; their words must stay.
+        Node::Element(e) if !e.ns.is_empty() && e.ns != NS_XHTML => {
+            for child in &e.children {
+                write_html(child, out);
+            }
+            out.push(' ');
+        }
         Node::Element(e) => {
             out.push('<');
             out.push_str(&e.local);
@@ -525,8 +532,37 @@ fn html_of_element(el: &Element, default: Kind) -> String {
     }
     match kind {
         Kind::Text => crate::parse::escape_html(&el.text()),
-        _ => el.text(),
+        _ => unwrap_foreign(el.text()),
     }
+}
+
+/// Escaped SVG or MathML in an HTML string: drop the `<svg>`/`<math>` tags themselves so
+/// the sanitiser keeps the words inside (it removes foreign elements whole).
+fn unwrap_foreign(html: String) -> String {
+    let lower = html.to_ascii_lowercase();
+    if !lower.contains("<svg") && !lower.contains("<math") {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut from = 0;
+    let mut at = 0;
+    while let Some(i) = lower[at..].find('<').map(|i| at + i) {
+        let tag = &lower[i..];
+        let foreign = ["<svg", "</svg", "<math", "</math"]
+            .iter()
+            .any(|t| tag.starts_with(t) && tag[t.len()..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/'));
+        match (foreign, tag.find('>')) {
+            (true, Some(end)) => {
+                out.push_str(&html[from..i]);
+                out.push(' ');
+                from = i + end + 1;
+                at = from;
+            }
+            _ => at = i + 1,
+        }
+    }
+    out.push_str(&html[from..]);
+    out
 }
 
 /// Plain text of a title-like element.
@@ -545,7 +581,7 @@ fn is_atom(ns: &str) -> bool {
 
 fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
     let mut out = Item { language: item.attr("xml:lang").map(str::to_owned).or_else(|| feed_language.map(str::to_owned)), ..Default::default() };
-    out.empty = !item.elements().any(|e| !e.attrs.is_empty() || !e.text().trim().is_empty() || e.has_elements());
+    out.empty = !item.elements().any(|e| !e.attrs.is_empty() || !e.text().trim().is_empty() || e.has_elements()) && item.attr_local("about").is_none();
     let atom = is_atom(&item.ns);
     let mut dc_title = None;
     let mut guid: Option<(String, bool)> = None;
@@ -703,7 +739,9 @@ fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
     if out.link.is_none() {
         out.link = about.and_then(|a| absolute(a, base));
     }
-    out.id = guid.map(|(g, _)| g).or_else(|| about.map(str::to_owned));
+    // An id written as a path is relative to the item's base, as feedparser reads it.
+    let resolve_path = |id: String| if id.starts_with('/') && !id.starts_with("//") { base.join(&id).map(String::from).unwrap_or(id) } else { id };
+    out.id = guid.map(|(g, _)| g).or_else(|| about.map(str::to_owned)).map(resolve_path);
     let summary = summary.or(dc_description);
     out.base = content.as_ref().map(|(_, b, _)| b.clone()).or_else(|| summary.as_ref().map(|(_, b)| b.clone())).or_else(|| Some(base.clone()));
     out.summary_html = summary.map(|(h, _)| h).filter(|h| !h.trim().is_empty());
