@@ -536,32 +536,46 @@ fn html_of_element(el: &Element, default: Kind) -> String {
     }
 }
 
-/// Escaped SVG or MathML in an HTML string: drop the `<svg>`/`<math>` tags themselves so
-/// the sanitiser keeps the words inside (it removes foreign elements whole).
+/// Escaped SVG or MathML in an HTML string: keep the words inside and drop the markup
+/// (the sanitiser removes foreign elements whole, words included).
 fn unwrap_foreign(html: String) -> String {
     let lower = html.to_ascii_lowercase();
     if !lower.contains("<svg") && !lower.contains("<math") {
         return html;
     }
     let mut out = String::with_capacity(html.len());
-    let mut from = 0;
     let mut at = 0;
-    while let Some(i) = lower[at..].find('<').map(|i| at + i) {
-        let tag = &lower[i..];
-        let foreign = ["<svg", "</svg", "<math", "</math"]
+    while at < html.len() {
+        let next = ["<svg", "<math"]
             .iter()
-            .any(|t| tag.starts_with(t) && tag[t.len()..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/'));
-        match (foreign, tag.find('>')) {
-            (true, Some(end)) => {
-                out.push_str(&html[from..i]);
-                out.push(' ');
-                from = i + end + 1;
-                at = from;
-            }
-            _ => at = i + 1,
+            .filter_map(|t| {
+                let mut from = at;
+                while let Some(i) = lower[from..].find(t).map(|i| from + i) {
+                    if lower[i + t.len()..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
+                        return Some((i, &t[1..]));
+                    }
+                    from = i + 1;
+                }
+                None
+            })
+            .min();
+        let Some((open, name)) = next else { break };
+        out.push_str(&html[at..open]);
+        let close = format!("</{name}");
+        let end = lower[open..].find(&close).and_then(|c| lower[open + c..].find('>').map(|g| open + c + g + 1)).unwrap_or(html.len());
+        // The region's text, tags dropped, as escaped HTML text.
+        let mut inside = &html[open..end];
+        out.push(' ');
+        while let Some(lt) = inside.find('<') {
+            out.push_str(&inside[..lt]);
+            out.push(' ');
+            inside = inside[lt..].find('>').map_or("", |g| &inside[lt + g + 1..]);
         }
+        out.push_str(inside);
+        out.push(' ');
+        at = end;
     }
-    out.push_str(&html[from..]);
+    out.push_str(&html[at.min(html.len())..]);
     out
 }
 
@@ -978,6 +992,15 @@ mod tests {
         assert_eq!(author_name("Example editor (me@example.com)"), "Example editor");
         assert_eq!(author_name("Example editor <me@example.com>"), "Example editor");
         assert_eq!(author_name("me@example.com"), "me@example.com");
+    }
+
+    #[test]
+    fn svg_and_mathml_keep_their_words() {
+        let html = unwrap_foreign(r#"<math xmlns='http://www.w3.org/1998/Math/MathML'><mrow xlink:href="http://x.example/"><mi>a</mi><mo>+</mo><mi>b</mi></mrow></math>"#.into());
+        let clean = crate::sanitize::sanitize_html(&html, &url());
+        assert_eq!(crate::sanitize::html_to_text(&clean).replace(' ', ""), "a+b", "{html} → {clean}");
+        let html = unwrap_foreign(r#"<svg width="3"><title>foo</title><circle r="5"/></svg>"#.into());
+        assert_eq!(crate::sanitize::html_to_text(&crate::sanitize::sanitize_html(&html, &url())), "foo");
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn set<'a>(items: &[&'a str]) -> BTreeSet<&'a str> {
 
 const ARTICLE_KEYS: &[&str] = &[
     "id", "source_url", "url", "title", "summary", "content_html", "author", "categories", "published_at", "image_url",
-    "views", "is_breaking", "read", "saved",
+    "views", "is_breaking", "read", "saved", "guid", "updated_at", "language",
 ];
 
 /// A server with the RSS 2.0 fixture rewritten so every URL in it (links, images) points

@@ -563,6 +563,8 @@ def main():
              "status": s["status"], "error": s.get("error"), "articles": len(arts)}
         if applicable:
             r["pass"], r["why"] = score(t, arts, t["url"])
+            if not r["pass"] and arts:
+                r["got"] = {k: arts[0].get(k) for k in ("title", "url", "guid", "summary", "content_html", "author", "categories", "published_at", "image_url")}
             if not r["pass"] and not r["why"]:
                 r["why"] = f"status {s['status']}, {len(arts)} articles" + (f": {s.get('error')}" if s.get("error") else "")
         else:
