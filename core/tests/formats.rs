@@ -374,3 +374,91 @@ async fn every_format_in_one_sync_each_reported_and_identified() {
     let finished = events.iter().filter(|e| matches!(e, caliber_core::SyncEvent::Finished { .. })).count();
     assert_eq!((started, finished), (feeds.len(), feeds.len()), "{events:?}");
 }
+
+/// Feeds feed-rs refused or read as empty (issue 11; feedparser's corpus, tests/conformance).
+#[tokio::test(flavor = "multi_thread")]
+async fn tolerant_feeds_are_read_never_ok_with_nothing() {
+    let server = TestServer::start().await;
+    let feeds: [(&str, &str); 6] = [
+        // Atom 0.3: escaped and base64 content, issued/modified.
+        ("/atom03", r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><entry><title>Atom zero three</title>
+            <link rel="alternate" type="text/html" href="http://example.org/a03"/><id>tag:a03</id>
+            <issued>2004-01-01T19:48:21Z</issued><modified>2004-01-02T19:48:21Z</modified>
+            <content type="text/html" mode="escaped">Example &lt;b&gt;Atom&lt;/b&gt;</content></entry></feed>"#),
+        // <rss> without a version, in the Userland namespace.
+        ("/userland", r#"<rss xmlns="http://backend.userland.com/rss2"><channel><item><title>Userland item</title>
+            <link>http://example.org/u</link></item></channel></rss>"#),
+        // RSS 1.0 item named by rdf:about alone.
+        ("/rdf", r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+            <channel rdf:about="http://example.org/index.rdf"/><item rdf:about="http://example.org/1"></item></rdf:RDF>"#),
+        // An empty type, and a DOCTYPE in CDATA: feed-rs refused the whole feed.
+        ("/odd", r#"<rss version="2.0"><channel><item><title type="">Odd title</title>
+            <description><![CDATA[ <!DOCTYPE ]]> and text</description></item></channel></rss>"#),
+        // Plain text with markup-like words; dc:title, dcterms dates, media:category, author address.
+        ("/dc", r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"
+            xmlns:media="http://search.yahoo.com/mrss/"><channel><item><dc:title>DC title</dc:title>
+            <guid>http://example.org/permalink</guid><dc:description>History of the &amp;lt;blink&amp;gt; tag</dc:description>
+            <dcterms:issued>2004-01-01T19:48:21Z</dcterms:issued><media:category>cat1</media:category>
+            <author>me@example.com (Example editor)</author></item></channel></rss>"#),
+        // Atom text content is text: the sanitiser must not eat "<blink>".
+        ("/text", r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>T</title><id>tag:t</id>
+            <content type="text">History of the &lt;blink&gt; tag</content></entry></feed>"#),
+    ];
+    for (path, body) in feeds {
+        server.route(path, Route::body(body.to_owned(), "application/xml"));
+    }
+    // Items, but none readable (a namespace no reader knows); and CDF.
+    server.route("/unknown", Route::body(r#"<rss version="2.0"><channel><x:item xmlns:x="urn:x"><x:title>t</x:title></x:item></channel></rss>"#, "application/xml"));
+    server.route("/cdf", Route::body(r#"<CHANNEL HREF="http://example.org/"><ITEM HREF="http://example.org/1"><TITLE>t</TITLE></ITEM></CHANNEL>"#, "application/xml"));
+    let (_dir, core) = temp_core(fast_options());
+    let mut urls: Vec<String> = feeds.iter().map(|(p, _)| server.url(p)).collect();
+    urls.push(server.url("/unknown"));
+    urls.push(server.url("/cdf"));
+    add(&core, &urls);
+    let report = sync(&core).await;
+
+    for (path, _) in feeds {
+        let r = report_for(&report, &server.url(path));
+        assert_eq!((r.status, r.new, r.error.as_deref()), (SyncStatus::Ok, 1, None), "{path}: {r:?}");
+    }
+    let one = |path: &str| articles_of(&core, &server.url(path)).remove(0);
+    let a03 = one("/atom03");
+    assert_eq!((a03.title.as_str(), a03.url.as_deref(), a03.guid.as_str()), ("Atom zero three", Some("http://example.org/a03"), "tag:a03"));
+    assert_eq!(rfc3339(a03.published_at), "2004-01-01T19:48:21Z");
+    assert_eq!(a03.content_html.as_deref(), Some("Example <b>Atom</b>"));
+    assert_eq!(one("/userland").url.as_deref(), Some("http://example.org/u"));
+    let rdf = one("/rdf");
+    assert_eq!((rdf.guid.as_str(), rdf.url.as_deref()), ("http://example.org/1", Some("http://example.org/1")));
+    let odd = one("/odd");
+    assert_eq!(odd.title, "Odd title");
+    let dc = one("/dc");
+    assert_eq!((dc.title.as_str(), dc.url.as_deref()), ("DC title", Some("http://example.org/permalink")), "dc:title; a permalink guid is the link");
+    assert_eq!(dc.summary.as_deref(), Some("History of the <blink> tag"));
+    assert_eq!(rfc3339(dc.published_at), "2004-01-01T19:48:21Z");
+    assert_eq!(dc.categories, ["cat1"]);
+    assert_eq!(dc.author.as_deref(), Some("Example editor"));
+    let text = one("/text");
+    assert_eq!(text.content_html.as_deref(), Some("History of the &lt;blink&gt; tag"));
+
+    let unknown = report_for(&report, &server.url("/unknown"));
+    assert_eq!(unknown.status, SyncStatus::Error, "items but none readable is an error: {unknown:?}");
+    assert!(unknown.error.as_deref().unwrap().contains("no article could be read"), "{unknown:?}");
+    let cdf = report_for(&report, &server.url("/cdf"));
+    assert_eq!(cdf.status, SyncStatus::Error);
+    assert!(cdf.error.as_deref().unwrap().contains("CDF"), "{cdf:?}");
+}
+
+/// Good items are kept; empty ones are skipped and said on the source.
+#[tokio::test(flavor = "multi_thread")]
+async fn empty_items_are_reported_and_the_rest_kept() {
+    let server = TestServer::start().await;
+    server.route("/feed", Route::body(r#"<rss version="2.0"><channel><item><title>Kept</title></item><item> </item></channel></rss>"#, "application/xml"));
+    let (_dir, core) = temp_core(fast_options());
+    let url = server.url("/feed");
+    add(&core, std::slice::from_ref(&url));
+    let report = sync(&core).await;
+    let r = report_for(&report, &url);
+    assert_eq!((r.status, r.new), (SyncStatus::Ok, 1), "{r:?}");
+    assert!(r.error.as_deref().is_some_and(|e| e.contains("1 of 2 items are empty")), "{r:?}");
+    assert_eq!(articles_of(&core, &url)[0].title, "Kept");
+}
