@@ -242,7 +242,14 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
                     .map(|(_, uri)| uri.clone())
                     .unwrap_or_default()
             };
-            let ns = if ns.eq_ignore_ascii_case(NS_ITUNES) { NS_ITUNES.to_owned() } else { ns };
+            // Spellings feeds use for the same namespaces.
+            let ns = if ns.eq_ignore_ascii_case(NS_ITUNES) {
+                NS_ITUNES.to_owned()
+            } else if ns == "http://search.yahoo.com/mrss" {
+                NS_MEDIA.to_owned()
+            } else {
+                ns
+            };
             let el = Element { local: local.to_owned(), ns, qname: name, attrs, children: Vec::new() };
             stack.push(Open { el, decls });
             if empty {
@@ -272,8 +279,11 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
     root
 }
 
+/// A start tag read: its length, name, attributes and whether it closes itself.
+type StartTag = (usize, String, Vec<(String, String)>, bool);
+
 /// `<name a="1" b='2' c=3>` → (length, name, attributes, self-closing).
-fn read_start_tag(tag: &str, entities: &[(String, String)]) -> Option<(usize, String, Vec<(String, String)>, bool)> {
+fn read_start_tag(tag: &str, entities: &[(String, String)]) -> Option<StartTag> {
     let b = tag.as_bytes();
     let mut i = 1;
     while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' && b[i] != b'/' {
@@ -632,12 +642,9 @@ fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
         let ns = el.ns.as_str();
         let feed = is_feed_ns(ns);
         match (feed, ns, el.local.as_str()) {
-            (true, _, "title") => {
-                if out.title.is_none() {
-                    out.title = Some(text_of_element(el, &el_base));
-                }
-            }
+            (true, _, "title") if out.title.is_none() => out.title = Some(text_of_element(el, &el_base)),
             (_, NS_DC, "title") => dc_title = Some(el.text().split_whitespace().collect::<Vec<_>>().join(" ")),
+            (_, NS_MEDIA, "title") if dc_title.is_none() => dc_title = Some(text_of_element(el, &el_base)),
             (true, _, "link") => {
                 if let Some(href) = el.attr("href") {
                     let rel = el.attr("rel").map(str::trim).unwrap_or("alternate");
@@ -733,7 +740,17 @@ fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
                 }
             }
             (_, NS_MEDIA, "thumbnail") => images.extend(el.attr("url").and_then(|u| absolute(u, &el_base)).map(|u| (1, u))),
-            (_, NS_ITUNES, "image") => images.extend(el.attr("href").and_then(|u| absolute(u, &el_base)).map(|u| (3, u))),
+            (_, NS_ITUNES, "image") => images.extend(el.attr("href").or(el.attr("url")).and_then(|u| absolute(u, &el_base)).map(|u| (3, u))),
+            (_, NS_ITUNES, "link") if el.attr("rel") == Some("image") => {
+                images.extend(el.attr("href").and_then(|u| absolute(u, &el_base)).map(|u| (3, u)));
+            }
+            (_, NS_ITUNES, "category") => {
+                let mut stack = vec![el];
+                while let Some(c) = stack.pop() {
+                    push_category(&mut out, c.attr("text").unwrap_or(""));
+                    stack.extend(c.elements().filter(|e| e.local == "category").collect::<Vec<_>>().into_iter().rev());
+                }
+            }
             (_, NS_DC, "language") => out.language = Some(el.text().trim().to_owned()).filter(|l| !l.is_empty()).or(out.language),
             _ => {}
         }
