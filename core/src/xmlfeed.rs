@@ -738,6 +738,10 @@ fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
                 {
                     images.push((if is_image == Some(true) { 0 } else { 1 }, url));
                 }
+                // A video's poster frame.
+                for thumb in el.elements().filter(|e| e.ns == NS_MEDIA && e.local == "thumbnail") {
+                    images.extend(thumb.attr("url").and_then(|u| absolute(u, &el_base)).map(|u| (1, u)));
+                }
             }
             (_, NS_MEDIA, "thumbnail") => images.extend(el.attr("url").and_then(|u| absolute(u, &el_base)).map(|u| (1, u))),
             (_, NS_ITUNES, "image") => images.extend(el.attr("href").or(el.attr("url")).and_then(|u| absolute(u, &el_base)).map(|u| (3, u))),
@@ -1018,6 +1022,33 @@ mod tests {
         assert_eq!(crate::sanitize::html_to_text(&clean).replace(' ', ""), "a+b", "{html} → {clean}");
         let html = unwrap_foreign(r#"<svg width="3"><title>foo</title><circle r="5"/></svg>"#.into());
         assert_eq!(crate::sanitize::html_to_text(&crate::sanitize::sanitize_html(&html, &url())), "foo");
+    }
+
+    #[test]
+    fn atom03_and_rss_variants_map_to_items() {
+        let doc = read(
+            r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><entry><title type="application/xhtml+xml"><div xmlns="http://www.w3.org/1999/xhtml">X <b>title</b></div></title>
+            <summary mode="base64">PHA+SGk8L3A+</summary><modified>2004-01-01T19:48:21Z</modified><author><name>N</name><email>n@example.org</email></author></entry></feed>"#,
+            &url(),
+        )
+        .unwrap();
+        let item = &doc.items[0];
+        assert_eq!(item.title.as_deref(), Some("X title"));
+        // Atom 0.3 text is text/plain unless typed otherwise.
+        assert_eq!(item.summary_html.as_deref(), Some("&lt;p&gt;Hi&lt;/p&gt;"));
+        assert_eq!(item.updated, Some(Utc.with_ymd_and_hms(2004, 1, 1, 19, 48, 21).unwrap()));
+        assert_eq!(item.authors, ["N"]);
+
+        let doc = read(
+            r#"<rss xmlns:media="http://search.yahoo.com/mrss/"><channel><item><title type="">T</title><description>raw <b>markup</b></description>
+            <guid isPermaLink="false">x1</guid><media:content url="v.mp4" type="video/mp4"><media:thumbnail url="/p.jpg"/></media:content></item></channel></rss>"#,
+            &url(),
+        )
+        .unwrap();
+        let item = &doc.items[0];
+        assert_eq!((item.title.as_deref(), item.id.as_deref(), item.link.as_deref()), (Some("T"), Some("x1"), None));
+        assert_eq!(item.summary_html.as_deref(), Some("raw <b>markup</b>"));
+        assert_eq!(item.image.as_deref(), Some("http://example.org/p.jpg"));
     }
 
     #[test]
