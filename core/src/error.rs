@@ -49,6 +49,9 @@ pub enum FetchError {
     RetryLater { url: String, seconds: u64 },
     #[error("network error fetching {url}: {message}")]
     Network { url: String, message: String },
+    /// A fetch a feed asked for that the reader did not (see `HttpClient::get_derived`).
+    #[error("not fetched: {url}: {reason}")]
+    Refused { url: String, reason: String },
 }
 
 /// Why a fetched document could not be read as a feed.

@@ -70,11 +70,23 @@ pub struct Source {
     pub(crate) body_hash: Option<[u8; 16]>,
 }
 
+/// What removing a source did: its unsaved articles went, its saved ones stayed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SourceRemoval {
+    pub deleted_articles: u64,
+    pub kept_saved: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Article {
     pub id: i64,
     pub source_id: i64,
     pub source_url: String,
+    /// Who published it, as a reader should see it: the site's name only for the site's own
+    /// sources, else the source's title or host. Never taken from the item itself.
+    pub source_name: String,
+    /// From one of the site's own sources (feed or edition), so it may carry its signature.
+    pub from_site: bool,
     pub guid: String,
     pub url: Option<String>,
     pub title: String,

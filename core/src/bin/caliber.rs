@@ -219,10 +219,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Sources(SourcesCommand::Remove { url }) => {
-            if !core.remove_source(&url)? {
+            let Some(removed) = core.remove_source(&url)? else {
                 return Err(format!("no source with URL {url}").into());
-            }
-            println!("removed {url}");
+            };
+            println!("removed {url}: {} articles deleted, {} saved kept", removed.deleted_articles, removed.kept_saved);
         }
         Command::Sources(SourcesCommand::Import { file }) => {
             let opml = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
@@ -258,8 +258,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Editions(EditionsCommand::Unfollow { codes }) => {
             for code in codes {
-                core.unfollow_edition(&code)?;
-                println!("unfollowed {code}");
+                let removed = core.unfollow_edition(&code)?;
+                println!("unfollowed {code}: {} articles deleted, {} saved kept", removed.deleted_articles, removed.kept_saved);
             }
         }
         Command::Images(ImagesCommand::Stats { json }) => {
