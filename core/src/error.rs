@@ -8,8 +8,9 @@ pub enum Error {
     Db(#[from] rusqlite::Error),
     #[error("cannot open the database at {path}: {source}")]
     OpenDb { path: PathBuf, source: rusqlite::Error },
-    #[error("database migration {version} failed: {source}")]
-    Migration { version: u32, source: rusqlite::Error },
+    /// `message` is SQLite's alone: rusqlite's own error would quote the whole SQL file.
+    #[error("database migration {version:04} (migrations/{version:04}_*.sql) failed: {message}")]
+    Migration { version: u32, message: String },
     #[error("the database was written by a newer Caliber Reader (schema {found}, this build knows {known})")]
     SchemaTooNew { found: u32, known: u32 },
     #[error("invalid URL {url:?}: {reason}")]

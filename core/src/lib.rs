@@ -28,8 +28,8 @@ pub use error::{Error, FetchError, ParseError, Result};
 pub use fetch::{FetchOptions, HttpClient, USER_AGENT};
 pub use images::{ImageOptions, ImageReport};
 pub use model::{
-    Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SourceRemoval, SourceReport, SyncEvent, SyncReport,
-    SyncStatus,
+    Article, ArticleQuery, OpmlImport, RejectedOutline, Retention, SearchHit, Source, SourceKind, SourceRemoval,
+    SourceReport, SyncEvent, SyncReport, SyncStatus,
 };
 pub use sanitize::{html_to_text, sanitize_html};
 pub use site::{Edition, canonical_url};
@@ -286,10 +286,24 @@ impl Core {
         Ok(true)
     }
 
-    /// Add every feed of an OPML file; returns the sources added.
-    pub fn import_opml(&self, opml: &str) -> Result<Vec<(Source, bool)>> {
-        let urls = opml::feed_urls(opml)?;
-        self.add_sources(&urls, None)
+    /// Add every feed of an OPML file that has a usable URL; the others are reported in
+    /// `rejected`, never cost the rest. A document that is not OPML at all is an error.
+    pub fn import_opml(&self, opml: &str) -> Result<OpmlImport> {
+        let mut import = OpmlImport::default();
+        let mut urls = Vec::new();
+        for outline in opml::feed_outlines(opml)? {
+            if outline.url.is_empty() {
+                let outline_text = outline.text.unwrap_or_else(|| "(untitled outline)".into());
+                import.rejected.push(RejectedOutline { outline: outline_text, reason: "empty xmlUrl".into() });
+                continue;
+            }
+            match normalize_source_url(&outline.url) {
+                Ok(url) => urls.push(url),
+                Err(e) => import.rejected.push(RejectedOutline { outline: outline.url, reason: e.to_string() }),
+            }
+        }
+        import.added = self.add_sources(&urls, None)?;
+        Ok(import)
     }
 
     /// Every source as an OPML 2.0 document.

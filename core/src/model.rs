@@ -190,3 +190,21 @@ impl SyncReport {
         self.sources.iter().filter(|s| s.status == SyncStatus::Error).count()
     }
 }
+
+/// What `Core::import_opml` did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpmlImport {
+    /// Each source of the file, and whether it is new.
+    pub added: Vec<(Source, bool)>,
+    /// Outlines left out, in document order.
+    pub rejected: Vec<RejectedOutline>,
+}
+
+/// An outline `import_opml` could not use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedOutline {
+    /// Its xmlUrl as written, or its text when the URL is empty.
+    pub outline: String,
+    /// Why, for the reader.
+    pub reason: String,
+}

@@ -16,7 +16,7 @@ use crate::fetch::{FetchOutcome, Fetched, HttpClient, Validators};
 use crate::fulltext;
 use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus};
 use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed, to_utf8};
-use crate::sanitize::{html_to_text, html_to_text_up_to, sanitize_html, truncate_words};
+use crate::sanitize::{html_to_text, html_to_text_up_to, sanitize_html, strip_controls, truncate_words};
 use crate::site;
 use crate::store::{PreparedArticle, SourceUpdate, Store};
 
@@ -337,15 +337,19 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
         _ => content_html.as_deref().map(|html| html_to_text_up_to(html, SUMMARY_CHARS * 4)).unwrap_or_default(),
     };
     let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());
+    // Text fields go to terminals and the UI as they are: no control characters in them.
+    let text = |s: String| strip_controls(&s).into_owned();
+    let title = text(item.title);
+    let categories: Vec<String> = item.categories.into_iter().map(text).filter(|c| !c.trim().is_empty()).collect();
     PreparedArticle {
-        is_breaking: is_breaking(&item.title, &item.categories),
+        is_breaking: is_breaking(&title, &categories),
         guid: item.guid,
         url: item.link.map(|l| site::canonical_url(&l)),
-        title: item.title,
+        title,
         summary,
         content_html: content_html.filter(|h| !h.trim().is_empty()),
-        author: item.author,
-        categories: item.categories,
+        author: item.author.map(text).filter(|a| !a.trim().is_empty()),
+        categories,
         published_at: item.published,
         updated_at: item.updated,
         image_url: item.image_url,

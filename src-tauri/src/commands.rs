@@ -95,7 +95,8 @@ pub async fn remove_source(state: State<'_, AppState>, url: String) -> IpcResult
 
 #[tauri::command]
 pub async fn import_opml(state: State<'_, AppState>, text: String) -> IpcResult<u32> {
-    Ok(state.core.import_opml(&text)?.iter().filter(|(_, new)| *new).count() as u32)
+    // Outlines the core could not use are left out; the count says how many were added.
+    Ok(state.core.import_opml(&text)?.added.iter().filter(|(_, new)| *new).count() as u32)
 }
 
 #[tauri::command]

@@ -78,6 +78,14 @@ pub struct WriteOutcome {
     pub url: String,
 }
 
+/// SQLite's message for a failed statement, without the SQL text rusqlite adds to it.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } | rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        other => other.to_string(),
+    }
+}
+
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
@@ -130,7 +138,7 @@ impl Store {
         }
         for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute_batch(sql).map_err(|source| Error::Migration { version, source })?;
+            tx.execute_batch(sql).map_err(|e| Error::Migration { version, message: sqlite_message(&e) })?;
             tx.pragma_update(None, "user_version", version)?;
             tx.commit()?;
         }
