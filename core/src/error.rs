@@ -8,8 +8,9 @@ pub enum Error {
     Db(#[from] rusqlite::Error),
     #[error("cannot open the database at {path}: {source}")]
     OpenDb { path: PathBuf, source: rusqlite::Error },
-    #[error("database migration {version} failed: {source}")]
-    Migration { version: u32, source: rusqlite::Error },
+    /// `message` is SQLite's alone: rusqlite's own error would quote the whole SQL file.
+    #[error("database migration {version:04} (migrations/{version:04}_*.sql) failed: {message}")]
+    Migration { version: u32, message: String },
     #[error("the database was written by a newer Caliber Reader (schema {found}, this build knows {known})")]
     SchemaTooNew { found: u32, known: u32 },
     #[error("invalid URL {url:?}: {reason}")]
@@ -49,6 +50,9 @@ pub enum FetchError {
     RetryLater { url: String, seconds: u64 },
     #[error("network error fetching {url}: {message}")]
     Network { url: String, message: String },
+    /// A fetch a feed asked for that the reader did not (see `HttpClient::get_derived`).
+    #[error("not fetched: {url}: {reason}")]
+    Refused { url: String, reason: String },
 }
 
 /// Why a fetched document could not be read as a feed.

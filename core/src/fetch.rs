@@ -1,6 +1,7 @@
 //! HTTP fetching: conditional GET, manual redirects (to learn which are permanent), a body
 //! cap enforced while streaming, and retries with backoff that honour `Retry-After`.
 
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -30,6 +31,12 @@ pub struct FetchOptions {
     /// Sources fetched at once.
     pub concurrency: usize,
     pub user_agent: String,
+    /// Fetches a source's items may cause in one sync (article pages; pictures have their
+    /// own cap): a feed cannot make the app fetch without end.
+    pub max_derived_fetches: usize,
+    /// One source never holds a sync longer than this; pages not read by then wait for the
+    /// next sync.
+    pub source_deadline: Duration,
 }
 
 impl Default for FetchOptions {
@@ -44,6 +51,8 @@ impl Default for FetchOptions {
             max_retry_after: Duration::from_secs(30),
             concurrency: 8,
             user_agent: USER_AGENT.to_owned(),
+            max_derived_fetches: 60,
+            source_deadline: Duration::from_secs(60),
         }
     }
 }
@@ -52,6 +61,8 @@ impl Default for FetchOptions {
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    /// For fetches a feed asked for on another host: resolves only to public addresses.
+    public_client: reqwest::Client,
     options: FetchOptions,
 }
 
@@ -84,17 +95,20 @@ pub struct Fetched {
 
 impl HttpClient {
     pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
-        let client = reqwest::Client::builder()
-            .user_agent(options.user_agent.clone())
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.total_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .gzip(true)
-            .brotli(true)
-            .pool_max_idle_per_host(options.concurrency.max(1))
-            .build()
-            .map_err(|e| FetchError::Network { url: String::new(), message: e.to_string() })?;
-        Ok(Self { client, options })
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(options.user_agent.clone())
+                .connect_timeout(options.connect_timeout)
+                .timeout(options.total_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .gzip(true)
+                .brotli(true)
+                .pool_max_idle_per_host(options.concurrency.max(1))
+        };
+        let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| FetchError::Network { url: String::new(), message: e.to_string() });
+        let client = built(builder())?;
+        let public_client = built(builder().dns_resolver(PublicOnly))?;
+        Ok(Self { client, public_client, options })
     }
 
     pub fn options(&self) -> &FetchOptions {
@@ -108,19 +122,35 @@ impl HttpClient {
 
     /// As `get`, with a body cap of its own (pictures have a smaller one).
     pub async fn get_limited(&self, url: &str, validators: &Validators, limit: u64) -> Result<FetchOutcome, FetchError> {
-        self.get_with(url, validators, limit, self.options.retries).await
+        self.get_with(url, validators, limit, self.options.retries, None).await
     }
 
     /// One attempt only: for pictures and article pages, where a failure costs little and
     /// retrying thousands of them would stall a sync.
     pub async fn get_once_limited(&self, url: &str, limit: u64) -> Result<FetchOutcome, FetchError> {
-        self.get_with(url, &Validators::default(), limit, 0).await
+        self.get_with(url, &Validators::default(), limit, 0, None).await
     }
 
-    async fn get_with(&self, url: &str, validators: &Validators, limit: u64, retries: u32) -> Result<FetchOutcome, FetchError> {
+    /// A fetch a source's content asked for (an article page, a picture, an announced feed),
+    /// not the reader: on the source's own host anything goes; on any other host, only
+    /// public addresses — a feed cannot make the app reach loopback, the LAN or link-local
+    /// services. Every redirect hop is checked the same way.
+    pub async fn get_derived(&self, url: &str, limit: u64, retries: u32, source_url: &str) -> Result<FetchOutcome, FetchError> {
+        let source_host = url::Url::parse(source_url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+        self.get_with(url, &Validators::default(), limit, retries, Some(source_host.as_deref().unwrap_or(""))).await
+    }
+
+    async fn get_with(
+        &self,
+        url: &str,
+        validators: &Validators,
+        limit: u64,
+        retries: u32,
+        derived_from: Option<&str>,
+    ) -> Result<FetchOutcome, FetchError> {
         let mut attempt = 0;
         loop {
-            match self.get_once(url, validators, limit).await {
+            match self.get_once(url, validators, limit, derived_from).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Transient { error, retry_after }) => {
@@ -142,12 +172,26 @@ impl HttpClient {
         }
     }
 
-    async fn get_once(&self, url: &str, validators: &Validators, limit: u64) -> Result<FetchOutcome, Attempt> {
+    async fn get_once(
+        &self,
+        url: &str,
+        validators: &Validators,
+        limit: u64,
+        derived_from: Option<&str>,
+    ) -> Result<FetchOutcome, Attempt> {
         let mut current = url.to_owned();
         let mut all_permanent = true;
         let mut hops = 0;
         let response = loop {
-            let mut request = self.client.get(&current);
+            let client = match derived_from {
+                None => &self.client,
+                Some(source_host) => match derived_reach(&current, source_host) {
+                    Ok(Reach::SourceHost) => &self.client,
+                    Ok(Reach::PublicOnly) => &self.public_client,
+                    Err(reason) => return Err(Attempt::Final(FetchError::Refused { url: current, reason })),
+                },
+            };
+            let mut request = client.get(&current);
             if let Some(etag) = &validators.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
             }
@@ -237,6 +281,98 @@ impl HttpClient {
     }
 }
 
+/// Where a derived fetch may connect.
+#[derive(Debug, PartialEq, Eq)]
+enum Reach {
+    /// The source's own host: the reader chose it, private or not.
+    SourceHost,
+    /// Another host: public addresses only (checked again when its name is resolved).
+    PublicOnly,
+}
+
+fn derived_reach(url: &str, source_host: &str) -> Result<Reach, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("{} links are not fetched", parsed.scheme()));
+    }
+    let host = parsed.host().ok_or("no host")?;
+    let name = parsed.host_str().unwrap_or("").to_ascii_lowercase();
+    if !source_host.is_empty() && name == source_host {
+        return Ok(Reach::SourceHost);
+    }
+    let private = match host {
+        url::Host::Ipv4(ip) => !is_public_ip(IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => !is_public_ip(IpAddr::V6(ip)),
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+    };
+    if private {
+        return Err(format!("{name} is a local or private address, and the source is not on it"));
+    }
+    Ok(Reach::PublicOnly)
+}
+
+/// Reachable from the internet: not loopback, private, link-local, shared, multicast,
+/// documentation or reserved space.
+pub(crate) fn is_public_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (b == 18 || b == 19))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public_ip(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || (first & 0xffc0) == 0xfec0
+                || (first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (first == 0x0064 && v6.segments()[1] == 0xff9b && is_v4_embedded_private(&v6)))
+        }
+    }
+}
+
+/// NAT64 (64:ff9b::/96) addresses carry an IPv4 address in their last 32 bits.
+fn is_v4_embedded_private(v6: &std::net::Ipv6Addr) -> bool {
+    let o = v6.octets();
+    !is_public_ip(IpAddr::V4(std::net::Ipv4Addr::new(o[12], o[13], o[14], o[15])))
+}
+
+/// A resolver that keeps only public addresses (a name may point anywhere, the LAN included).
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = all.into_iter().filter(|a| is_public_ip(a.ip())).collect();
+            if public.is_empty() {
+                return Err(format!("{host} resolves only to local or private addresses; not fetched for a feed").into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 enum Attempt {
     Transient { error: FetchError, retry_after: Option<Duration> },
     Final(FetchError),
@@ -257,6 +393,44 @@ fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_fetches_reach_the_source_host_and_public_hosts_only() {
+        let reach = |url, source| derived_reach(url, source);
+        assert_eq!(reach("http://127.0.0.1:8765/post/1", "127.0.0.1"), Ok(Reach::SourceHost));
+        assert_eq!(reach("https://caliber.az/post/1", "caliber.az"), Ok(Reach::SourceHost));
+        assert_eq!(reach("https://cdn.example/a.jpg", "caliber.az"), Ok(Reach::PublicOnly));
+        for refused in [
+            "http://127.0.0.1:8765/admin",
+            "http://localhost:631/",
+            "http://printer.localhost/",
+            "http://10.0.0.1/",
+            "http://192.168.1.1/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::1]/",
+            "http://[fe80::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://0.0.0.0/",
+            "file:///etc/passwd",
+        ] {
+            assert!(reach(refused, "news.example").is_err(), "{refused} must be refused for a source on news.example");
+        }
+    }
+
+    #[test]
+    fn public_addresses_are_told_from_private_ones() {
+        for public in ["8.8.8.8", "93.184.216.34", "2a00:1450:4001:82b::200e"] {
+            assert!(is_public_ip(public.parse().unwrap()), "{public}");
+        }
+        for private in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.1.1", "100.64.0.1", "::1", "fd00::1", "fe80::1", "224.0.0.1"] {
+            assert!(!is_public_ip(private.parse().unwrap()), "{private}");
+        }
+    }
 }
 
 /// reqwest's Display hides the cause ("error sending request"); readers need the cause.

@@ -22,6 +22,8 @@ pub struct FullText {
 /// Extract the article from a fetched page, or `None` when nothing article-like is found.
 pub fn extract(html: &str, url: &str, now: DateTime<Utc>) -> Option<FullText> {
     let base = url::Url::parse(url).ok()?;
+    // Readability walks ancestors of every node: bounded nesting keeps that linear too.
+    let html = &*crate::sanitize::depth::bound(html);
     // The site's own layout first (on caliber.az, or any page built like it), then readability.
     if (site::is_site_url(url) || html.contains("post_body"))
         && let Ok(article) = site::parse_article(html, url, None, now)

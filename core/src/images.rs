@@ -20,11 +20,19 @@ pub struct ImageOptions {
     /// Total size of stored pictures; least recently read are evicted beyond it.
     pub cap_bytes: u64,
     pub concurrency: usize,
+    /// Pictures downloaded for one source in one sync; the rest load when an article is read.
+    pub max_per_source: usize,
 }
 
 impl Default for ImageOptions {
     fn default() -> Self {
-        Self { enabled: true, max_image_bytes: 5 * 1024 * 1024, cap_bytes: 500 * 1024 * 1024, concurrency: 4 }
+        Self {
+            enabled: true,
+            max_image_bytes: 5 * 1024 * 1024,
+            cap_bytes: 500 * 1024 * 1024,
+            concurrency: 4,
+            max_per_source: 200,
+        }
     }
 }
 
@@ -36,15 +44,11 @@ pub struct ImageReport {
     pub evicted_bytes: u64,
 }
 
-pub(crate) async fn fetch_for_articles(
-    store: &std::sync::Mutex<Store>,
-    http: &HttpClient,
-    options: ImageOptions,
-    article_ids: &[i64],
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<ImageReport> {
-    let missing = {
-        let store = store.lock().unwrap_or_else(|p| p.into_inner());
+/// Record which pictures the articles show (so only those are ever fetched for display),
+/// and return, per source, the ones not stored yet.
+pub(crate) fn link_for_articles(store: &Store, per_source: &[(String, Vec<i64>)]) -> Result<Vec<(String, Vec<String>)>> {
+    let mut missing = Vec::new();
+    for (source_url, article_ids) in per_source {
         let mut links = Vec::new();
         for &id in article_ids {
             let Some((image_url, content_html)) = store.article_pictures(id)? else { continue };
@@ -53,11 +57,33 @@ pub(crate) async fn fetch_for_articles(
             urls.retain(|u| u.starts_with("http://") || u.starts_with("https://"));
             links.extend(urls.into_iter().map(|u| (id, u)));
         }
-        store.link_images(&links)?
-    };
+        missing.push((source_url.clone(), store.link_images(&links)?));
+    }
+    Ok(missing)
+}
+
+/// Download the pictures of the articles a sync stored, `per_source`: (source URL, article
+/// ids). Each source's pictures are fetched as that source's derived fetches (its own host,
+/// or public addresses), at most `max_per_source` of them.
+pub(crate) async fn fetch_for_articles(
+    store: &std::sync::Mutex<Store>,
+    http: &HttpClient,
+    options: ImageOptions,
+    per_source: &[(String, Vec<i64>)],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImageReport> {
+    let missing = link_for_articles(&store.lock().unwrap_or_else(|p| p.into_inner()), per_source)?;
+    let mut seen = std::collections::HashSet::new();
+    let missing: Vec<(String, String)> = missing
+        .into_iter()
+        .flat_map(|(source_url, urls)| {
+            let fresh: Vec<String> = urls.into_iter().filter(|u| seen.insert(u.clone())).take(options.max_per_source).collect();
+            fresh.into_iter().map(move |u| (u, source_url.clone()))
+        })
+        .collect();
     let mut downloads = futures_util::stream::iter(missing)
-        .map(|url| async move {
-            match http.get_once_limited(&url, options.max_image_bytes).await {
+        .map(|(url, source_url)| async move {
+            match http.get_derived(&url, options.max_image_bytes, 0, &source_url).await {
                 Ok(FetchOutcome::Fetched(f)) => {
                     let content_type = f.content_type.unwrap_or_default();
                     let is_image = content_type.to_ascii_lowercase().starts_with("image/");

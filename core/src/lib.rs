@@ -29,7 +29,8 @@ pub use error::{Error, FetchError, ParseError, Result};
 pub use fetch::{FetchOptions, HttpClient, USER_AGENT};
 pub use images::{ImageOptions, ImageReport};
 pub use model::{
-    Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus,
+    Article, ArticleQuery, OpmlImport, RejectedOutline, Retention, SearchHit, Source, SourceKind, SourceRemoval,
+    SourceReport, SyncEvent, SyncReport, SyncStatus,
 };
 pub use sanitize::{html_to_text, sanitize_html};
 pub use site::{Edition, canonical_url};
@@ -113,8 +114,10 @@ impl Core {
         normalized.iter().map(|url| store.add_source(url, kind, self.now())).collect()
     }
 
-    pub fn remove_source(&self, url: &str) -> Result<bool> {
-        self.store().remove_source(url)
+    /// Remove a source and its unsaved articles; saved articles (their pictures and read
+    /// marks) are kept. `None` when no such source is followed.
+    pub fn remove_source(&self, url: &str) -> Result<Option<SourceRemoval>> {
+        self.store().remove_source(url, self.now())
     }
 
     pub fn sources(&self) -> Result<Vec<Source>> {
@@ -126,10 +129,21 @@ impl Core {
     /// Pictures of the articles it stored are then downloaded for offline reading.
     pub async fn run_once(&self, progress: impl Fn(SyncEvent) + Send + Sync + 'static) -> Result<SyncReport> {
         let mut report = sync::run_once(self.sync.clone(), Arc::new(progress)).await?;
-        let changed: Vec<i64> = report.sources.iter().flat_map(|s| s.new_article_ids.iter().copied()).collect();
+        let changed: Vec<(String, Vec<i64>)> = report
+            .sources
+            .iter()
+            .filter(|s| !s.new_article_ids.is_empty())
+            .map(|s| (s.url.clone(), s.new_article_ids.clone()))
+            .collect();
         // Nothing stored, nothing to fetch or evict: an all-304 sync stays a few requests.
-        if self.images.enabled && !changed.is_empty() {
+        if changed.is_empty() {
+            return Ok(report);
+        }
+        if self.images.enabled {
             report.images = Some(images::fetch_for_articles(&self.store, &self.sync.http, self.images, &changed, self.now()).await?);
+        } else {
+            // Not downloaded, but known, so the reader's window may still load them.
+            images::link_for_articles(&self.store(), &changed)?;
         }
         Ok(report)
     }
@@ -150,6 +164,7 @@ impl Core {
                 candidates.push(notify::Candidate {
                     article_id: a.id,
                     title: a.title,
+                    source: a.source_name,
                     url: a.url,
                     image_url: a.image_url,
                     categories: a.categories,
@@ -174,18 +189,24 @@ impl Core {
     }
 
     /// A picture for display: from the store when it is there (no network), else fetched,
-    /// checked to be an image, stored and returned. `None` when it cannot be had.
+    /// checked to be an image, stored and returned. Only pictures a stored article shows
+    /// are fetched, and only where that article's source may reach (see
+    /// `HttpClient::get_derived`); the store is then trimmed to its cap. `None` when it
+    /// cannot be had.
     pub async fn fetch_image(&self, url: &str) -> Result<Option<(String, Vec<u8>)>> {
         if let Some(stored) = self.image(url)? {
             return Ok(Some(stored));
         }
-        let outcome = self.sync.http.get_once_limited(url, self.images.max_image_bytes).await;
+        let Some(source_url) = self.store().picture_source(url)? else { return Ok(None) };
+        let outcome = self.sync.http.get_derived(url, self.images.max_image_bytes, 0, &source_url).await;
         let Ok(fetch::FetchOutcome::Fetched(fetched)) = outcome else { return Ok(None) };
         let content_type = fetched.content_type.unwrap_or_default();
         if !content_type.to_ascii_lowercase().starts_with("image/") {
             return Ok(None);
         }
-        self.store().put_images([(url, content_type.as_str(), fetched.body.as_slice())], self.now())?;
+        let store = self.store();
+        store.put_images([(url, content_type.as_str(), fetched.body.as_slice())], self.now())?;
+        store.evict_images(self.images.cap_bytes)?;
         Ok(Some((content_type, fetched.body)))
     }
 
@@ -243,14 +264,18 @@ impl Core {
         site::edition_source_urls(edition).into_iter().map(|(url, kind)| store.add_source(&url, Some(kind), self.now())).collect()
     }
 
-    /// Stop following an edition; its saved articles go with its sources only if unsaved.
-    pub fn unfollow_edition(&self, code: &str) -> Result<()> {
+    /// Stop following an edition: its unsaved articles go, saved ones stay.
+    pub fn unfollow_edition(&self, code: &str) -> Result<SourceRemoval> {
         let edition = site::data().editions.iter().find(|e| e.code == code).ok_or_else(|| Error::UnknownEdition(code.into()))?;
         let store = self.store();
+        let mut total = SourceRemoval::default();
         for (url, _) in site::edition_source_urls(edition) {
-            store.remove_source(&url)?;
+            if let Some(removed) = store.remove_source(&url, self.now())? {
+                total.deleted_articles += removed.deleted_articles;
+                total.kept_saved += removed.kept_saved;
+            }
         }
-        Ok(())
+        Ok(total)
     }
 
     /// On first run only (no sources at all): follow the default edition. Returns whether it did.
@@ -262,10 +287,24 @@ impl Core {
         Ok(true)
     }
 
-    /// Add every feed of an OPML file; returns the sources added.
-    pub fn import_opml(&self, opml: &str) -> Result<Vec<(Source, bool)>> {
-        let urls = opml::feed_urls(opml)?;
-        self.add_sources(&urls, None)
+    /// Add every feed of an OPML file that has a usable URL; the others are reported in
+    /// `rejected`, never cost the rest. A document that is not OPML at all is an error.
+    pub fn import_opml(&self, opml: &str) -> Result<OpmlImport> {
+        let mut import = OpmlImport::default();
+        let mut urls = Vec::new();
+        for outline in opml::feed_outlines(opml)? {
+            if outline.url.is_empty() {
+                let outline_text = outline.text.unwrap_or_else(|| "(untitled outline)".into());
+                import.rejected.push(RejectedOutline { outline: outline_text, reason: "empty xmlUrl".into() });
+                continue;
+            }
+            match normalize_source_url(&outline.url) {
+                Ok(url) => urls.push(url),
+                Err(e) => import.rejected.push(RejectedOutline { outline: outline.url, reason: e.to_string() }),
+            }
+        }
+        import.added = self.add_sources(&urls, None)?;
+        Ok(import)
     }
 
     /// Every source as an OPML 2.0 document.

@@ -70,11 +70,23 @@ pub struct Source {
     pub(crate) body_hash: Option<[u8; 16]>,
 }
 
+/// What removing a source did: its unsaved articles went, its saved ones stayed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SourceRemoval {
+    pub deleted_articles: u64,
+    pub kept_saved: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Article {
     pub id: i64,
     pub source_id: i64,
     pub source_url: String,
+    /// Who published it, as a reader should see it: the site's name only for the site's own
+    /// sources, else the source's title or host. Never taken from the item itself.
+    pub source_name: String,
+    /// From one of the site's own sources (feed or edition), so it may carry its signature.
+    pub from_site: bool,
     pub guid: String,
     pub url: Option<String>,
     pub title: String,
@@ -177,4 +189,22 @@ impl SyncReport {
     pub fn failed(&self) -> usize {
         self.sources.iter().filter(|s| s.status == SyncStatus::Error).count()
     }
+}
+
+/// What `Core::import_opml` did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpmlImport {
+    /// Each source of the file, and whether it is new.
+    pub added: Vec<(Source, bool)>,
+    /// Outlines left out, in document order.
+    pub rejected: Vec<RejectedOutline>,
+}
+
+/// An outline `import_opml` could not use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedOutline {
+    /// Its xmlUrl as written, or its text when the URL is empty.
+    pub outline: String,
+    /// Why, for the reader.
+    pub reason: String,
 }

@@ -60,6 +60,8 @@ impl QuietHours {
 pub struct Candidate {
     pub article_id: i64,
     pub title: String,
+    /// Who published it (`Article::source_name`): a notification names the real source.
+    pub source: String,
     pub url: Option<String>,
     pub image_url: Option<String>,
     pub categories: Vec<String>,
@@ -86,7 +88,7 @@ pub struct History {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Notice {
-    Article { article_id: i64, title: String, breaking: bool },
+    Article { article_id: i64, title: String, source: String, breaking: bool },
     /// "3 more breaking stories"
     Summary { count: u32 },
 }
@@ -194,7 +196,12 @@ pub fn decide(candidates: &[Candidate], prefs: &NotifyPrefs, history: &History, 
     for c in eligible {
         if budget > 0 {
             budget -= 1;
-            plan.notices.push(Notice::Article { article_id: c.article_id, title: c.title.clone(), breaking: c.is_breaking });
+            plan.notices.push(Notice::Article {
+                article_id: c.article_id,
+                title: c.title.clone(),
+                source: c.source.clone(),
+                breaking: c.is_breaking,
+            });
             plan.sent.push((c.article_id, story_keys(c)));
         } else if plan.released_held > 0 {
             // Already summarising: fold this one into the summary.
@@ -228,6 +235,7 @@ mod tests {
         Candidate {
             article_id: id,
             title: format!("Срочно: новость {id}"),
+            source: "Caliber.az".into(),
             url: Some(format!("https://caliber.az/post/news-{id}")),
             image_url: Some(format!("https://caliber.az/uploads/{id}-cover.jpg")),
             categories: vec!["МИР".into()],

@@ -3,25 +3,33 @@
 use crate::error::{Error, Result};
 use crate::model::Source;
 
-/// Feed URLs of every `<outline xmlUrl=…>`, nested folders included, in document order.
-pub fn feed_urls(opml: &str) -> Result<Vec<String>> {
+/// One `<outline xmlUrl=…>`: its feed URL as written (trimmed, maybe empty) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedOutline {
+    pub url: String,
+    pub text: Option<String>,
+}
+
+/// Every `<outline xmlUrl=…>`, nested folders included, in document order, each URL once.
+/// Outlines are not checked here: one bad outline must not cost the others.
+pub fn feed_outlines(opml: &str) -> Result<Vec<FeedOutline>> {
     if !opml.to_ascii_lowercase().contains("<opml") {
         return Err(Error::Opml("no <opml> element".into()));
     }
     // The HTML parser is lenient with real-world OPML and lower-cases attribute names.
-    let doc = dom_query::Document::from(opml);
-    let mut urls: Vec<String> = Vec::new();
+    let doc = crate::sanitize::parse_document(opml);
+    let mut outlines: Vec<FeedOutline> = Vec::new();
     for outline in doc.select("outline[xmlurl]").iter() {
-        if let Some(url) = outline.attr("xmlurl").map(|u| u.trim().to_owned()).filter(|u| !u.is_empty())
-            && !urls.contains(&url)
-        {
-            urls.push(url);
+        let url = outline.attr("xmlurl").map(|u| u.trim().to_owned()).unwrap_or_default();
+        if url.is_empty() || !outlines.iter().any(|o| o.url == url) {
+            let text = outline.attr("text").or_else(|| outline.attr("title")).map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+            outlines.push(FeedOutline { url, text });
         }
     }
-    if urls.is_empty() {
+    if outlines.is_empty() {
         return Err(Error::Opml("no outline with an xmlUrl".into()));
     }
-    Ok(urls)
+    Ok(outlines)
 }
 
 pub fn write(sources: &[Source]) -> String {
@@ -51,11 +59,12 @@ mod tests {
             <outline text="News"><outline text="A" xmlUrl="https://a.example/rss?x=1&amp;y=2"/>
             <outline text="B" xmlUrl=" https://b.example/atom "/></outline>
             <outline text="A again" xmlUrl="https://a.example/rss?x=1&amp;y=2"/></body></opml>"#;
-        assert_eq!(feed_urls(opml).unwrap(), vec!["https://a.example/rss?x=1&y=2", "https://b.example/atom"]);
+        let urls: Vec<String> = feed_outlines(opml).unwrap().into_iter().map(|o| o.url).collect();
+        assert_eq!(urls, vec!["https://a.example/rss?x=1&y=2", "https://b.example/atom"]);
     }
 
     #[test]
     fn not_opml_is_a_clear_error() {
-        assert!(feed_urls("<html><body>hi</body></html>").unwrap_err().to_string().contains("OPML"));
+        assert!(feed_outlines("<html><body>hi</body></html>").unwrap_err().to_string().contains("OPML"));
     }
 }

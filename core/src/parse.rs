@@ -44,7 +44,7 @@ pub struct RawItem {
 /// Feeds a web page announces with `<link rel="alternate">`, absolute, in page order.
 pub fn discover_feeds(html: &str, page_url: &str) -> Vec<String> {
     let Ok(base) = Url::parse(page_url) else { return Vec::new() };
-    let doc = dom_query::Document::from(html);
+    let doc = crate::sanitize::parse_document(html);
     let mut found: Vec<String> = Vec::new();
     for link in doc.select("link[rel~='alternate'][href]").iter() {
         let kind = link.attr("type").map(|t| t.to_ascii_lowercase()).unwrap_or_default();
@@ -414,7 +414,7 @@ fn is_html(t: &feed_rs::model::Text) -> bool {
 
 fn text_of(t: &feed_rs::model::Text) -> String {
     let text = if is_html(t) { html_to_text(&t.content) } else { t.content.split_whitespace().collect::<Vec<_>>().join(" ") };
-    text.trim().to_owned()
+    crate::sanitize::strip_controls(text.trim()).into_owned()
 }
 
 fn html_of(t: &feed_rs::model::Text) -> String {

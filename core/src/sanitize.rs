@@ -1,12 +1,16 @@
 //! The one HTML policy. Everything from the network passes through `sanitize_html` before
 //! it is stored: no script, style, iframe, form, event handler or non-http(s) URL survives,
-//! and every `href`/`src` left is an absolute http(s) URL.
+//! every `src` left is an absolute http(s) URL, and every `href` an absolute http(s) or a
+//! `mailto:` one. Nothing may point at the app's own origins (`localhost`, `*.localhost`).
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
 
 use ammonia::{Builder, UrlRelative, UrlRelativeEvaluate};
 use url::Url;
+
+pub mod depth;
 
 thread_local! {
     // The builder is costly to make and not Sync; one per worker thread, reused.
@@ -26,10 +30,40 @@ impl<'a> UrlRelativeEvaluate<'a> for ResolveAgainstBase {
     }
 }
 
+/// Whether a URL attribute may stay: never to the app's own origins, `mailto:` only as a
+/// link. `value` may be relative (it is resolved after this filter).
+fn url_allowed(element: &str, attribute: &str, value: &str) -> bool {
+    let resolved = BASE.with(|base| match base.borrow().as_ref() {
+        Some(base) => base.join(value.trim()),
+        None => Url::parse(value.trim()),
+    });
+    let Ok(url) = resolved else { return true };
+    if url.scheme() == "mailto" {
+        return element == "a" && attribute == "href";
+    }
+    !url.host_str().is_some_and(is_local_host)
+}
+
+/// `localhost` and its subdomains: in the app, `ipc.localhost`, `tauri.localhost` and
+/// `caliber-img.localhost` are its own origins (and the rest loop back to this machine).
+fn is_local_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost" || host.ends_with(".localhost")
+}
+
+/// Attributes ammonia treats as URLs (`is_url_attr` there).
+fn is_url_attribute(element: &str, attribute: &str) -> bool {
+    matches!(attribute, "href" | "src" | "xlink:href")
+        || matches!((element, attribute), ("form", "action") | ("object", "data") | ("button" | "input", "formaction") | ("a", "ping") | ("video", "poster"))
+}
+
 fn policy() -> Builder<'static> {
     let mut builder = Builder::default();
     builder
-        .url_schemes(HashSet::from(["http", "https"]))
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .attribute_filter(|element, attribute, value| {
+            (!is_url_attribute(element, attribute) || url_allowed(element, attribute, value)).then_some(Cow::Borrowed(value))
+        })
         .url_relative(UrlRelative::Custom(Box::new(ResolveAgainstBase)))
         .link_rel(Some("noopener noreferrer"))
         .add_tag_attributes("img", ["loading"])
@@ -42,10 +76,36 @@ fn policy() -> Builder<'static> {
     builder
 }
 
-/// Sanitise untrusted HTML, resolving relative URLs against `base`.
+/// Sanitise untrusted HTML, resolving relative URLs against `base`. Tags nested deeper
+/// than `depth::MAX_DEPTH` are dropped (their text stays): parsing deep nesting is quadratic.
 pub fn sanitize_html(html: &str, base: &Url) -> String {
+    let html = depth::bound(html);
     BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
-    POLICY.with(|policy| policy.clean(html).to_string())
+    let clean = POLICY.with(|policy| policy.clean(&html).to_string());
+    // After parsing: `&#27;` is a control character too.
+    strip_controls(&clean).into_owned()
+}
+
+/// Whether `c` is a control character no stored text keeps: C0 but tab, line feed and
+/// carriage return, DEL, C1. Terminals act on them (an ESC sequence can set the clipboard),
+/// and U+0002/U+0003 are the search's match markers.
+fn is_unwanted_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// `text` without unwanted control characters (borrowed when it has none).
+pub fn strip_controls(text: &str) -> Cow<'_, str> {
+    // Bytes first (this runs over every body): C1 characters start with 0xC2 in UTF-8.
+    let suspect = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || *b == 0x7f || *b == 0xc2;
+    if !text.as_bytes().iter().any(suspect) || !text.contains(is_unwanted_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().filter(|&c| !is_unwanted_control(c)).collect())
+}
+
+/// Parse an untrusted page or fragment for querying, its nesting bounded first (see `depth`).
+pub fn parse_document(html: &str) -> dom_query::Document {
+    dom_query::Document::from(depth::bound(html).as_ref())
 }
 
 /// Plain text of an HTML fragment, for the search index and summaries. Tags become
@@ -72,8 +132,8 @@ pub fn html_to_text_up_to(html: &str, max_bytes: usize) -> String {
         let name = tag[1..gt].trim_start_matches('/').split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
         rest = &tag[gt + 1..];
         if name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style") {
-            let close = format!("</{}", name.to_ascii_lowercase());
-            rest = match rest.to_ascii_lowercase().find(&close) {
+            // Searched in place: lower-casing the rest at every script would be quadratic.
+            rest = match find_ascii_case_insensitive(rest, "</", name) {
                 Some(i) => rest[i..].find('>').map_or("", |j| &rest[i + j + 1..]),
                 None => "",
             };
@@ -85,7 +145,18 @@ pub fn html_to_text_up_to(html: &str, max_bytes: usize) -> String {
     push_text(&mut out, rest);
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
+    if let Cow::Owned(stripped) = strip_controls(&out) {
+        return stripped;
+    }
     out
+}
+
+/// Byte offset of the first `prefix` followed by `name` (ASCII case-insensitive) in `text`.
+fn find_ascii_case_insensitive(text: &str, prefix: &str, name: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, prefix.as_bytes()).find(|&i| {
+        bytes.get(i + prefix.len()..i + prefix.len() + name.len()).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+    })
 }
 
 fn push_text(out: &mut String, text: &str) {
@@ -213,6 +284,107 @@ mod tests {
         let text = html_to_text_up_to(&html, 100);
         assert!((95..120).contains(&text.len()), "{}", text.len());
         assert!(html_to_text(&html).starts_with(&text));
+    }
+
+    #[test]
+    fn mailto_links_stay_but_never_as_pictures() {
+        let clean = sanitize_html(r#"<a href="mailto:desk@caliber.az?subject=Hi">write</a><img src="mailto:x@y.z"><a href="MAILTO:a@b.c">b</a>"#, &base());
+        assert!(clean.contains(r#"href="mailto:desk@caliber.az?subject=Hi""#), "{clean}");
+        assert!(clean.contains(r#"href="MAILTO:a@b.c""#), "{clean}");
+        assert!(!clean.contains("x@y.z"), "{clean}");
+    }
+
+    #[test]
+    fn links_and_pictures_to_the_apps_own_origins_are_removed() {
+        let dirty = r#"<a href="http://ipc.localhost/plugin:opener|open_url">ipc</a>
+            <img src="http://caliber-img.localhost/https%3A%2F%2Fx.example%2Fa.jpg">
+            <a href="tauri://localhost/index.html">tauri</a><a href="https://tauri.localhost/">win</a>
+            <a href="http://localhost:1420/">dev</a><img src="HTTP://Caliber-Img.LOCALHOST./b.png">
+            <a href="https://localhost.example/">fine</a><img src="https://cdn.example/c.jpg">"#;
+        let clean = sanitize_html(dirty, &base());
+        assert!(!clean.to_ascii_lowercase().contains("localhost/") && !clean.contains("localhost:"), "{clean}");
+        assert!(!clean.to_ascii_lowercase().contains(".localhost"), "{clean}");
+        assert!(clean.contains(r#"href="https://localhost.example/""#) && clean.contains(r#"src="https://cdn.example/c.jpg""#), "{clean}");
+        assert!(clean.contains(">ipc</a>") && clean.contains(">dev</a>"), "the text of a removed link stays: {clean}");
+        // A relative URL on a page served from localhost points there too.
+        let local = sanitize_html(r#"<a href="/admin">a</a>"#, &Url::parse("http://localhost:8080/feed.xml").unwrap());
+        assert!(!local.contains("localhost"), "{local}");
+    }
+
+    #[test]
+    fn control_characters_are_never_kept() {
+        let dirty = "<p>a\u{1b}]52;c;ZXZpbA==\u{7}b \u{2}c\u{3} &#27;[31m d\u{9b}e\tf\u{7f}</p>";
+        let clean = sanitize_html(dirty, &base());
+        assert_eq!(clean, "<p>a]52;c;ZXZpbA==b c [31m de\tf</p>");
+        assert_eq!(html_to_text(dirty), "a]52;c;ZXZpbA==b c [31m de f");
+        assert_eq!(html_to_text("x &#2;y&#x3;"), "x y");
+    }
+
+    /// Depth of the elements in serialised HTML (every non-void element closed, as
+    /// ammonia writes it).
+    fn max_depth(html: &str) -> usize {
+        let void = ["br", "img", "hr", "wbr", "col", "area", "input", "source", "track"];
+        let (mut depth, mut max) = (0usize, 0usize);
+        for (i, _) in html.match_indices('<') {
+            let rest = &html[i + 1..];
+            if rest.starts_with('/') {
+                depth = depth.saturating_sub(1);
+            } else {
+                let name: String = rest.chars().take_while(char::is_ascii_alphanumeric).collect();
+                if !void.contains(&name.as_str()) {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+            }
+        }
+        max
+    }
+
+    /// 100,000 nested `<div>`s took 40 s (quadratic in html5ever) before the nesting was
+    /// bounded; what is kept is the text and the first `MAX_DEPTH` levels.
+    #[test]
+    fn deep_nesting_is_cut_at_the_bound_and_its_text_kept() {
+        let n = 100_000;
+        let mut html = String::with_capacity(n * 20);
+        for i in 0..n {
+            html.push_str(&format!("<div>w{i} "));
+        }
+        html.push_str(&"</div>".repeat(n));
+        html.push_str("<p>after</p>");
+        let clean = sanitize_html(&html, &base());
+        assert!(max_depth(&clean) <= depth::MAX_DEPTH, "depth {}", max_depth(&clean));
+        let text = html_to_text(&clean);
+        assert!(text.starts_with("w0 w1 w2 ") && text.ends_with(&format!("w{} after", n - 1)), "{}", &text[text.len() - 40..]);
+        assert_eq!(text.split(' ').count(), n + 1, "every word is kept");
+    }
+
+    /// Nestings the parser keeps open though they look closed (or never look opened).
+    #[test]
+    fn nesting_tricks_are_cut_at_the_bound_too() {
+        let n = 20_000;
+        for unit in [
+            "<div/>",                    // `/>` does not close an HTML element
+            "<span><div></span>",        // an end tag cannot close past a `div`
+            "<p><b x=1></p>",           // formatting reopened in every later block
+            "<svg><div/>",               // leaves SVG: the div is HTML and stays open
+            "<!--><div>",                // `<!-->` is a whole comment
+            "<a title='</a>'><i>",       // `>` and end tags in a quoted value are text
+            "<table><td>",               // tbody and tr are inserted
+            "<q><button></q>",
+        ] {
+            let html = unit.repeat(n);
+            let clean = sanitize_html(&html, &base());
+            assert!(max_depth(&clean) <= depth::MAX_DEPTH + 32, "{unit}: depth {}", max_depth(&clean));
+        }
+    }
+
+    #[test]
+    fn ordinary_markup_passes_the_bound_unchanged() {
+        let article = "<p>Intro <b>bold</b> <a href=\"/x\" title='a > b'>link</a><br><img src=i.jpg></p>\
+            <ul><li>one<li>two</ul><table><tr><td>a<td>b</table><p>open paragraph<p>next<!-- <div> -->\
+            <script>if (a < b) document.write('<div>')</script><svg><circle r=1/></svg>"
+            .repeat(400);
+        assert!(matches!(depth::bound(&article), Cow::Borrowed(_)));
     }
 
     #[test]

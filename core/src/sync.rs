@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use tokio::sync::{Semaphore, mpsc};
+use tokio::time::Instant;
 
 use crate::breaking::is_breaking;
 use crate::clock::Clock;
@@ -15,7 +16,7 @@ use crate::fetch::{FetchOutcome, Fetched, HttpClient, Validators};
 use crate::fulltext;
 use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus};
 use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed, to_utf8};
-use crate::sanitize::{html_to_text, html_to_text_up_to, sanitize_html, truncate_words};
+use crate::sanitize::{html_to_text, html_to_text_up_to, sanitize_html, strip_controls, truncate_words};
 use crate::site;
 use crate::store::{PreparedArticle, SourceUpdate, Store};
 
@@ -64,26 +65,17 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
             // fetched bodies are in memory at once, however slow parsing is.
             let _slot = fetch_slots.acquire().await;
             progress(SyncEvent::Started { source_id: source.id, url: source.url.clone() });
-            let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
-            let fetched = ctx.http.get(&source.url, &validators).await;
-            let job = match fetched {
-                Err(e) => {
-                    let unreachable = matches!(e, FetchError::Connect { .. } | FetchError::Timeout { .. });
-                    WriteJob::Failed { source, error: e.to_string(), unreachable }
-                }
-                Ok(FetchOutcome::NotModified { moved_to }) => WriteJob::NotModified { source, moved_to },
-                Ok(FetchOutcome::Fetched(fetched)) => {
-                    if uses_site_adapter(&source, &fetched) {
-                        sync_site(&ctx, source, fetched, &cpu_slots).await
-                    } else if source.kind.is_none() && looks_like_html(&fetched.body, fetched.content_type.as_deref()) {
-                        match discover_and_fetch(&ctx, &fetched).await {
-                            Ok(feed) => sync_feed(&ctx, source, feed, &cpu_slots).await,
-                            Err(error) => WriteJob::Failed { source, error, unreachable: false },
-                        }
-                    } else {
-                        sync_feed(&ctx, source, fetched, &cpu_slots).await
-                    }
-                }
+            let deadline = ctx.http.options().source_deadline;
+            let started = Instant::now();
+            // Pages stop being fetched a little before the deadline, so what was read is kept.
+            let pages_until = started + deadline.mul_f32(0.75);
+            let job = match tokio::time::timeout_at(started + deadline, sync_source(&ctx, source.clone(), &cpu_slots, pages_until)).await {
+                Ok(job) => job,
+                Err(_) => WriteJob::Failed {
+                    error: format!("gave up on {} after {} s (the deadline of one source); the next sync tries again", source.url, deadline.as_secs()),
+                    source,
+                    unreachable: false,
+                },
             };
             // The writer only stops early if it panicked; the join below reports that.
             let _ = jobs.send(job).await;
@@ -94,6 +86,30 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
         joined.map_err(|e| Error::SyncAborted(e.to_string()))?;
     }
     writer.await.map_err(|e| Error::SyncAborted(e.to_string()))?
+}
+
+/// Fetch one source and everything its items need; what to write.
+async fn sync_source(ctx: &Arc<SyncContext>, source: Source, cpu_slots: &Semaphore, pages_until: Instant) -> WriteJob {
+    let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
+    match ctx.http.get(&source.url, &validators).await {
+        Err(e) => {
+            let unreachable = matches!(e, FetchError::Connect { .. } | FetchError::Timeout { .. });
+            WriteJob::Failed { source, error: e.to_string(), unreachable }
+        }
+        Ok(FetchOutcome::NotModified { moved_to }) => WriteJob::NotModified { source, moved_to },
+        Ok(FetchOutcome::Fetched(fetched)) => {
+            if uses_site_adapter(&source, &fetched) {
+                sync_site(ctx, source, fetched, cpu_slots, pages_until).await
+            } else if source.kind.is_none() && looks_like_html(&fetched.body, fetched.content_type.as_deref()) {
+                match discover_and_fetch(ctx, &fetched).await {
+                    Ok(feed) => sync_feed(ctx, source, feed, cpu_slots, pages_until).await,
+                    Err(error) => WriteJob::Failed { source, error, unreachable: false },
+                }
+            } else {
+                sync_feed(ctx, source, fetched, cpu_slots, pages_until).await
+            }
+        }
+    }
 }
 
 /// A `site` source, or an undetected one whose page is a Caliber listing.
@@ -115,7 +131,8 @@ async fn discover_and_fetch(ctx: &SyncContext, page: &Fetched) -> Result<Fetched
     let Some(feed_url) = feeds.first() else {
         return Err(format!("not a feed: {} is a web page that announces no feed (<link rel=\"alternate\">)", page.final_url));
     };
-    match ctx.http.get(feed_url, &Validators::default()).await {
+    // The page was the reader's choice; the feed it names is the page's, so checked like one.
+    match ctx.http.get_derived(feed_url, ctx.http.options().max_body_bytes, ctx.http.options().retries, &page.final_url).await {
         Ok(FetchOutcome::Fetched(mut feed)) => {
             feed.moved_to = Some(feed.moved_to.take().unwrap_or_else(|| feed.final_url.clone()));
             Ok(feed)
@@ -131,7 +148,7 @@ async fn cpu<T: Send + 'static>(slots: &Semaphore, work: impl FnOnce() -> T + Se
     tokio::task::spawn_blocking(work).await.map_err(|e| format!("internal error: {e}"))
 }
 
-async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu_slots: &Semaphore) -> WriteJob {
+async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu_slots: &Semaphore, pages_until: Instant) -> WriteJob {
     let db_path = ctx.db_path.clone();
     // Nothing stored yet: no hashes to compare against.
     let never_attempted = source.last_sync_at.is_none();
@@ -168,7 +185,7 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
         Err(error) => return WriteJob::Failed { source, error, unreachable: false },
     };
     if ctx.full_text {
-        fetch_full_text(ctx, &mut items).await;
+        fetch_full_text(ctx, &mut items, &source.url, pages_until).await;
     }
     match cpu(cpu_slots, move || items.into_iter().map(prepare_article).collect()).await {
         Ok(articles) => WriteJob::Articles { source, update, articles, problems },
@@ -177,9 +194,10 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
 }
 
 /// Replace summary-only items' text with the article page's, when the page has more.
-/// A page that cannot be fetched or read leaves the feed's text as it is.
-async fn fetch_full_text(ctx: &Arc<SyncContext>, items: &mut [RawItem]) {
-    let wanted: Vec<(usize, String, usize)> = items
+/// A page that cannot be fetched or read leaves the feed's text as it is. At most
+/// `max_derived_fetches` pages per source, none after `until`, none the feed may not reach.
+async fn fetch_full_text(ctx: &Arc<SyncContext>, items: &mut [RawItem], source_url: &str, until: Instant) {
+    let mut wanted: Vec<(usize, String, usize)> = items
         .iter()
         .enumerate()
         .filter(|(_, item)| item.content_html.is_none())
@@ -188,11 +206,12 @@ async fn fetch_full_text(ctx: &Arc<SyncContext>, items: &mut [RawItem]) {
             (feed_len < fulltext::SUMMARY_ONLY_BELOW).then(|| Some((i, item.link.clone()?, feed_len))).flatten()
         })
         .collect();
+    wanted.truncate(ctx.http.options().max_derived_fetches);
     let now = ctx.clock.now();
     let results: Vec<(usize, usize, Option<fulltext::FullText>)> = futures_util::stream::iter(wanted)
         .map(|(i, link, feed_len)| async move {
             // One attempt: a page that fails keeps the feed's text rather than stall the sync.
-            let page = match ctx.http.get_once_limited(&link, ctx.http.options().max_body_bytes).await {
+            let page = match ctx.http.get_derived(&link, ctx.http.options().max_body_bytes, 0, source_url).await {
                 Ok(FetchOutcome::Fetched(page)) => page,
                 _ => return (i, feed_len, None),
             };
@@ -206,6 +225,7 @@ async fn fetch_full_text(ctx: &Arc<SyncContext>, items: &mut [RawItem]) {
             (i, feed_len, extracted)
         })
         .buffer_unordered(PAGES_PER_SOURCE)
+        .take_until(tokio::time::sleep_until(until))
         .collect()
         .await;
     for (i, feed_len, extracted) in results {
@@ -218,7 +238,7 @@ async fn fetch_full_text(ctx: &Arc<SyncContext>, items: &mut [RawItem]) {
     }
 }
 
-async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu_slots: &Semaphore) -> WriteJob {
+async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu_slots: &Semaphore, pages_until: Instant) -> WriteJob {
     let now = ctx.clock.now();
     let db_path = ctx.db_path.clone();
     let page_url = fetched.final_url.clone();
@@ -233,13 +253,19 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     })
     .await
     .and_then(|r| r);
-    let cards = match listed {
+    let mut cards = match listed {
         Ok(cards) => cards,
         Err(error) => return WriteJob::Failed { source, error, unreachable: false },
     };
+    // Pages beyond the cap, or not reached by the deadline, wait for the next sync (the
+    // listing is read again then: see the validators below).
+    let wanted = cards.len();
+    cards.truncate(ctx.http.options().max_derived_fetches);
+    let listing_url = fetched.final_url.clone();
+    let listing_url = &listing_url;
     let results: Vec<Result<PreparedArticle, String>> = futures_util::stream::iter(cards)
         .map(|card| async move {
-            let page = match ctx.http.get(&card.url, &Validators::default()).await {
+            let page = match ctx.http.get_derived(&card.url, ctx.http.options().max_body_bytes, ctx.http.options().retries, listing_url).await {
                 Ok(FetchOutcome::Fetched(page)) => page,
                 Ok(FetchOutcome::NotModified { .. }) => return Err(format!("{}: unexpected 304", card.url)),
                 Err(e) => return Err(e.to_string()),
@@ -252,8 +278,10 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
             .map_err(|e| format!("internal error: {e}"))?
         })
         .buffer_unordered(PAGES_PER_SOURCE)
+        .take_until(tokio::time::sleep_until(pages_until))
         .collect()
         .await;
+    let deferred = wanted > results.len();
     let (articles, problems): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
     let articles: Vec<PreparedArticle> = articles.into_iter().map(Result::unwrap).collect();
     let problems: Vec<String> = problems.into_iter().map(|p| p.unwrap_err()).collect();
@@ -261,12 +289,20 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
         return WriteJob::Failed { source, error: summarize_problems(&problems), unreachable: false };
     }
     // With pages left unread, forget the validators so the next sync reads the listing again.
-    let (etag, last_modified) =
-        if problems.is_empty() { (fetched.validators.etag, fetched.validators.last_modified) } else { (None, None) };
+    let (etag, last_modified) = if problems.is_empty() && !deferred {
+        (fetched.validators.etag, fetched.validators.last_modified)
+    } else {
+        (None, None)
+    };
     let update = SourceUpdate {
         new_url: fetched.moved_to,
         kind: Some(SourceKind::Site),
-        title: Some(site::data().name.clone()),
+        // The site's name only where it is the site: a look-alike page is named by its host.
+        title: if site::is_site_url(&fetched.final_url) {
+            Some(site::data().name.clone())
+        } else {
+            url::Url::parse(&fetched.final_url).ok().and_then(|u| u.host_str().map(str::to_owned))
+        },
         language: site::language_of(&fetched.final_url),
         etag,
         last_modified,
@@ -302,15 +338,19 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
         _ => content_html.as_deref().map(|html| html_to_text_up_to(html, SUMMARY_CHARS * 4)).unwrap_or_default(),
     };
     let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());
+    // Text fields go to terminals and the UI as they are: no control characters in them.
+    let text = |s: String| strip_controls(&s).into_owned();
+    let title = text(item.title);
+    let categories: Vec<String> = item.categories.into_iter().map(text).filter(|c| !c.trim().is_empty()).collect();
     PreparedArticle {
-        is_breaking: is_breaking(&item.title, &item.categories),
+        is_breaking: is_breaking(&title, &categories),
         guid: item.guid,
         url: item.link.map(|l| site::canonical_url(&l)),
-        title: item.title,
+        title,
         summary,
         content_html: content_html.filter(|h| !h.trim().is_empty()),
-        author: item.author,
-        categories: item.categories,
+        author: item.author.map(text).filter(|a| !a.trim().is_empty()),
+        categories,
         published_at: item.published,
         updated_at: item.updated,
         image_url: item.image_url,
@@ -383,6 +423,8 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
     if let Err(e) = store.index_pending() {
         report.index_error = Some(format!("could not update the search index: {e}"));
     }
+    // What the reader unsaved under a removed source goes now; a failure leaves it for next time.
+    let _ = store.purge_removed_sources();
     report.sources.sort_by_key(|s| s.source_id);
     Ok(report)
 }

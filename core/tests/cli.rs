@@ -238,3 +238,58 @@ fn caliber_data_dir_holds_the_database_when_db_is_absent() {
     let output = command.env("CALIBER_DATA_DIR", &data_dir).arg("--db").arg(&elsewhere).args(["sources", "list", "--json"]).output().unwrap();
     assert_eq!(json(&output), serde_json::json!([]));
 }
+
+/// What a feed (or an older build) left in the database never reaches the terminal as
+/// control characters: the tables print titles, snippets and errors without them.
+#[test]
+fn table_output_never_prints_control_characters() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = synced(&server, dir.path());
+    let hostile = "Geneva\u{1b}]52;c;ZXZpbA==\u{7} talks\u{1b}[2J\u{2}x\u{3}\nnext";
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE articles SET title = ?1, author = ?1, categories = json_array(?1)", [hostile]).unwrap();
+    conn.execute("UPDATE sources SET last_error = ?1", [hostile]).unwrap();
+    let id: i64 = conn.query_row("SELECT min(id) FROM articles", [], |r| r.get(0)).unwrap();
+    drop(conn);
+
+    for args in [&["articles"][..], &["search", "geneva"], &["show", &id.to_string()], &["sources", "list"]] {
+        let stdout = ok(&caliber(&db, args));
+        assert!(stdout.contains("Geneva]52;c;ZXZpbA== talks[2Jx next"), "{args:?}: {stdout:?}");
+        let controls: Vec<char> = stdout.chars().filter(|c| c.is_control() && *c != '\n').collect();
+        assert!(controls.is_empty(), "{args:?} printed {controls:?}: {stdout:?}");
+    }
+}
+
+/// One bad outline no longer costs the whole file: the good ones are added, the others
+/// named on stderr. A file that is not OPML at all is still refused.
+#[test]
+fn sources_import_adds_the_good_outlines_and_names_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("caliber.db");
+    let opml = dir.path().join("mixed.opml");
+    std::fs::write(
+        &opml,
+        r#"<?xml version="1.0"?><opml version="2.0"><body><outline text="Folder">
+            <outline text="Good" xmlUrl="https://good.example/rss.xml"/>
+            <outline text="Script" xmlUrl="javascript:alert(1)"/>
+            <outline text="Garbled" xmlUrl="not a url"/>
+            <outline text="Empty one" xmlUrl=""/></outline>
+            <outline text="Also good" xmlUrl="http://also.example/atom"/></body></opml>"#,
+    )
+    .unwrap();
+    let output = caliber(&db, &["sources", "import", opml.to_str().unwrap()]);
+    let stdout = ok(&output);
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["added https://good.example/rss.xml", "added http://also.example/atom"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for named in ["javascript:alert(1)", "not a url", "Empty one"] {
+        assert!(stderr.lines().any(|l| l.starts_with("skipped ") && l.contains(named)), "{named} not reported: {stderr}");
+    }
+    assert_eq!(json(&caliber(&db, &["sources", "list", "--json"])).as_array().unwrap().len(), 2);
+
+    let html = dir.path().join("page.html");
+    std::fs::write(&html, "<html><body>hello</body></html>").unwrap();
+    let refused = caliber(&db, &["sources", "import", html.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not an OPML file"), "{refused:?}");
+}

@@ -247,6 +247,21 @@ async fn search_with_quotes_and_operators_never_errors() {
     assert_eq!(core.articles(&ArticleQuery::default()).unwrap().len(), 10, "nothing dropped");
 }
 
+/// Regression: a word of characters the index's tokenizer ignores (Ⓐ is alphanumeric to
+/// Rust, a symbol to unicode61) made an empty phrase, and the search failed with
+/// "caliber_bm25: one document frequency per phrase expected".
+#[tokio::test(flavor = "multi_thread")]
+async fn search_ignores_words_the_index_has_no_token_for() {
+    let server = TestServer::start().await;
+    let (_dir, core) = searchable_core(&server).await;
+    let baku = ["Baku hosts regional energy forum"];
+    assert_eq!(titles(&core, "baku Ⓐ"), baku);
+    assert_eq!(titles(&core, "Ⓐ baku ⓩ🄰"), baku);
+    assert_eq!(titles(&core, "energy Ⓐ forum"), baku);
+    assert_eq!(titles(&core, "Ⓐ"), Vec::<String>::new());
+    assert_eq!(titles(&core, "ⒶⒷ regio"), baku, "the last word typed is still a prefix");
+}
+
 // ---- retention ----
 
 fn dated_feed(ids: std::ops::RangeInclusive<u32>) -> String {
@@ -629,6 +644,25 @@ fn queued_update_is_not_found_by_its_old_text() {
     assert_eq!(store.index_pending().unwrap(), 1);
     assert_eq!(titles(&core, "orchards"), ["New headline"]);
     assert!(titles(&core, "glaciers").is_empty());
+}
+
+/// A migration that fails names itself and says what SQLite said, without the SQL file.
+#[test]
+fn failed_migration_names_the_migration_not_its_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(open_core(dir.path(), fast_options()));
+    let path = dir.path().join("caliber.db");
+    // 0005 again over its own tables: "table index_queue already exists".
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 4).unwrap();
+
+    let http = caliber_core::HttpClient::new(FetchOptions::default()).unwrap();
+    let message = match Core::open(caliber_core::CoreConfig::at(path, http)) {
+        Err(e @ Error::Migration { .. }) => e.to_string(),
+        Err(other) => panic!("expected a migration error, got {other}"),
+        Ok(_) => panic!("the migration did not fail"),
+    };
+    assert!(message.contains("0005") && message.contains("index_queue already exists"), "{message}");
+    assert!(!message.contains("CREATE") && !message.contains("--") && message.len() < 200, "{message}");
 }
 
 #[test]

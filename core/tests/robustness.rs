@@ -156,3 +156,56 @@ async fn cite_urls_follow_the_same_policy_as_href() {
         assert!(value.starts_with("http://") || value.starts_with("https://"), "cite={value:?} in {html}");
     }
 }
+
+/// A text field the reader sees keeps no control character (tab, CR and LF aside).
+fn has_control(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Control characters in a feed — ESC sequences that drive a terminal, OSC 52 that writes
+/// its clipboard, U+0002/U+0003 that are the search's own match markers — are not stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn control_characters_from_a_feed_are_not_stored_and_never_mark_a_match() {
+    let server = TestServer::start().await;
+    let feed = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Esc\u{1b}[2J News",
+        "items": [{
+            "id": "ctl-1",
+            "url": "https://legit.example/ctl",
+            "title": "\u{1b}]52;c;ZXZpbA==\u{7}Zebrafish \u{2}swim\u{3} fast\u{1b}[0m",
+            "summary": "A \u{2}teaser\u{3} about zebrafish\u{9b}31m",
+            "content_html": "<p>Zebrafish\u{1b}[31m regrow &#27;[1m fins, \u{2}not a match\u{3}, like zebrafish do.</p>",
+            "authors": [{"name": "Ann\u{1b}[8m Author"}],
+            "tags": ["sci\u{7}ence", "\u{1b}"],
+            "date_published": "2025-06-10T08:00:00Z"
+        }]
+    });
+    server.route("/ctl.json", Route::body(feed.to_string(), "application/feed+json"));
+    let (_dir, core) = temp_core(fast_options());
+    let url = server.url("/ctl.json");
+    add(&core, std::slice::from_ref(&url));
+    assert_eq!(report_for(&sync(&core).await, &url).status, SyncStatus::Ok);
+
+    let a = article_by_guid(&articles_of(&core, &url), "ctl-1");
+    assert_eq!(a.title, "]52;c;ZXZpbA==Zebrafish swim fast[0m");
+    assert_eq!(a.author.as_deref(), Some("Ann[8m Author"));
+    assert_eq!(a.categories, ["science"]);
+    let html = a.content_html.as_deref().unwrap();
+    for text in [a.summary.as_deref().unwrap(), html] {
+        assert!(!has_control(text), "{text:?}");
+    }
+    assert!(html.contains("Zebrafish[31m regrow [1m fins, not a match, like zebrafish do."), "{html:?}");
+    assert_eq!(core.sources().unwrap()[0].title.as_deref(), Some("Esc[2J News"));
+
+    // Markers only around what matched.
+    let hits = core.search("zebrafish", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    let snippet = &hits[0].snippet;
+    let (starts, ends) = (snippet.matches(caliber_core::MARK_START).count(), snippet.matches(caliber_core::MARK_END).count());
+    assert!(starts > 0 && starts == ends, "{snippet:?}");
+    for (i, _) in snippet.match_indices(caliber_core::MARK_START) {
+        let marked = &snippet[i + 1..];
+        assert!(marked.to_lowercase().starts_with(&format!("zebrafish{}", caliber_core::MARK_END)), "{snippet:?}");
+    }
+}

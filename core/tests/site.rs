@@ -266,8 +266,8 @@ async fn opml_import_and_export_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let core = core_in(dir.path(), ImageOptions { enabled: false, ..Default::default() });
     let opml = std::fs::read_to_string(format!("{FIXTURES}/sources.opml")).unwrap().replace("HOST", &server.addr.to_string());
-    let added = core.import_opml(&opml).unwrap();
-    assert_eq!(added.len(), 2);
+    let import = core.import_opml(&opml).unwrap();
+    assert_eq!((import.added.len(), import.rejected.len()), (2, 0));
     let exported = core.export_opml().unwrap();
     let dir2 = tempfile::tempdir().unwrap();
     let other = core_in(dir2.path(), ImageOptions { enabled: false, ..Default::default() });
@@ -275,6 +275,23 @@ async fn opml_import_and_export_round_trip() {
     let urls = |c: &Core| c.sources().unwrap().into_iter().map(|s| s.url).collect::<Vec<_>>();
     assert_eq!(urls(&core), urls(&other));
     assert!(core.import_opml("<html>nope</html>").is_err());
+}
+
+#[test]
+fn opml_import_adds_the_good_outlines_and_reports_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = core_in(dir.path(), ImageOptions { enabled: false, ..Default::default() });
+    let opml = r#"<opml version="1.0"><body>
+        <outline text="A" xmlUrl="https://a.example/rss"/><outline text="Bad" xmlUrl="feed://b.example/rss"/>
+        <outline text="No URL" xmlUrl=" "/><outline text="C" xmlUrl="https://c.example/atom#top"/></body></opml>"#;
+    let import = core.import_opml(opml).unwrap();
+    let added: Vec<(&str, bool)> = import.added.iter().map(|(s, new)| (s.url.as_str(), *new)).collect();
+    assert_eq!(added, [("https://a.example/rss", true), ("https://c.example/atom", true)]);
+    let rejected: Vec<&str> = import.rejected.iter().map(|r| r.outline.as_str()).collect();
+    assert_eq!(rejected, ["feed://b.example/rss", "No URL"]);
+    assert!(import.rejected[0].reason.contains("http"), "{:?}", import.rejected[0]);
+    assert_eq!(core.sources().unwrap().len(), 2);
+    assert!(core.import_opml("<opml><body><outline text=\"folder only\"/></body></opml>").is_err(), "no feed outline at all");
 }
 
 #[test]

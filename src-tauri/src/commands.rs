@@ -88,13 +88,15 @@ pub async fn add_source(state: State<'_, AppState>, url: String) -> IpcResult<So
 }
 
 #[tauri::command]
-pub async fn remove_source(state: State<'_, AppState>, url: String) -> IpcResult<()> {
-    if state.core.remove_source(&url)? { Ok(()) } else { Err(IpcError::NotFound(format!("no source {url}"))) }
+pub async fn remove_source(state: State<'_, AppState>, url: String) -> IpcResult<SourceRemovalDto> {
+    let removed = state.core.remove_source(&url)?.ok_or_else(|| IpcError::NotFound(format!("no source {url}")))?;
+    Ok(SourceRemovalDto::from(removed))
 }
 
 #[tauri::command]
 pub async fn import_opml(state: State<'_, AppState>, text: String) -> IpcResult<u32> {
-    Ok(state.core.import_opml(&text)?.iter().filter(|(_, new)| *new).count() as u32)
+    // Outlines the core could not use are left out; the count says how many were added.
+    Ok(state.core.import_opml(&text)?.added.iter().filter(|(_, new)| *new).count() as u32)
 }
 
 #[tauri::command]
@@ -139,7 +141,12 @@ pub async fn send_test_notification<R: Runtime>(app: AppHandle<R>, state: State<
     let settings = Settings::load(&state.core, &state.system_locale)?;
     let newest = state.core.articles(&ArticleQuery { limit: Some(1), ..Default::default() })?;
     let notice = match newest.first() {
-        Some(a) => caliber_core::notify::Notice::Article { article_id: a.id, title: a.title.clone(), breaking: a.is_breaking },
+        Some(a) => caliber_core::notify::Notice::Article {
+            article_id: a.id,
+            title: a.title.clone(),
+            source: a.source_name.clone(),
+            breaking: a.is_breaking,
+        },
         None => caliber_core::notify::Notice::Summary { count: 0 },
     };
     crate::notifications::deliver(&app, vec![notice], &settings.ui_language);

@@ -13,6 +13,9 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 pub struct ArticleSummary {
     pub id: i64,
     pub source_url: String,
+    /// Who published it (the site's name only for its own sources).
+    pub source_name: String,
+    pub from_site: bool,
     pub url: Option<String>,
     pub title: String,
     pub summary: Option<String>,
@@ -32,6 +35,8 @@ impl From<&Article> for ArticleSummary {
         Self {
             id: a.id,
             source_url: a.source_url.clone(),
+            source_name: a.source_name.clone(),
+            from_site: a.from_site,
             url: a.url.clone(),
             title: a.title.clone(),
             summary: a.summary.clone(),
@@ -128,6 +133,20 @@ impl From<&Source> for SourceDto {
             last_status: s.last_status,
             last_error: s.last_error.clone(),
         }
+    }
+}
+
+/// What removing a source did: its unsaved articles went, its saved ones stayed.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceRemovalDto {
+    pub deleted_articles: u64,
+    pub kept_saved: u64,
+}
+
+impl From<caliber_core::SourceRemoval> for SourceRemovalDto {
+    fn from(r: caliber_core::SourceRemoval) -> Self {
+        Self { deleted_articles: r.deleted_articles, kept_saved: r.kept_saved }
     }
 }
 

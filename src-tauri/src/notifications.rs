@@ -10,13 +10,20 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use crate::dto::OpenArticleEvent;
 use crate::events;
 
-/// Strings in the reader's interface language.
+/// Strings in the reader's interface language; `{source}` is the article's real source.
 fn texts(ui_language: &str) -> (&'static str, &'static str, &'static str) {
     match ui_language {
-        "ru" => ("Срочные новости · Caliber.az", "Ещё срочных новостей: {n}", "Открыть"),
-        "az" => ("Təcili xəbərlər · Caliber.az", "Daha {n} təcili xəbər", "Aç"),
-        _ => ("Breaking news · Caliber.az", "{n} more breaking stories", "Open"),
+        "ru" => ("Срочные новости · {source}", "Ещё срочных новостей: {n}", "Открыть"),
+        "az" => ("Təcili xəbərlər · {source}", "Daha {n} təcili xəbər", "Aç"),
+        _ => ("Breaking news · {source}", "{n} more breaking stories", "Open"),
     }
+}
+
+/// The notification's (summary, body) for an article: the body names who published it,
+/// so no feed can pass its story off as the site's.
+pub fn article_texts(ui_language: &str, title: &str, source: &str, breaking: bool) -> (String, String) {
+    let body = if breaking { texts(ui_language).0.replace("{source}", source) } else { source.to_owned() };
+    (title.to_owned(), body)
 }
 
 /// Bring the window forward and show the article (or the home list for a summary).
@@ -44,13 +51,14 @@ pub fn article_id_from_deep_link(url: &str) -> Option<i64> {
 }
 
 pub fn deliver<R: Runtime>(app: &AppHandle<R>, notices: Vec<Notice>, ui_language: &str) {
-    let (breaking_label, more, open) = texts(ui_language);
+    let (_, more, open) = texts(ui_language);
     for notice in notices {
         let (summary, body, article_id) = match notice {
-            Notice::Article { article_id, title, breaking } => {
-                (title, if breaking { breaking_label.to_owned() } else { "Caliber.az".to_owned() }, Some(article_id))
+            Notice::Article { article_id, title, source, breaking } => {
+                let (summary, body) = article_texts(ui_language, &title, &source, breaking);
+                (summary, body, Some(article_id))
             }
-            Notice::Summary { count } => (more.replace("{n}", &count.to_string()), "Caliber.az".to_owned(), None),
+            Notice::Summary { count } => (more.replace("{n}", &count.to_string()), "Caliber Reader".to_owned(), None),
         };
         show(app, summary, body, open, article_id);
     }

@@ -1,6 +1,7 @@
 //! `caliber`: the command-line face of caliber-core. Its flags and JSON shapes are a
 //! contract used by checks outside the project; change them only additively.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -159,7 +160,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("caliber: {e}");
+            eprintln!("caliber: {}", printable(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -192,7 +193,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 KindArg::Site => SourceKind::Site,
             });
             for (source, new) in core.add_sources(&urls, kind)? {
-                println!("{} {}", if new { "added" } else { "exists" }, source.url);
+                println!("{} {}", if new { "added" } else { "exists" }, printable(&source.url));
             }
         }
         Command::Sources(SourcesCommand::List { json }) => {
@@ -213,21 +214,28 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 for s in sources {
                     let status = s.last_status.map_or("never synced", SyncStatus::as_str);
-                    println!("{:>4}  {:<6} {:<13} {}{}", s.id, s.kind.map_or("?", SourceKind::as_str), status, s.url,
-                        s.last_error.map(|e| format!("\n      {e}")).unwrap_or_default());
+                    println!("{:>4}  {:<6} {:<13} {}{}", s.id, s.kind.map_or("?", SourceKind::as_str), status, printable(&s.url),
+                        s.last_error.map(|e| format!("\n      {}", printable(&e))).unwrap_or_default());
                 }
             }
         }
         Command::Sources(SourcesCommand::Remove { url }) => {
-            if !core.remove_source(&url)? {
+            let Some(removed) = core.remove_source(&url)? else {
                 return Err(format!("no source with URL {url}").into());
-            }
-            println!("removed {url}");
+            };
+            println!("removed {url}: {} articles deleted, {} saved kept", removed.deleted_articles, removed.kept_saved);
         }
         Command::Sources(SourcesCommand::Import { file }) => {
             let opml = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            for (source, new) in core.import_opml(&opml)? {
-                println!("{} {}", if new { "added" } else { "exists" }, source.url);
+            let import = core.import_opml(&opml)?;
+            for (source, new) in &import.added {
+                println!("{} {}", if *new { "added" } else { "exists" }, printable(&source.url));
+            }
+            for rejected in &import.rejected {
+                eprintln!("skipped {}: {}", printable(&rejected.outline), printable(&rejected.reason));
+            }
+            if import.added.is_empty() {
+                return Err(format!("no outline of {} could be imported", file.display()).into());
             }
         }
         Command::Sources(SourcesCommand::Export) => print!("{}", core.export_opml()?),
@@ -258,8 +266,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Editions(EditionsCommand::Unfollow { codes }) => {
             for code in codes {
-                core.unfollow_edition(&code)?;
-                println!("unfollowed {code}");
+                let removed = core.unfollow_edition(&code)?;
+                println!("unfollowed {code}: {} articles deleted, {} saved kept", removed.deleted_articles, removed.kept_saved);
             }
         }
         Command::Images(ImagesCommand::Stats { json }) => {
@@ -317,8 +325,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&article_json(&article))?);
             } else {
-                println!("{}\n{} · {}\n{}\n\n{}", article.title, rfc3339(article.published_at), article.url.as_deref().unwrap_or(""),
-                    article.categories.join(", "), caliber_core::html_to_text(article.content_html.as_deref().unwrap_or("")));
+                println!("{}\n{} · {}\n{}\n\n{}", printable(&article.title), rfc3339(article.published_at),
+                    printable(article.url.as_deref().unwrap_or("")), printable(&article.categories.join(", ")),
+                    printable(&caliber_core::html_to_text(article.content_html.as_deref().unwrap_or(""))));
             }
         }
         Command::Mark(m) => {
@@ -334,10 +343,19 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 fn print_progress(event: &SyncEvent) {
     match event {
         SyncEvent::Started { .. } => {}
-        SyncEvent::Finished { url, status: SyncStatus::NotModified, .. } => println!("unchanged {url}"),
-        SyncEvent::Finished { url, new, updated, .. } => println!("ok        {url}: {new} new, {updated} updated"),
-        SyncEvent::Failed { url, error, .. } => println!("error     {url}: {error}"),
+        SyncEvent::Finished { url, status: SyncStatus::NotModified, .. } => println!("unchanged {}", printable(url)),
+        SyncEvent::Finished { url, new, updated, .. } => println!("ok        {}: {new} new, {updated} updated", printable(url)),
+        SyncEvent::Failed { url, error, .. } => println!("error     {}: {}", printable(url), printable(error)),
     }
+}
+
+/// Text from feeds and servers, safe to print in a table: control characters could move
+/// the cursor or, with OSC 52, write the terminal's clipboard. Line breaks become spaces.
+fn printable(text: &str) -> Cow<'_, str> {
+    if !text.contains(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.chars().filter_map(|c| if matches!(c, '\t' | '\n' | '\r') { Some(' ') } else { (!c.is_control()).then_some(c) }).collect())
 }
 
 fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -377,10 +395,10 @@ fn print_articles(articles: &[Article], json: bool, snippets: Option<&[String]>)
     println!("{:>6}  {:<16}  {:<3}  TITLE", "ID", "PUBLISHED (UTC)", "");
     for (i, a) in articles.iter().enumerate() {
         let flags = format!("{}{}{}", if a.is_breaking { "!" } else { " " }, if a.read { " " } else { "•" }, if a.saved { "★" } else { " " });
-        let title: String = a.title.chars().take(90).collect();
+        let title: String = printable(&a.title).chars().take(90).collect();
         println!("{:>6}  {:<16}  {flags}  {title}", a.id, a.published_at.format("%Y-%m-%d %H:%M"));
         if let Some(snippet) = snippets.and_then(|s| s.get(i)) {
-            println!("{:>6}  {:<16}       {}", "", "", snippet.chars().take(120).collect::<String>());
+            println!("{:>6}  {:<16}       {}", "", "", printable(snippet).chars().take(120).collect::<String>());
         }
     }
     Ok(())

@@ -5,14 +5,14 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
-use dom_query::{Document, Selection};
+use dom_query::Selection;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::breaking::is_breaking;
 use crate::error::ParseError;
-use crate::sanitize::{html_to_text, sanitize_html, truncate_words};
+use crate::sanitize::{html_to_text, parse_document, sanitize_html, truncate_words};
 use crate::store::PreparedArticle;
 
 #[derive(Debug, Deserialize)]
@@ -84,7 +84,7 @@ pub fn is_site_url(url: &str) -> bool {
 
 /// A page is a Caliber listing when its cards match the listing selector.
 pub fn is_listing(html: &str) -> bool {
-    Document::from(html).select(&data().listing.card).exists()
+    parse_document(html).select(&data().listing.card).exists()
 }
 
 /// One card of a listing page.
@@ -100,7 +100,7 @@ pub struct Card {
 pub fn parse_listing(html: &str, page_url: &str, now: DateTime<Utc>) -> Result<Vec<Card>, ParseError> {
     let sel = &data().listing;
     let base = Url::parse(page_url).map_err(|e| ParseError::Malformed { url: page_url.into(), message: e.to_string() })?;
-    let doc = Document::from(html);
+    let doc = parse_document(html);
     let cards = doc.select(&sel.card);
     if !cards.exists() {
         return Err(ParseError::LayoutChanged { url: page_url.into(), selector: sel.card.clone() });
@@ -136,7 +136,7 @@ pub fn parse_listing(html: &str, page_url: &str, now: DateTime<Utc>) -> Result<V
 pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<Utc>) -> Result<PreparedArticle, ParseError> {
     let sel = &data().article;
     let base = Url::parse(url).map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
-    let doc = Document::from(html);
+    let doc = parse_document(html);
     let required = |selector: &str| -> Result<Selection<'_>, ParseError> {
         let found = doc.select(selector).first();
         if found.exists() { Ok(found) } else { Err(ParseError::LayoutChanged { url: url.into(), selector: selector.into() }) }
@@ -275,7 +275,7 @@ pub fn canonical_url(url: &str) -> String {
 }
 
 fn clean_text(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::sanitize::strip_controls(text).split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn non_empty(s: String) -> Option<String> {

@@ -9,16 +9,21 @@
 //!   summary, then title, the first the row matches in (body when it matches only in
 //!   `folded`, which is never shown).
 //!
-//! rusqlite has no API for FTS5 auxiliary functions, hence the FFI below (the only unsafe
-//! code in the crate).
+//! `token_count` runs the index's tokenizer over a reader's word, for the search to leave
+//! out words it finds no token in.
+//!
+//! rusqlite has no API for FTS5 auxiliary functions or tokenizers, hence the FFI below
+//! (the only unsafe code in the crate).
 #![allow(unsafe_code)]
 
-use std::ffi::{CStr, c_int};
+use std::ffi::{CStr, c_char, c_int, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 
 use rusqlite::Connection;
-use rusqlite::ffi::{self, Fts5Context, Fts5ExtensionApi, Fts5PhraseIter, fts5_api, sqlite3_context, sqlite3_value};
+use rusqlite::ffi::{
+    self, Fts5Context, Fts5ExtensionApi, Fts5PhraseIter, Fts5Tokenizer, fts5_api, fts5_tokenizer, sqlite3_context, sqlite3_value,
+};
 
 /// The index's column weights, as in migration 0001's `bm25(10.0, 3.0, 1.0, 1.0)`:
 /// title, summary, body, folded.
@@ -54,6 +59,53 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         }
     }
     Ok(())
+}
+
+/// How many tokens the index's tokenizer (`unicode61 remove_diacritics 2`, migration 0001)
+/// finds in `text`. Characters it ignores (symbols such as Ⓐ) make none, and FTS5 drops a
+/// phrase of none from a query, which would misnumber the phrases `caliber_bm25` gets
+/// frequencies for.
+pub fn token_count(conn: &Connection, text: &str) -> rusqlite::Result<usize> {
+    let api = fts5_api(conn)?;
+    let len = c_int::try_from(text.len()).map_err(|_| failure(ffi::SQLITE_TOOBIG, "text too long to tokenize"))?;
+    let mut user_data: *mut c_void = ptr::null_mut();
+    let mut tokenizer = fts5_tokenizer { xCreate: None, xDelete: None, xTokenize: None };
+    let mut count: usize = 0;
+    // SAFETY: `api` is the live fts5_api of this connection (as in `register`). FTS5 fills
+    // `user_data` and `tokenizer` for the builtin "unicode61", valid while the connection
+    // is open. The arguments are static NUL-terminated strings that xCreate only reads.
+    // `tok` is used only between its xCreate and xDelete. `text` is read by xTokenize for
+    // `len` bytes, and `count` outlives the call that `count_token` writes it in.
+    let rc = unsafe {
+        let find = (*api).xFindTokenizer.ok_or_else(|| failure(ffi::SQLITE_MISUSE, "fts5_api without xFindTokenizer"))?;
+        let rc = find(api, c"unicode61".as_ptr(), &mut user_data, &mut tokenizer);
+        if rc != ffi::SQLITE_OK {
+            return Err(failure(rc, "FTS5 has no unicode61 tokenizer"));
+        }
+        let (Some(create), Some(delete), Some(tokenize)) = (tokenizer.xCreate, tokenizer.xDelete, tokenizer.xTokenize) else {
+            return Err(failure(ffi::SQLITE_MISUSE, "incomplete unicode61 tokenizer"));
+        };
+        let mut args = [c"remove_diacritics".as_ptr(), c"2".as_ptr()];
+        let mut tok: *mut Fts5Tokenizer = ptr::null_mut();
+        let rc = create(user_data, args.as_mut_ptr(), 2, &mut tok);
+        if rc != ffi::SQLITE_OK {
+            return Err(failure(rc, "could not create the unicode61 tokenizer"));
+        }
+        let rc = tokenize(tok, (&raw mut count).cast(), ffi::FTS5_TOKENIZE_QUERY, text.as_ptr().cast(), len, Some(count_token));
+        delete(tok);
+        rc
+    };
+    if rc != ffi::SQLITE_OK {
+        return Err(failure(rc, "tokenizing failed"));
+    }
+    Ok(count)
+}
+
+/// xTokenize's callback for `token_count`.
+unsafe extern "C" fn count_token(ctx: *mut c_void, _flags: c_int, _token: *const c_char, _len: c_int, _start: c_int, _end: c_int) -> c_int {
+    // SAFETY: `ctx` is the `&mut usize` `token_count` passes, alive for the whole xTokenize.
+    unsafe { *ctx.cast::<usize>() += 1 };
+    ffi::SQLITE_OK
 }
 
 fn failure(rc: c_int, msg: &str) -> rusqlite::Error {

@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
 use crate::error::{Error, Result};
-use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SyncStatus};
+use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKind, SourceRemoval, SyncStatus};
 
 mod fts_rank;
 mod index;
@@ -25,6 +25,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (3, include_str!("migrations/0003_settings.sql")),
     (4, include_str!("migrations/0004_notifications.sql")),
     (5, include_str!("migrations/0005_index_queue.sql")),
+    (6, include_str!("migrations/0006_keep_saved.sql")),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -75,6 +76,14 @@ pub struct WriteOutcome {
     pub updated: u32,
     pub changed_ids: Vec<i64>,
     pub url: String,
+}
+
+/// SQLite's message for a failed statement, without the SQL text rusqlite adds to it.
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } | rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        other => other.to_string(),
+    }
 }
 
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
@@ -129,7 +138,7 @@ impl Store {
         }
         for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute_batch(sql).map_err(|source| Error::Migration { version, source })?;
+            tx.execute_batch(sql).map_err(|e| Error::Migration { version, message: sqlite_message(&e) })?;
             tx.pragma_update(None, "user_version", version)?;
             tx.commit()?;
         }
@@ -140,8 +149,10 @@ impl Store {
 
     /// Add a source; returns it and whether it was new. Never touches the network.
     pub fn add_source(&self, url: &str, kind: Option<SourceKind>, now: DateTime<Utc>) -> Result<(Source, bool)> {
+        // A removed source kept for its saved articles comes back (as new to the reader).
         let inserted = self.conn.execute(
-            "INSERT INTO sources (url, kind, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (url) DO NOTHING",
+            "INSERT INTO sources (url, kind, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (url) DO UPDATE SET removed_at = NULL WHERE removed_at IS NOT NULL",
             params![url, kind.map(SourceKind::as_str), ts(now)],
         )? == 1;
         if !inserted && let Some(kind) = kind {
@@ -151,12 +162,52 @@ impl Store {
         Ok((source, inserted))
     }
 
-    pub fn remove_source(&self, url: &str) -> Result<bool> {
-        Ok(self.conn.execute("DELETE FROM sources WHERE url = ?1", [url])? == 1)
+    /// Remove a source and its unsaved articles. Saved ones (with their pictures and read
+    /// marks) stay, under the source kept as a tombstone that is neither listed nor synced.
+    /// `None` when no such source is followed.
+    pub fn remove_source(&self, url: &str, now: DateTime<Utc>) -> Result<Option<SourceRemoval>> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let Some(id): Option<i64> =
+            tx.query_row("SELECT id FROM sources WHERE url = ?1 AND removed_at IS NULL", [url], |r| r.get(0)).optional()?
+        else {
+            return Ok(None);
+        };
+        let deleted_articles = tx.execute(&format!("DELETE FROM articles WHERE source_id = ?1 AND {NOT_SAVED}"), [id])? as u64;
+        let kept_saved: i64 = tx.query_row("SELECT count(*) FROM articles WHERE source_id = ?1", [id], |r| r.get(0))?;
+        let kept_saved = kept_saved as u64;
+        if kept_saved == 0 {
+            tx.execute("DELETE FROM sources WHERE id = ?1", [id])?;
+        } else {
+            // Validators forgotten: if the reader follows it again, its first sync reads everything.
+            tx.execute(
+                "UPDATE sources SET removed_at = ?2, etag = NULL, last_modified = NULL, body_hash = NULL WHERE id = ?1",
+                params![id, ts(now)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(Some(SourceRemoval { deleted_articles, kept_saved }))
+    }
+
+    /// Articles a reader unsaved after their source was removed go, and so does the
+    /// tombstone once nothing is left under it.
+    pub fn purge_removed_sources(&self) -> Result<u64> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        let purged = tx.execute(
+            &format!(
+                "DELETE FROM articles WHERE source_id IN (SELECT id FROM sources WHERE removed_at IS NOT NULL) AND {NOT_SAVED}"
+            ),
+            [],
+        )? as u64;
+        tx.execute(
+            "DELETE FROM sources WHERE removed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles WHERE source_id = sources.id)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(purged)
     }
 
     pub fn sources(&self) -> Result<Vec<Source>> {
-        let mut stmt = self.conn.prepare_cached(&format!("SELECT {SOURCE_COLUMNS} FROM sources ORDER BY id"))?;
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE removed_at IS NULL ORDER BY id"))?;
         let rows = stmt.query_map([], source_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -180,12 +231,15 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Which of `urls` are already stored, from any source (one story is stored once).
+    /// Which of `urls` are already stored by a source that speaks for them (one story is
+    /// stored once; a third-party feed's copy does not count).
     pub fn stored_urls(&self, urls: &[String]) -> Result<std::collections::HashSet<String>> {
-        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM articles WHERE url = ?1 LIMIT 1")?;
+        let mut stmt =
+            self.conn.prepare_cached("SELECT s.url FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.url = ?1")?;
         let mut found = std::collections::HashSet::new();
         for url in urls {
-            if stmt.exists([url])? {
+            let mut sources = stmt.query_map([url], |r| r.get::<_, String>(0))?;
+            if sources.any(|s| s.is_ok_and(|s| speaks_for(&s, url))) {
                 found.insert(url.clone());
             }
         }
@@ -265,8 +319,11 @@ impl Store {
             let mut queue_for_index = tx.prepare_cached("INSERT OR IGNORE INTO index_queue (article_id) VALUES (?1)")?;
             let mut pruned = tx.prepare_cached("SELECT 1 FROM pruned_articles WHERE source_id = ?1 AND guid = ?2")?;
             let mut index_delete = tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?;
-            let mut stored_elsewhere =
-                tx.prepare_cached("SELECT 1 FROM articles WHERE url = ?1 AND source_id != ?2 LIMIT 1")?;
+            let mut link_cover = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
+            let source_url: String = tx.query_row("SELECT url FROM sources WHERE id = ?1", [source_id], |r| r.get(0))?;
+            let mut stored_elsewhere = tx.prepare_cached(
+                "SELECT s.url FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.url = ?1 AND a.source_id != ?2",
+            )?;
             for a in articles {
                 let categories = serde_json::to_string(&a.categories).unwrap_or_else(|_| "[]".into());
                 let existing: Option<(i64, Vec<u8>)> =
@@ -295,8 +352,16 @@ impl Store {
                         outcome.updated += 1;
                         id
                     }
-                    None if a.url.as_ref().is_some_and(|url| stored_elsewhere.exists(params![url, source_id]).unwrap_or(false)) => {
-                        // The same story reached through another source (feed and listing): stored once.
+                    None if a.url.as_ref().is_some_and(|url| {
+                        speaks_for(&source_url, url)
+                            && stored_elsewhere
+                                .query_map(params![url, source_id], |r| r.get::<_, String>(0))
+                                .map(|others| others.flatten().any(|other| speaks_for(&other, url)))
+                                .unwrap_or(false)
+                    }) =>
+                    {
+                        // The same story reached through another of its site's sources (feed
+                        // and listing): stored once. A third-party copy never stands in for it.
                         continue;
                     }
                     None if pruned.exists(params![source_id, a.guid])? => continue,
@@ -324,6 +389,11 @@ impl Store {
                     }
                 };
                 queue_for_index.execute([id])?;
+                // The cover is known at once, so the reader's window may load it before the
+                // picture phase (which links body pictures too) has run.
+                if let Some(cover) = a.image_url.as_deref().filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
+                    link_cover.execute(params![id, cover])?;
+                }
                 outcome.changed_ids.push(id);
             }
         }
@@ -567,6 +637,16 @@ impl Store {
         Ok(stmt.query_row([url], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
     }
 
+    /// The source of an article that shows this picture (linked by the picture phase of a
+    /// sync, or its cover): pictures of no stored article are never fetched for display.
+    pub fn picture_source(&self, url: &str) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.url FROM article_images ai JOIN articles a ON a.id = ai.article_id
+             JOIN sources s ON s.id = a.source_id WHERE ai.url = ?1 LIMIT 1",
+        )?;
+        Ok(stmt.query_row([url], |r| r.get(0)).optional()?)
+    }
+
     /// (count, bytes) of stored pictures.
     pub fn image_stats(&self) -> Result<(i64, i64)> {
         Ok(self.conn.query_row("SELECT count(*), COALESCE(sum(size), 0) FROM images", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
@@ -618,6 +698,16 @@ impl Store {
 
 /// Move a source to the URL it permanently redirected to, unless another source already
 /// has that URL (then keep the old one rather than merge two readers' choices).
+/// Whether a source may stand for an article link: the link is on the source's own host, or
+/// both are the site's (its feed and edition listings share one identity).
+pub(crate) fn speaks_for(source_url: &str, article_url: &str) -> bool {
+    let host = |u: &str| url::Url::parse(u).ok().and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase()));
+    match (host(source_url), host(article_url)) {
+        (Some(s), Some(a)) => s == a || (crate::site::is_site_url(source_url) && crate::site::is_site_url(article_url)),
+        _ => false,
+    }
+}
+
 fn apply_move(tx: &Connection, source_id: i64, new_url: Option<&str>) -> Result<String> {
     if let Some(new_url) = new_url {
         let taken: bool = tx.query_row(
@@ -633,7 +723,7 @@ fn apply_move(tx: &Connection, source_id: i64, new_url: Option<&str>) -> Result<
 }
 
 fn apply_retention(tx: &Connection, source_id: i64, retention: Retention, now: DateTime<Utc>) -> Result<u64> {
-    let not_saved = "NOT EXISTS (SELECT 1 FROM article_state st WHERE st.article_id = articles.id AND st.saved = 1)";
+    let not_saved = NOT_SAVED;
     // Remember what is pruned (so a feed still listing it does not bring it back), then delete.
     let prune = |condition: &str, arg: i64| -> Result<u64> {
         tx.execute(
@@ -661,6 +751,9 @@ fn apply_retention(tx: &Connection, source_id: i64, retention: Retention, now: D
     Ok(removed)
 }
 
+/// SQL condition on `articles`: the reader has not saved it.
+const NOT_SAVED: &str = "NOT EXISTS (SELECT 1 FROM article_state st WHERE st.article_id = articles.id AND st.saved = 1)";
+
 const SOURCE_COLUMNS: &str =
     "id, url, kind, title, language, etag, last_modified, last_sync_at, last_status, last_error, consecutive_failures, body_hash";
 
@@ -683,15 +776,27 @@ fn source_from_row(r: &Row) -> rusqlite::Result<Source> {
 
 const ARTICLE_COLUMNS: &str = "a.id, a.source_id, s.url, a.guid, a.url, a.title, a.summary, a.content_html, a.author,
     a.categories, a.published_at, a.updated_at, a.image_url, a.language, a.views, a.is_breaking, a.first_seen_at,
-    COALESCE(st.read, 0), COALESCE(st.saved, 0)";
+    COALESCE(st.read, 0), COALESCE(st.saved, 0), s.title";
 const ARTICLE_FROM: &str =
     "articles a JOIN sources s ON s.id = a.source_id LEFT JOIN article_state st ON st.article_id = a.id";
 
 fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
+    let source_url: String = r.get(2)?;
+    let from_site = crate::site::is_site_url(&source_url);
+    let source_name = if from_site {
+        crate::site::data().name.clone()
+    } else {
+        r.get::<_, Option<String>>(19)?
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| url::Url::parse(&source_url).ok().and_then(|u| u.host_str().map(str::to_owned)))
+            .unwrap_or_else(|| source_url.clone())
+    };
     Ok(Article {
         id: r.get(0)?,
         source_id: r.get(1)?,
-        source_url: r.get(2)?,
+        source_url,
+        source_name,
+        from_site,
         guid: r.get(3)?,
         url: r.get(4)?,
         title: r.get(5)?,

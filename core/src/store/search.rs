@@ -1,7 +1,7 @@
 //! Full-text search over the FTS5 index. A reader's words are turned into quoted terms, so
 //! quotes, `-`, `*`, `AND`, `NEAR(` and the like are searched for, never parsed as syntax.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, params};
 
@@ -50,7 +50,24 @@ pub fn fts_query(input: &str) -> Option<String> {
 
 /// `prefix`: whether the last word may match as a prefix.
 fn fts_query_with(input: &str, prefix: bool) -> Option<String> {
-    query_terms(input, prefix).map(|t| t.query())
+    query_terms(input, prefix, &HashSet::new()).map(|t| t.query())
+}
+
+/// The words of what a reader typed, as the query splits them.
+fn words(input: &str) -> impl Iterator<Item = &str> {
+    input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+}
+
+/// Words of `input` the index's tokenizer finds nothing in (symbols like Ⓐ that Rust
+/// counts as alphanumeric but unicode61 ignores). ASCII words always have a token.
+fn tokenless_words<'a>(conn: &Connection, input: &'a str) -> Result<HashSet<&'a str>> {
+    let mut tokenless = HashSet::new();
+    for word in words(input).filter(|w| !w.is_ascii()) {
+        if fts_rank::token_count(conn, word)? == 0 {
+            tokenless.insert(word);
+        }
+    }
+    Ok(tokenless)
 }
 
 /// A query as FTS5 sees it: groups that must all match, each group one phrase or
@@ -79,11 +96,15 @@ impl QueryTerms {
     }
 }
 
-fn query_terms(input: &str, prefix: bool) -> Option<QueryTerms> {
-    let words: Vec<&str> = input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+/// `skip`: words to leave out (see `tokenless_words`).
+fn query_terms(input: &str, prefix: bool, skip: &HashSet<&str>) -> Option<QueryTerms> {
+    let all: Vec<&str> = words(input).collect();
+    let last_typed = all.last().copied();
+    let words: Vec<&str> = all.into_iter().filter(|w| !skip.contains(w)).collect();
     let last = words.len().checked_sub(1)?;
     let ends_in_word = prefix
         && input.chars().last().is_some_and(char::is_alphanumeric)
+        && last_typed == Some(words[last])
         && words[last].chars().count() >= MIN_PREFIX_CHARS;
     Some(QueryTerms(
         words
@@ -169,14 +190,15 @@ fn snippets(conn: &Connection, query: &str, ids: &[i64]) -> Result<HashMap<i64, 
 }
 
 pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHit>> {
-    let Some(exact) = query_terms(input, false) else { return Ok(Vec::new()) };
+    let tokenless = tokenless_words(conn, input)?;
+    let Some(exact) = query_terms(input, false, &tokenless) else { return Ok(Vec::new()) };
     // Whole words first; the last word as a prefix only when that finds too little (the
     // reader is still typing it). A prefix of a common word costs a merge of many terms.
     let mut terms = exact;
     let mut dfs = HashMap::new();
     let mut ranked = ranked_ids(conn, &terms, limit, &mut dfs)?;
     if (ranked.len() as u32) < limit
-        && let Some(prefixed) = query_terms(input, true).filter(|p| *p != terms)
+        && let Some(prefixed) = query_terms(input, true, &tokenless).filter(|p| *p != terms)
     {
         ranked = ranked_ids(conn, &prefixed, limit, &mut dfs)?;
         terms = prefixed;

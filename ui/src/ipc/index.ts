@@ -11,6 +11,7 @@ import type {
   SearchHit,
   Settings,
   SourceDto,
+  SourceRemovalDto,
   StorageStats,
   SyncProgressEvent,
   SyncSummary,
@@ -31,7 +32,7 @@ export const updateSettings = (settings: Partial<Settings>) => invoke<Settings>(
 
 export const listSources = () => invoke<SourceDto[]>('list_sources');
 export const addSource = (url: string) => invoke<SourceDto>('add_source', { url });
-export const removeSource = (url: string) => invoke<void>('remove_source', { url });
+export const removeSource = (url: string) => invoke<SourceRemovalDto>('remove_source', { url });
 export const importOpml = (text: string) => invoke<number>('import_opml', { text });
 export const exportOpml = () => invoke<string>('export_opml');
 export const listEditions = () => invoke<EditionDto[]>('list_editions');

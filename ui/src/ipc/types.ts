@@ -7,6 +7,10 @@ export type UiLanguage = 'ru' | 'en' | 'az';
 export interface ArticleSummary {
   id: number;
   sourceUrl: string;
+  /** Who published it: the site's name only for the site's own sources. */
+  sourceName: string;
+  /** From one of the site's own sources: only these carry its signature and notice. */
+  fromSite: boolean;
   url: string | null;
   title: string;
   summary: string | null;
@@ -104,6 +108,12 @@ export interface SourceDto {
   lastSyncAt: string | null;
   lastStatus: 'ok' | 'not_modified' | 'error' | null;
   lastError: string | null;
+}
+
+/** What removing a source did: its unsaved articles went, its saved ones stayed. */
+export interface SourceRemovalDto {
+  deletedArticles: number;
+  keptSaved: number;
 }
 
 export interface EditionDto {

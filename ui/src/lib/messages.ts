@@ -94,6 +94,13 @@ const en = {
   remove: 'Remove',
   sourceAdded: 'Source added',
   sourceRemoved: 'Source removed',
+  removeConfirm: (name: string) =>
+    `Remove ${name}? Its articles are deleted from this device; articles you saved stay in Saved.`,
+  unfollowConfirm: (name: string) =>
+    `Stop following ${name}? Its articles are deleted from this device; articles you saved stay in Saved.`,
+  cancel: 'Cancel',
+  removedKeptSaved: (n: number) =>
+    plural('en', n, { one: 'Source removed; {n} saved article kept', other: 'Source removed; {n} saved articles kept' }),
   invalidUrl: 'Enter an http(s) address',
   importOpml: 'Import OPML',
   exportOpml: 'Export OPML',
@@ -232,6 +239,18 @@ const ru: Messages = {
   remove: 'Удалить',
   sourceAdded: 'Источник добавлен',
   sourceRemoved: 'Источник удалён',
+  removeConfirm: (name: string) =>
+    `Удалить ${name}? Его статьи будут удалены с устройства; сохранённые вами статьи останутся в «Сохранённых».`,
+  unfollowConfirm: (name: string) =>
+    `Перестать читать ${name}? Его статьи будут удалены с устройства; сохранённые вами статьи останутся в «Сохранённых».`,
+  cancel: 'Отмена',
+  removedKeptSaved: (n: number) =>
+    plural('ru', n, {
+      one: 'Источник удалён; сохранена {n} статья',
+      few: 'Источник удалён; сохранены {n} статьи',
+      many: 'Источник удалён; сохранено {n} статей',
+      other: 'Источник удалён; сохранено {n} статьи',
+    }),
   invalidUrl: 'Введите адрес http(s)',
   importOpml: 'Импорт OPML',
   exportOpml: 'Экспорт OPML',
@@ -367,6 +386,12 @@ const az: Messages = {
   remove: 'Sil',
   sourceAdded: 'Mənbə əlavə olundu',
   sourceRemoved: 'Mənbə silindi',
+  removeConfirm: (name: string) =>
+    `${name} silinsin? Onun məqalələri cihazdan silinəcək; yadda saxladığınız məqalələr «Saxlanılanlar»da qalacaq.`,
+  unfollowConfirm: (name: string) =>
+    `${name} izlənilməsin? Onun məqalələri cihazdan silinəcək; yadda saxladığınız məqalələr «Saxlanılanlar»da qalacaq.`,
+  cancel: 'Ləğv et',
+  removedKeptSaved: (n: number) => `Mənbə silindi; ${n} saxlanılan məqalə qaldı`,
   invalidUrl: 'http(s) ünvanı daxil edin',
   importOpml: 'OPML idxalı',
   exportOpml: 'OPML ixracı',

@@ -24,7 +24,15 @@ describe('settings', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Add' }));
     expect(await screen.findByText('already following https://example.org/feed.xml')).toBeTruthy();
 
+    // Removal says what it does and waits for a second press; Cancel leaves the source alone.
     await fireEvent.click(screen.getByRole('button', { name: 'Remove https://example.org/feed.xml' }));
+    const ask = await screen.findByTestId('confirm-remove');
+    expect(ask.textContent).toContain('articles you saved stay in Saved');
+    await fireEvent.click(within(ask).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByTestId('confirm-remove')).toBeNull();
+    expect(backend.callsOf('remove_source')).toHaveLength(0);
+    await fireEvent.click(screen.getByRole('button', { name: 'Remove https://example.org/feed.xml' }));
+    await fireEvent.click(within(await screen.findByTestId('confirm-remove')).getByRole('button', { name: 'Remove' }));
     await waitFor(() => expect(screen.queryByText('https://example.org/feed.xml')).toBeNull());
     expect(backend.callsOf('remove_source')[0].args).toEqual({ url: 'https://example.org/feed.xml' });
   });
@@ -49,6 +57,11 @@ describe('settings', () => {
     render(App);
     const az = await screen.findByRole('checkbox', { name: /Azərbaycanca/ });
     await fireEvent.click(az);
+    // Unfollowing deletes articles: said first, done on the second press.
+    const ask = await screen.findByTestId('confirm-unfollow');
+    expect(ask.textContent).toContain('articles you saved stay in Saved');
+    expect(backend.callsOf('set_edition_followed')).toHaveLength(0);
+    await fireEvent.click(within(ask).getByRole('button', { name: 'Remove' }));
     await waitFor(() => expect(backend.callsOf('set_edition_followed')[0]?.args).toEqual({ code: 'az', followed: false }));
     window.location.hash = '#/';
     const group = await screen.findByRole('group', { name: 'Edition' });

@@ -216,8 +216,10 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
         }
         case 'remove_source': {
           const i = sources.findIndex((s) => s.url === args.url);
-          if (i >= 0) sources.splice(i, 1);
-          return null;
+          if (i < 0) throw { kind: 'notFound', message: `no source ${String(args.url)}` };
+          sources.splice(i, 1);
+          // Like the core: a source's saved articles stay.
+          return { deletedArticles: 0, keptSaved: 0 };
         }
         case 'import_opml': {
           const text = String(args.text ?? '');
@@ -362,6 +364,8 @@ export function sampleArticles(count = 45, now = Date.parse('2026-06-25T14:00:00
     out.push({
       id,
       sourceUrl: 'https://caliber.az/rss.xml',
+      sourceName: 'Caliber.az',
+      fromSite: true,
       url: `${e.base}article-${id}`,
       title,
       summary: e.para,

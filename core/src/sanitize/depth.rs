@@ -1,0 +1,364 @@
+//! A linear pass that bounds how deep HTML nests before an HTML5 parser sees it.
+//!
+//! html5ever checks "is there a `p` in scope" and the like against its whole stack of open
+//! elements at almost every tag, so 100,000 nested `<div>`s cost 100,000² steps (40 s
+//! to sanitise). Here start tags beyond `MAX_DEPTH` open elements are dropped, with their
+//! end tags; the text between them stays. The pass models the parser's stack only well
+//! enough never to count *fewer* open elements than the parser would keep (where unsure it
+//! counts more), so what the parser builds from the output stays within the bound.
+//! It removes tags and never adds any: it is not a sanitiser, ammonia still is.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Open elements kept. Articles nest a few dozen deep; whole pages rarely more than 60.
+pub const MAX_DEPTH: usize = 128;
+/// Formatting elements (`<b>`, `<a>`, …) left unclosed. The parser reopens these inside
+/// every later block, so each one can add to the depth again.
+const MAX_UNCLOSED_FORMATTING: usize = 32;
+/// Attributes kept on one tag: the parser compares each new one with all before it.
+const MAX_ATTRIBUTES: usize = 256;
+
+/// `html` with no more than `MAX_DEPTH` elements open at once (borrowed when it has none).
+pub fn bound(html: &str) -> Cow<'_, str> {
+    // A document with fewer start tags than the bound cannot exceed it.
+    if memchr::memchr_iter(b'<', html.as_bytes()).nth(MAX_DEPTH).is_none() {
+        return Cow::Borrowed(html);
+    }
+    let mut pass = Pass::default();
+    let bytes = html.as_bytes();
+    let mut at = 0;
+    // Bytes before `kept_from` are settled: copied to `out` (once anything was dropped).
+    let mut kept_from = 0;
+    let mut out: Option<String> = None;
+    while let Some(i) = memchr::memchr(b'<', &bytes[at..]) {
+        let start = at + i;
+        let Some(token) = token_at(bytes, start) else {
+            at = start + 1;
+            continue;
+        };
+        let (keep, raw_text) = match &token.kind {
+            Kind::Start { name, self_closing } => pass.start(name, *self_closing),
+            Kind::End { name } => (pass.end(name), false),
+            Kind::Other => (true, false),
+        };
+        if !keep || token.attributes > MAX_ATTRIBUTES {
+            let out = out.get_or_insert_with(|| String::with_capacity(html.len()));
+            out.push_str(&html[kept_from..start]);
+            kept_from = token.end;
+            if keep {
+                // The tag without its attributes: the same element opens or closes.
+                match &token.kind {
+                    Kind::Start { name, self_closing } => {
+                        out.push_str(&format!("<{name}{}>", if *self_closing { "/" } else { "" }))
+                    }
+                    Kind::End { name } => out.push_str(&format!("</{name}>")),
+                    Kind::Other => {}
+                }
+            }
+        }
+        at = token.end.max(start + 1);
+        if raw_text {
+            // Its content is text up to its end tag, which closes it.
+            let name = pass.stack.pop().map(|open| open.name).unwrap_or_default();
+            at = if name == "plaintext" { bytes.len() } else { find_end_tag(bytes, at, &name) };
+        }
+    }
+    match out {
+        None => Cow::Borrowed(html),
+        Some(mut out) => {
+            out.push_str(&html[kept_from..]);
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// Elements whose content the tokenizer reads as text (with scripting enabled, as
+/// ammonia and dom_query parse).
+const RAW_TEXT: &[&str] =
+    &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"];
+
+const VOID: &[&str] = &[
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "image", "img", "input", "keygen", "link",
+    "meta", "param", "source", "track", "wbr",
+];
+
+const FORMATTING: &[&str] = &["a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"];
+
+/// Elements an unrelated end tag cannot close past ("special" in the HTML standard).
+const SPECIAL: &[&str] = &[
+    "address", "applet", "area", "article", "aside", "base", "basefont", "bgsound", "blockquote", "body", "br", "button",
+    "caption", "center", "col", "colgroup", "dd", "details", "dir", "div", "dl", "dt", "embed", "fieldset", "figcaption",
+    "figure", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr",
+    "html", "iframe", "img", "input", "keygen", "li", "link", "listing", "main", "marquee", "menu", "meta", "nav",
+    "noembed", "noframes", "noscript", "object", "ol", "p", "param", "plaintext", "pre", "script", "search", "section",
+    "select", "source", "style", "summary", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "title",
+    "tr", "track", "ul", "wbr", "xmp", "mi", "mo", "mn", "ms", "mtext", "annotation-xml", "foreignobject", "desc",
+];
+
+/// Where an end tag's search for its element stops ("has an element in scope").
+const SCOPE: &[&str] = &[
+    "applet", "caption", "html", "table", "td", "th", "marquee", "object", "template", "mi", "mo", "mn", "ms", "mtext",
+    "annotation-xml", "foreignobject", "desc", "title",
+];
+
+/// Start tags that leave foreign (SVG/MathML) content for HTML (`font` only with some
+/// attributes: left out, as staying counts deeper).
+const BREAKOUT: &[&str] = &[
+    "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em", "embed", "h1", "h2", "h3", "h4",
+    "h5", "h6", "head", "hr", "i", "img", "li", "listing", "menu", "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small",
+    "span", "strong", "strike", "sub", "sup", "table", "tt", "u", "ul", "var",
+];
+
+/// Elements inside which SVG/MathML content is HTML again.
+const INTEGRATION: &[&str] = &["foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext", "annotation-xml"];
+
+/// Start tags that close an open `<p>` at the top.
+const CLOSES_P: &[&str] = &[
+    "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset",
+    "figcaption", "figure", "footer", "header", "hgroup", "main", "menu", "nav", "ol", "p", "search", "section", "summary",
+    "ul", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "listing", "form", "hr", "xmp", "li", "dd", "dt", "table",
+];
+
+/// One element the parser keeps open.
+struct Open {
+    name: String,
+    /// SVG or MathML.
+    foreign: bool,
+    special: bool,
+    scope: bool,
+}
+
+#[derive(Default)]
+struct Pass {
+    stack: Vec<Open>,
+    /// Start tags dropped and not yet matched by an end tag, by name.
+    dropped: HashMap<String, usize>,
+    /// Formatting start tags not yet matched by an end tag, by name (at most 14 names).
+    formatting: HashMap<String, usize>,
+}
+
+impl Pass {
+    fn in_foreign(&self) -> bool {
+        self.stack.last().is_some_and(|open| open.foreign && !INTEGRATION.contains(&open.name.as_str()))
+    }
+
+    /// Whether to keep a start tag, and whether it opened an element whose content is text.
+    fn start(&mut self, name: &str, self_closing: bool) -> (bool, bool) {
+        // Elements the parser closes before this one opens (only when it is kept). Closes it
+        // does that are not modelled leave the count deeper, never shallower.
+        let mut keep_len = self.stack.len();
+        let mut foreign = self.in_foreign();
+        if foreign && BREAKOUT.contains(&name) {
+            while keep_len > 0 && self.stack[keep_len - 1].foreign && !INTEGRATION.contains(&self.stack[keep_len - 1].name.as_str()) {
+                keep_len -= 1;
+            }
+            foreign = false;
+        }
+        let foreign = foreign || name == "svg" || name == "math";
+        if !foreign
+            && let Some(top) = keep_len.checked_sub(1).map(|i| &self.stack[i])
+            && !top.foreign
+            && (top.name == "p" && CLOSES_P.contains(&name)
+                || top.name == name && matches!(name, "li" | "dd" | "dt" | "option" | "tr" | "td" | "th"))
+        {
+            keep_len -= 1;
+        }
+        if VOID.contains(&name) && !foreign || foreign && self_closing {
+            self.stack.truncate(keep_len);
+            return (true, false);
+        }
+        // Table parts the parser inserts around a row or cell put straight in a table.
+        let top = keep_len.checked_sub(1).map(|i| self.stack[i].name.as_str());
+        let implied: &[&str] = match (top, name) {
+            (Some("table"), "tr") => &["tbody"],
+            (Some("table"), "td" | "th") => &["tbody", "tr"],
+            (Some("tbody" | "thead" | "tfoot"), "td" | "th") => &["tr"],
+            _ => &[],
+        };
+        let is_formatting = !foreign && FORMATTING.contains(&name);
+        if keep_len + implied.len() >= MAX_DEPTH
+            || is_formatting && self.formatting.values().sum::<usize>() >= MAX_UNCLOSED_FORMATTING
+        {
+            *self.dropped.entry(name.to_owned()).or_default() += 1;
+            return (false, false);
+        }
+        if is_formatting {
+            *self.formatting.entry(name.to_owned()).or_default() += 1;
+        }
+        self.stack.truncate(keep_len);
+        for name in implied.iter().copied().chain([name]) {
+            self.stack.push(Open {
+                name: name.to_owned(),
+                foreign,
+                special: SPECIAL.contains(&name),
+                scope: SCOPE.contains(&name),
+            });
+        }
+        (true, !foreign && RAW_TEXT.contains(&name))
+    }
+
+    /// Whether to keep an end tag.
+    fn end(&mut self, name: &str) -> bool {
+        if let Some(n) = self.dropped.get_mut(name).filter(|n| **n > 0) {
+            *n -= 1;
+            return false;
+        }
+        if let Some(n) = self.formatting.get_mut(name).filter(|n| **n > 0) {
+            *n -= 1;
+        }
+        if matches!(name, "body" | "html" | "br") {
+            return true;
+        }
+        if FORMATTING.contains(&name) {
+            // The adoption agency restructures around misnested formatting; only its plain
+            // case (the element is the current node) is modelled.
+            if self.stack.last().is_some_and(|open| open.name == name) {
+                self.stack.pop();
+            }
+            return true;
+        }
+        let heading = |n: &str| matches!(n, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+        let special_end = SPECIAL.contains(&name);
+        for i in (0..self.stack.len()).rev() {
+            let open = &self.stack[i];
+            if open.name == name || heading(name) && heading(&open.name) {
+                self.stack.truncate(i);
+                return true;
+            }
+            // "In scope" (button scope for `p`, list item scope for `li`, table scope for
+            // table parts: these close open cells) for the special end tags; any special
+            // element for the others.
+            let boundary = if matches!(name, "table" | "tbody" | "thead" | "tfoot" | "tr") {
+                matches!(open.name.as_str(), "html" | "table" | "template")
+            } else if special_end {
+                open.scope || name == "p" && open.name == "button" || name == "li" && matches!(open.name.as_str(), "ol" | "ul")
+            } else {
+                open.special
+            };
+            if boundary {
+                break;
+            }
+        }
+        true
+    }
+}
+
+enum Kind {
+    Start { name: String, self_closing: bool },
+    End { name: String },
+    /// Comment, doctype, processing instruction, bogus comment.
+    Other,
+}
+
+struct Token {
+    kind: Kind,
+    /// Just past the token's `>` (or the end of the input).
+    end: usize,
+    attributes: usize,
+}
+
+/// The markup token starting at `bytes[start] == b'<'`, or `None` when that `<` is text.
+fn token_at(bytes: &[u8], start: usize) -> Option<Token> {
+    let rest = &bytes[start + 1..];
+    let other = |end: usize| Some(Token { kind: Kind::Other, end, attributes: 0 });
+    let past = |needle: &[u8], from: usize| memchr::memmem::find(&bytes[from..], needle).map_or(bytes.len(), |i| from + i + needle.len());
+    match rest.first()? {
+        b'!' if rest.starts_with(b"!--") => {
+            // `<!-->` and `<!--->` are whole comments; otherwise the first `-->` or `--!>`.
+            let body = start + 4;
+            if bytes[body..].starts_with(b">") {
+                return other(body + 1);
+            }
+            if bytes[body..].starts_with(b"->") {
+                return other(body + 2);
+            }
+            other(past(b"-->", body).min(past(b"--!>", body)))
+        }
+        b'!' | b'?' => other(past(b">", start + 1)),
+        b'/' => match rest.get(1) {
+            Some(c) if c.is_ascii_alphabetic() => {
+                let (name, end, attributes) = tag(bytes, start + 2);
+                Some(Token { kind: Kind::End { name: name.0 }, end, attributes })
+            }
+            Some(b'>') => other(start + 3),
+            Some(_) => other(past(b">", start + 2)),
+            None => None,
+        },
+        c if c.is_ascii_alphabetic() => {
+            let (name, end, attributes) = tag(bytes, start + 1);
+            Some(Token { kind: Kind::Start { name: name.0, self_closing: name.1 }, end, attributes })
+        }
+        _ => None,
+    }
+}
+
+/// A tag from its name at `from`: ((lower-case name, self-closing), end, attribute count),
+/// read as the HTML tokenizer does (quoted values may hold `>`).
+fn tag(bytes: &[u8], from: usize) -> ((String, bool), usize, usize) {
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
+    let mut i = from;
+    while i < bytes.len() && !space(bytes[i]) && bytes[i] != b'/' && bytes[i] != b'>' {
+        i += 1;
+    }
+    let name = String::from_utf8_lossy(&bytes[from..i]).to_ascii_lowercase();
+    let mut attributes = 0;
+    let mut self_closing = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'>' => return ((name, self_closing), i + 1, attributes),
+            b'/' => {
+                self_closing = bytes.get(i + 1) == Some(&b'>');
+                i += 1;
+            }
+            c if space(c) => i += 1,
+            _ => {
+                attributes += 1;
+                self_closing = false;
+                // The name: `=` after its first character ends it.
+                i += 1;
+                while i < bytes.len() && !space(bytes[i]) && !matches!(bytes[i], b'/' | b'>' | b'=') {
+                    i += 1;
+                }
+                while i < bytes.len() && space(bytes[i]) {
+                    i += 1;
+                }
+                if bytes.get(i) != Some(&b'=') {
+                    continue;
+                }
+                i += 1;
+                while i < bytes.len() && space(bytes[i]) {
+                    i += 1;
+                }
+                match bytes.get(i) {
+                    Some(&q @ (b'"' | b'\'')) => {
+                        i = memchr::memchr(q, &bytes[i + 1..]).map_or(bytes.len(), |j| i + 1 + j + 1);
+                    }
+                    _ => {
+                        while i < bytes.len() && !space(bytes[i]) && bytes[i] != b'>' {
+                            i += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    ((name, self_closing), bytes.len(), attributes)
+}
+
+/// Just past `</name…>` from `from` (ASCII case-insensitive), or the end of the input.
+fn find_end_tag(bytes: &[u8], from: usize, name: &str) -> usize {
+    let mut at = from;
+    while let Some(i) = memchr::memmem::find(&bytes[at..], b"</") {
+        let open = at + i;
+        let after = open + 2 + name.len();
+        if bytes.len() >= after
+            && bytes[open + 2..after].eq_ignore_ascii_case(name.as_bytes())
+            && bytes.get(after).is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/' | b'>'))
+        {
+            return tag(bytes, open + 2).1;
+        }
+        at = open + 2;
+    }
+    bytes.len()
+}
