@@ -101,7 +101,7 @@ pub fn parse_feed(body: &[u8], url: &str, content_location: Option<&str>, conten
             }
             // A feed with nothing in it yet is fine; one whose items were all unreadable is not.
             if doc.item_like == 0 && matches!(doc.root.as_str(), "rss" | "RDF" | "feed" | "channel") {
-                return Ok(ParsedFeed { title: doc.title, language: doc.language, items: Vec::new(), problems: Vec::new() });
+                return Ok(ParsedFeed { title: doc.title.map(|t| crate::sanitize::strip_controls(&t).into_owned()), language: doc.language, items: Vec::new(), problems: Vec::new() });
             }
             item_like = doc.item_like;
         }
@@ -163,7 +163,7 @@ fn from_xml_document(doc: crate::xmlfeed::Document, text: &str, url: &str, feed_
         // Every item empty: say so rather than store nothing quietly.
         return Err(no_items(url, found, &problems));
     }
-    Ok(ParsedFeed { title: doc.title, language: doc.language, items, problems })
+    Ok(ParsedFeed { title: doc.title.map(|t| crate::sanitize::strip_controls(&t).into_owned()), language: doc.language, items, problems })
 }
 
 /// Per-entry facts feed-rs drops: the `xml:base` in scope, JSON Feed's `image`, RSS 1.0's
