@@ -591,12 +591,26 @@ fn unwrap_foreign(html: String) -> String {
 
 /// Plain text of a title-like element.
 fn text_of_element(el: &Element, _base: &Url) -> String {
-    let kind = content_kind(el, if is_atom(&el.ns) { Kind::Text } else { Kind::Html });
+    // RSS says nothing of a title's type: HTML when it looks like HTML ("Oil < $80" is text).
+    let untyped = if is_atom(&el.ns) || !looks_like_html(&el.text()) { Kind::Text } else { Kind::Html };
+    let kind = content_kind(el, untyped);
     let text = match kind {
         Kind::Text if !el.has_elements() && el.attr("mode").is_none() => el.text(),
         _ => crate::sanitize::html_to_text(&html_of_element(el, Kind::Html)),
     };
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A tag (`<b>`, `</p>`, `<br/>`, `<!--`) or an entity (`&amp;`, `&#8212;`) in a string.
+fn looks_like_html(s: &str) -> bool {
+    let b = s.as_bytes();
+    let tag = memchr::memchr_iter(b'<', b).any(|i| {
+        b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/' || *c == b'!') && memchr::memchr(b'>', &b[i..]).is_some()
+    });
+    tag || memchr::memchr_iter(b'&', b).any(|i| {
+        let rest = &s[i + 1..];
+        rest.find(';').is_some_and(|e| e > 0 && e <= 10 && rest[..e].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'#'))
+    })
 }
 
 fn is_atom(ns: &str) -> bool {
@@ -1049,6 +1063,13 @@ mod tests {
         assert_eq!((item.title.as_deref(), item.id.as_deref(), item.link.as_deref()), (Some("T"), Some("x1"), None));
         assert_eq!(item.summary_html.as_deref(), Some("raw <b>markup</b>"));
         assert_eq!(item.image.as_deref(), Some("http://example.org/p.jpg"));
+    }
+
+    #[test]
+    fn rss_titles_are_html_only_when_they_look_like_it() {
+        let doc = read("<rss><channel><item><title>Oil &lt; $80, gas &gt; $3</title></item><item><title>&lt;b&gt;Bold&lt;/b&gt; move</title></item></channel></rss>", &url()).unwrap();
+        assert_eq!(doc.items[0].title.as_deref(), Some("Oil < $80, gas > $3"));
+        assert_eq!(doc.items[1].title.as_deref(), Some("Bold move"));
     }
 
     #[test]
