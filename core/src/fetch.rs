@@ -395,6 +395,18 @@ fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
     Some(when.duration_since(std::time::SystemTime::now()).unwrap_or_default())
 }
 
+/// reqwest's Display hides the cause ("error sending request"); readers need the cause.
+fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,16 +443,4 @@ mod tests {
             assert!(!is_public_ip(private.parse().unwrap()), "{private}");
         }
     }
-}
-
-/// reqwest's Display hides the cause ("error sending request"); readers need the cause.
-fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }

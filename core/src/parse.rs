@@ -611,39 +611,3 @@ mod tests {
         assert_eq!(first_img_src("<p>none</p>"), None);
     }
 }
-
-#[cfg(test)]
-mod measure {
-    use super::*;
-
-    #[test]
-    #[ignore]
-    fn measure_reader_against_feed_rs() {
-        let mut feed = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title><link>https://example.org/</link>"#);
-        for i in 0..200 {
-            feed.push_str(&format!(r#"<item><title>Item {i} about Baku &amp; oil</title><link>https://example.org/a/{i}</link><guid isPermaLink="false">g{i}</guid><pubDate>Thu, 01 Jan 2004 19:48:{:02} GMT</pubDate><dc:creator>Author {i}</dc:creator><category>Politics</category><category>Energy</category><media:content url="https://cdn.example.org/{i}.jpg" type="image/jpeg"/><description>Short summary of item {i} with some words in it.</description><content:encoded><![CDATA[{}]]></content:encoded></item>"#, i % 60, "<p>Paragraph with <a href=\"/x\">a link</a> and <b>bold</b> text, enough words to look like news.</p>".repeat(20)));
-        }
-        feed.push_str("</channel></rss>");
-        let url = Url::parse("https://example.org/feed.xml").unwrap();
-        let n = 30;
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            let doc = crate::xmlfeed::read(&feed, &url).unwrap();
-            assert_eq!(doc.items.len(), 200);
-        }
-        let reader = t.elapsed() / n;
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            let parsed = feed_rs_parser(url.as_str()).parse(feed.as_bytes()).unwrap();
-            let extras = xml_extras(&feed, &url, parsed.entries.len());
-            assert_eq!(extras.len(), 200);
-        }
-        let feed_rs = t.elapsed() / n;
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            assert_eq!(parse_feed(feed.as_bytes(), url.as_str(), None, None).unwrap().items.len(), 200);
-        }
-        let whole = t.elapsed() / n;
-        println!("{} KiB, 200 items: xmlfeed::read {reader:?}; feed-rs + extras (the old path) {feed_rs:?}; parse_feed now {whole:?}", feed.len() / 1024);
-    }
-}
