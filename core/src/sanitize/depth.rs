@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Open elements kept. Articles nest a few dozen deep; whole pages rarely more than 60.
 pub const MAX_DEPTH: usize = 128;
@@ -33,12 +34,12 @@ pub fn bound(html: &str) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     while let Some(i) = memchr::memchr(b'<', &bytes[at..]) {
         let start = at + i;
-        let Some(token) = token_at(bytes, start) else {
+        let Some(token) = token_at(html, start) else {
             at = start + 1;
             continue;
         };
-        let (keep, raw_text) = match &token.kind {
-            Kind::Start { name, self_closing } => pass.start(name, *self_closing),
+        let (keep, raw_text) = match token.kind {
+            Kind::Start { name, self_closing } => pass.start(name, self_closing),
             Kind::End { name } => (pass.end(name), false),
             Kind::Other => (true, false),
         };
@@ -48,10 +49,8 @@ pub fn bound(html: &str) -> Cow<'_, str> {
             kept_from = token.end;
             if keep {
                 // The tag without its attributes: the same element opens or closes.
-                match &token.kind {
-                    Kind::Start { name, self_closing } => {
-                        out.push_str(&format!("<{name}{}>", if *self_closing { "/" } else { "" }))
-                    }
+                match token.kind {
+                    Kind::Start { name, self_closing } => out.push_str(&format!("<{name}{}>", if self_closing { "/" } else { "" })),
                     Kind::End { name } => out.push_str(&format!("</{name}>")),
                     Kind::Other => {}
                 }
@@ -60,8 +59,8 @@ pub fn bound(html: &str) -> Cow<'_, str> {
         at = token.end.max(start + 1);
         if raw_text {
             // Its content is text up to its end tag, which closes it.
-            let name = pass.stack.pop().map(|open| open.name).unwrap_or_default();
-            at = if name == "plaintext" { bytes.len() } else { find_end_tag(bytes, at, &name) };
+            let name = pass.stack.pop().map_or("", |open| open.name);
+            at = if name.eq_ignore_ascii_case("plaintext") { bytes.len() } else { find_end_tag(html, at, name) };
         }
     }
     match out {
@@ -120,121 +119,178 @@ const CLOSES_P: &[&str] = &[
     "ul", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "listing", "form", "hr", "xmp", "li", "dd", "dt", "table",
 ];
 
-/// One element the parser keeps open.
-struct Open {
-    name: String,
+const VOID_F: u16 = 1;
+const FORMATTING_F: u16 = 2;
+const SPECIAL_F: u16 = 4;
+const SCOPE_F: u16 = 8;
+const BREAKOUT_F: u16 = 16;
+const INTEGRATION_F: u16 = 32;
+const CLOSES_P_F: u16 = 64;
+const RAW_TEXT_F: u16 = 128;
+
+/// What the lists above say of a tag name, looked up once per tag (this runs over every
+/// body, and most tags are in none of them).
+fn flags(name: &str) -> u16 {
+    static TABLE: OnceLock<Vec<(&'static str, u16)>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut table: Vec<(&'static str, u16)> = Vec::new();
+        for (list, flag) in [
+            (VOID, VOID_F),
+            (FORMATTING, FORMATTING_F),
+            (SPECIAL, SPECIAL_F),
+            (SCOPE, SCOPE_F),
+            (BREAKOUT, BREAKOUT_F),
+            (INTEGRATION, INTEGRATION_F),
+            (CLOSES_P, CLOSES_P_F),
+            (RAW_TEXT, RAW_TEXT_F),
+        ] {
+            for &name in list {
+                match table.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, f)) => *f |= flag,
+                    None => table.push((name, flag)),
+                }
+            }
+        }
+        table.sort_unstable();
+        table
+    });
+    let lower;
+    let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        lower = name.to_ascii_lowercase();
+        lower.as_str()
+    } else {
+        name
+    };
+    table.binary_search_by(|(n, _)| (*n).cmp(name)).map_or(0, |i| table[i].1)
+}
+
+/// One element the parser keeps open: its name as written, what it is.
+struct Open<'a> {
+    name: &'a str,
+    flags: u16,
     /// SVG or MathML.
     foreign: bool,
-    special: bool,
-    scope: bool,
 }
 
 #[derive(Default)]
-struct Pass {
-    stack: Vec<Open>,
-    /// Start tags dropped and not yet matched by an end tag, by name.
+struct Pass<'a> {
+    stack: Vec<Open<'a>>,
+    /// Start tags dropped and not yet matched by an end tag, by lower-case name.
     dropped: HashMap<String, usize>,
-    /// Formatting start tags not yet matched by an end tag, by name (at most 14 names).
-    formatting: HashMap<String, usize>,
+    /// Formatting start tags not yet matched by an end tag, in `FORMATTING` order.
+    formatting: [usize; FORMATTING.len()],
 }
 
-impl Pass {
+fn is(name: &str, other: &str) -> bool {
+    name.eq_ignore_ascii_case(other)
+}
+
+impl<'a> Pass<'a> {
     fn in_foreign(&self) -> bool {
-        self.stack.last().is_some_and(|open| open.foreign && !INTEGRATION.contains(&open.name.as_str()))
+        self.stack.last().is_some_and(|open| open.foreign && open.flags & INTEGRATION_F == 0)
     }
 
     /// Whether to keep a start tag, and whether it opened an element whose content is text.
-    fn start(&mut self, name: &str, self_closing: bool) -> (bool, bool) {
+    fn start(&mut self, name: &'a str, self_closing: bool) -> (bool, bool) {
+        let f = flags(name);
         // Elements the parser closes before this one opens (only when it is kept). Closes it
         // does that are not modelled leave the count deeper, never shallower.
         let mut keep_len = self.stack.len();
         let mut foreign = self.in_foreign();
-        if foreign && BREAKOUT.contains(&name) {
-            while keep_len > 0 && self.stack[keep_len - 1].foreign && !INTEGRATION.contains(&self.stack[keep_len - 1].name.as_str()) {
+        if foreign && f & BREAKOUT_F != 0 {
+            while keep_len > 0 && self.stack[keep_len - 1].foreign && self.stack[keep_len - 1].flags & INTEGRATION_F == 0 {
                 keep_len -= 1;
             }
             foreign = false;
         }
-        let foreign = foreign || name == "svg" || name == "math";
+        let foreign = foreign || is(name, "svg") || is(name, "math");
         if !foreign
             && let Some(top) = keep_len.checked_sub(1).map(|i| &self.stack[i])
             && !top.foreign
-            && (top.name == "p" && CLOSES_P.contains(&name)
-                || top.name == name && matches!(name, "li" | "dd" | "dt" | "option" | "tr" | "td" | "th"))
+            && (is(top.name, "p") && f & CLOSES_P_F != 0
+                || is(top.name, name) && ["li", "dd", "dt", "option", "tr", "td", "th"].iter().any(|n| is(name, n)))
         {
             keep_len -= 1;
         }
-        if VOID.contains(&name) && !foreign || foreign && self_closing {
+        if f & VOID_F != 0 && !foreign || foreign && self_closing {
             self.stack.truncate(keep_len);
             return (true, false);
         }
         // Table parts the parser inserts around a row or cell put straight in a table.
-        let top = keep_len.checked_sub(1).map(|i| self.stack[i].name.as_str());
-        let implied: &[&str] = match (top, name) {
-            (Some("table"), "tr") => &["tbody"],
-            (Some("table"), "td" | "th") => &["tbody", "tr"],
-            (Some("tbody" | "thead" | "tfoot"), "td" | "th") => &["tr"],
-            _ => &[],
+        let top = keep_len.checked_sub(1).map_or("", |i| self.stack[i].name);
+        let cell = is(name, "td") || is(name, "th");
+        let implied: &[&'static str] = if is(top, "table") && is(name, "tr") {
+            &["tbody"]
+        } else if is(top, "table") && cell {
+            &["tbody", "tr"]
+        } else if (is(top, "tbody") || is(top, "thead") || is(top, "tfoot")) && cell {
+            &["tr"]
+        } else {
+            &[]
         };
-        let is_formatting = !foreign && FORMATTING.contains(&name);
+        let formatting = (!foreign && f & FORMATTING_F != 0).then(|| FORMATTING.iter().position(|n| is(name, n))).flatten();
         if keep_len + implied.len() >= MAX_DEPTH
-            || is_formatting && self.formatting.values().sum::<usize>() >= MAX_UNCLOSED_FORMATTING
+            || formatting.is_some() && self.formatting.iter().sum::<usize>() >= MAX_UNCLOSED_FORMATTING
         {
-            *self.dropped.entry(name.to_owned()).or_default() += 1;
+            *self.dropped.entry(name.to_ascii_lowercase()).or_default() += 1;
             return (false, false);
         }
-        if is_formatting {
-            *self.formatting.entry(name.to_owned()).or_default() += 1;
+        if let Some(i) = formatting {
+            self.formatting[i] += 1;
         }
         self.stack.truncate(keep_len);
-        for name in implied.iter().copied().chain([name]) {
-            self.stack.push(Open {
-                name: name.to_owned(),
-                foreign,
-                special: SPECIAL.contains(&name),
-                scope: SCOPE.contains(&name),
-            });
+        for &part in implied {
+            self.stack.push(Open { name: part, flags: flags(part), foreign: false });
         }
-        (true, !foreign && RAW_TEXT.contains(&name))
+        self.stack.push(Open { name, flags: f, foreign });
+        (true, !foreign && f & RAW_TEXT_F != 0)
     }
 
     /// Whether to keep an end tag.
-    fn end(&mut self, name: &str) -> bool {
-        if let Some(n) = self.dropped.get_mut(name).filter(|n| **n > 0) {
+    fn end(&mut self, name: &'a str) -> bool {
+        if !self.dropped.is_empty()
+            && let Some(n) = self.dropped.get_mut(&name.to_ascii_lowercase())
+        {
             *n -= 1;
+            if *n == 0 {
+                self.dropped.remove(&name.to_ascii_lowercase());
+            }
             return false;
         }
-        if let Some(n) = self.formatting.get_mut(name).filter(|n| **n > 0) {
-            *n -= 1;
-        }
-        if matches!(name, "body" | "html" | "br") {
-            return true;
-        }
-        if FORMATTING.contains(&name) {
+        let f = flags(name);
+        if f & FORMATTING_F != 0 {
+            if let Some(i) = FORMATTING.iter().position(|n| is(name, n)) {
+                self.formatting[i] = self.formatting[i].saturating_sub(1);
+            }
             // The adoption agency restructures around misnested formatting; only its plain
             // case (the element is the current node) is modelled.
-            if self.stack.last().is_some_and(|open| open.name == name) {
+            if self.stack.last().is_some_and(|open| is(open.name, name)) {
                 self.stack.pop();
             }
             return true;
         }
-        let heading = |n: &str| matches!(n, "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
-        let special_end = SPECIAL.contains(&name);
+        if is(name, "body") || is(name, "html") || is(name, "br") {
+            return true;
+        }
+        let heading = |n: &str| n.len() == 2 && matches!(n.as_bytes(), [b'h' | b'H', b'1'..=b'6']);
+        let table_part = ["table", "tbody", "thead", "tfoot", "tr"].iter().any(|n| is(name, n));
         for i in (0..self.stack.len()).rev() {
             let open = &self.stack[i];
-            if open.name == name || heading(name) && heading(&open.name) {
+            if is(open.name, name) || heading(name) && heading(open.name) {
                 self.stack.truncate(i);
                 return true;
             }
             // "In scope" (button scope for `p`, list item scope for `li`, table scope for
             // table parts: these close open cells) for the special end tags; any special
             // element for the others.
-            let boundary = if matches!(name, "table" | "tbody" | "thead" | "tfoot" | "tr") {
-                matches!(open.name.as_str(), "html" | "table" | "template")
-            } else if special_end {
-                open.scope || name == "p" && open.name == "button" || name == "li" && matches!(open.name.as_str(), "ol" | "ul")
+            let boundary = if table_part {
+                is(open.name, "html") || is(open.name, "table") || is(open.name, "template")
+            } else if f & SPECIAL_F != 0 {
+                open.flags & SCOPE_F != 0
+                    || is(name, "p") && is(open.name, "button")
+                    || is(name, "li") && (is(open.name, "ol") || is(open.name, "ul"))
             } else {
-                open.special
+                open.flags & SPECIAL_F != 0
             };
             if boundary {
                 break;
@@ -244,22 +300,24 @@ impl Pass {
     }
 }
 
-enum Kind {
-    Start { name: String, self_closing: bool },
-    End { name: String },
+enum Kind<'a> {
+    /// `name` as written.
+    Start { name: &'a str, self_closing: bool },
+    End { name: &'a str },
     /// Comment, doctype, processing instruction, bogus comment.
     Other,
 }
 
-struct Token {
-    kind: Kind,
+struct Token<'a> {
+    kind: Kind<'a>,
     /// Just past the token's `>` (or the end of the input).
     end: usize,
     attributes: usize,
 }
 
-/// The markup token starting at `bytes[start] == b'<'`, or `None` when that `<` is text.
-fn token_at(bytes: &[u8], start: usize) -> Option<Token> {
+/// The markup token starting at `html[start] == '<'`, or `None` when that `<` is text.
+fn token_at(html: &str, start: usize) -> Option<Token<'_>> {
+    let bytes = html.as_bytes();
     let rest = &bytes[start + 1..];
     let other = |end: usize| Some(Token { kind: Kind::Other, end, attributes: 0 });
     let past = |needle: &[u8], from: usize| memchr::memmem::find(&bytes[from..], needle).map_or(bytes.len(), |i| from + i + needle.len());
@@ -278,35 +336,37 @@ fn token_at(bytes: &[u8], start: usize) -> Option<Token> {
         b'!' | b'?' => other(past(b">", start + 1)),
         b'/' => match rest.get(1) {
             Some(c) if c.is_ascii_alphabetic() => {
-                let (name, end, attributes) = tag(bytes, start + 2);
-                Some(Token { kind: Kind::End { name: name.0 }, end, attributes })
+                let (name, _, end, attributes) = tag(html, start + 2);
+                Some(Token { kind: Kind::End { name }, end, attributes })
             }
             Some(b'>') => other(start + 3),
             Some(_) => other(past(b">", start + 2)),
             None => None,
         },
         c if c.is_ascii_alphabetic() => {
-            let (name, end, attributes) = tag(bytes, start + 1);
-            Some(Token { kind: Kind::Start { name: name.0, self_closing: name.1 }, end, attributes })
+            let (name, self_closing, end, attributes) = tag(html, start + 1);
+            Some(Token { kind: Kind::Start { name, self_closing }, end, attributes })
         }
         _ => None,
     }
 }
 
-/// A tag from its name at `from`: ((lower-case name, self-closing), end, attribute count),
-/// read as the HTML tokenizer does (quoted values may hold `>`).
-fn tag(bytes: &[u8], from: usize) -> ((String, bool), usize, usize) {
+/// A tag from its name at `from`: (name, self-closing, end, attribute count), read as the
+/// HTML tokenizer does (quoted values may hold `>`).
+fn tag(html: &str, from: usize) -> (&str, bool, usize, usize) {
+    let bytes = html.as_bytes();
     let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
     let mut i = from;
     while i < bytes.len() && !space(bytes[i]) && bytes[i] != b'/' && bytes[i] != b'>' {
         i += 1;
     }
-    let name = String::from_utf8_lossy(&bytes[from..i]).to_ascii_lowercase();
+    // Ends at an ASCII byte or the end: a char boundary.
+    let name = &html[from..i];
     let mut attributes = 0;
     let mut self_closing = false;
     while i < bytes.len() {
         match bytes[i] {
-            b'>' => return ((name, self_closing), i + 1, attributes),
+            b'>' => return (name, self_closing, i + 1, attributes),
             b'/' => {
                 self_closing = bytes.get(i + 1) == Some(&b'>');
                 i += 1;
@@ -343,11 +403,12 @@ fn tag(bytes: &[u8], from: usize) -> ((String, bool), usize, usize) {
             }
         }
     }
-    ((name, self_closing), bytes.len(), attributes)
+    (name, self_closing, bytes.len(), attributes)
 }
 
 /// Just past `</name…>` from `from` (ASCII case-insensitive), or the end of the input.
-fn find_end_tag(bytes: &[u8], from: usize, name: &str) -> usize {
+fn find_end_tag(html: &str, from: usize, name: &str) -> usize {
+    let bytes = html.as_bytes();
     let mut at = from;
     while let Some(i) = memchr::memmem::find(&bytes[at..], b"</") {
         let open = at + i;
@@ -356,7 +417,7 @@ fn find_end_tag(bytes: &[u8], from: usize, name: &str) -> usize {
             && bytes[open + 2..after].eq_ignore_ascii_case(name.as_bytes())
             && bytes.get(after).is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/' | b'>'))
         {
-            return tag(bytes, open + 2).1;
+            return tag(html, open + 2).2;
         }
         at = open + 2;
     }
