@@ -93,3 +93,26 @@ test('a restart and a re-sync add none', async () => {
   assert.deepEqual(historySummaries(), [BREAKING_TITLE]);
   assert.equal(notifySummaries().filter((s) => s === BREAKING_TITLE).length, 1);
 });
+
+/** D-Bus connections the app holds on the session bus, from the bus itself (busctl). */
+function appConnections() {
+  const lines = execFileSync('busctl', ['--user', 'list', '--unique', '--no-legend', '--no-pager'], { encoding: 'utf8', timeout: 5000 });
+  return lines.split('\n').filter((l) => l.split(/\s+/)[2] === 'caliber-app').length;
+}
+
+test('many notifications at once: never more than 4 wait for a click, each with its own D-Bus connection', async () => {
+  await app.executeScript(() => { location.hash = '#/settings'; });
+  const button = await waitVisible(app, 'send-test-notification');
+  await sleep(1000);
+  const idle = appConnections();
+  const shownBefore = notifySummaries().length;
+  for (let i = 0; i < 8; i++) await button.click();
+  await app.wait(async () => notifySummaries().length >= shownBefore + 8, 10000, 'eight notifications shown');
+  // dunst keeps each on screen for 10 s: long enough to see who still listens.
+  await sleep(1500);
+  const waiting = appConnections() - idle;
+  assert.ok(waiting <= 4, `${waiting} connections held by eight notifications`);
+  dunstctl('close-all');
+  await sleep(1000);
+  assert.equal(appConnections(), idle, 'closed notifications hold nothing');
+});
