@@ -5,7 +5,6 @@
 //! their http(s)/mailto targets open in the system browser too.
 
 use tauri::plugin::{Builder as PluginBuilder, TauriPlugin};
-use tauri::webview::NewWindowResponse;
 use tauri::{AppHandle, Manager, Runtime, Url};
 use tauri_plugin_opener::OpenerExt;
 
@@ -91,9 +90,12 @@ pub fn guard<R: Runtime>() -> TauriPlugin<R> {
         .build()
 }
 
-/// For `WebviewWindowBuilder::on_new_window`: no second window, ever; an external target
-/// goes to the system browser.
-pub fn new_window_handler<R: Runtime>(app: &AppHandle<R>) -> impl Fn(Url, tauri::webview::NewWindowFeatures) -> NewWindowResponse<R> + Send + 'static {
+/// For `WebviewWindowBuilder::on_new_window` (desktop only): no second window, ever; an
+/// external target goes to the system browser.
+#[cfg(desktop)]
+pub fn new_window_handler<R: Runtime>(
+    app: &AppHandle<R>,
+) -> impl Fn(Url, tauri::webview::NewWindowFeatures) -> tauri::webview::NewWindowResponse<R> + Send + 'static {
     let app = app.clone();
     move |url, _features| {
         let decision = match decide(&url, dev_url(&app).as_ref()) {
@@ -102,7 +104,7 @@ pub fn new_window_handler<R: Runtime>(app: &AppHandle<R>) -> impl Fn(Url, tauri:
             other => other,
         };
         follow(&app, &url, decision);
-        NewWindowResponse::Deny
+        tauri::webview::NewWindowResponse::Deny
     }
 }
 
