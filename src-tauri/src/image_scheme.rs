@@ -1,5 +1,9 @@
 //! `caliber-img://localhost/<percent-encoded original URL>`: pictures from the core's offline
 //! store (no network when stored), else fetched once, stored and served.
+//!
+//! Documents on a registered scheme count as the app's own origin in Tauri, so a feed that
+//! got a script served here would speak to the app: only raster pictures are served, never
+//! SVG or anything else a browser could run, and nothing is ever sniffed into HTML.
 
 use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
@@ -32,23 +36,68 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// Raster picture types: nothing in them can run script. SVG (which can) is refused.
+const RASTER_TYPES: &[&str] = &[
+    "image/jpeg",
+    "image/jpg",
+    "image/pjpeg",
+    "image/png",
+    "image/apng",
+    "image/gif",
+    "image/webp",
+    "image/avif",
+    "image/bmp",
+    "image/x-ms-bmp",
+    "image/x-icon",
+    "image/vnd.microsoft.icon",
+];
+
+/// On every response, pictures included: no type guessing, and were the response ever
+/// loaded as a document, no script, no requests, a unique origin.
+const NO_SCRIPT_CSP: &str = "sandbox; default-src 'none'";
+
+/// The media type of a `Content-Type` value if it is a raster picture type (lowercase).
+pub fn raster_type(content_type: &str) -> Option<String> {
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    RASTER_TYPES.contains(&essence.as_str()).then_some(essence)
+}
+
+fn guarded(status: StatusCode) -> tauri::http::response::Builder {
+    Response::builder()
+        .status(status)
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .header(header::CONTENT_SECURITY_POLICY, NO_SCRIPT_CSP)
+}
+
+/// A refusal (no picture here), as plain text.
+pub fn refusal(status: StatusCode, why: &str) -> Response<Vec<u8>> {
+    guarded(status).header(header::CONTENT_TYPE, "text/plain; charset=utf-8").body(why.as_bytes().to_vec()).unwrap_or_default()
+}
+
+/// What the scheme answers for a stored or fetched picture: raster types as themselves,
+/// anything else (SVG, HTML, XML …) refused with 415.
+pub fn picture_response(content_type: &str, bytes: Vec<u8>) -> Response<Vec<u8>> {
+    match raster_type(content_type) {
+        Some(media_type) => guarded(StatusCode::OK)
+            .header(header::CONTENT_TYPE, media_type)
+            .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
+            .body(bytes)
+            .unwrap_or_default(),
+        None => refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, "not a raster picture"),
+    }
+}
+
 pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().to_owned();
     tauri::async_runtime::spawn(async move {
-        let not_found = |why: &str| Response::builder().status(StatusCode::NOT_FOUND).body(why.as_bytes().to_vec()).unwrap_or_default();
         let Some(url) = original_url(&path) else {
-            return responder.respond(not_found("not a picture URL"));
+            return responder.respond(refusal(StatusCode::NOT_FOUND, "not a picture URL"));
         };
         let core = app.state::<AppState>().core.clone();
         let response = match core.fetch_image(&url).await {
-            Ok(Some((content_type, bytes))) => Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, content_type)
-                .header(header::CACHE_CONTROL, "max-age=31536000, immutable")
-                .body(bytes)
-                .unwrap_or_default(),
-            _ => not_found("picture not stored and not reachable"),
+            Ok(Some((content_type, bytes))) => picture_response(&content_type, bytes),
+            _ => refusal(StatusCode::NOT_FOUND, "picture not stored and not reachable"),
         };
         responder.respond(response);
     });
@@ -56,7 +105,51 @@ pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>
 
 #[cfg(test)]
 mod tests {
-    use super::original_url;
+    use super::{original_url, picture_response, refusal};
+    use tauri::http::{StatusCode, header};
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+    #[test]
+    fn raster_pictures_are_served_as_themselves_with_nosniff() {
+        for (declared, served) in [
+            ("image/png", "image/png"),
+            ("image/jpeg", "image/jpeg"),
+            ("IMAGE/JPEG; charset=binary", "image/jpeg"),
+            ("image/gif", "image/gif"),
+            ("image/webp", "image/webp"),
+            ("image/avif", "image/avif"),
+            ("image/bmp", "image/bmp"),
+            ("image/x-icon", "image/x-icon"),
+        ] {
+            let response = picture_response(declared, PNG.to_vec());
+            assert_eq!(response.status(), StatusCode::OK, "{declared}");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], served);
+            assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+            assert_eq!(response.headers()[header::CONTENT_SECURITY_POLICY], "sandbox; default-src 'none'");
+            assert_eq!(response.body(), PNG);
+        }
+    }
+
+    #[test]
+    fn svg_and_other_types_a_browser_could_run_are_refused() {
+        let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>parent.__TAURI_INTERNALS__</script></svg>"#;
+        for declared in ["image/svg+xml", "image/svg+xml; charset=utf-8", "text/html", "image/", "application/xml", "image/svg", ""] {
+            let response = picture_response(declared, svg.to_vec());
+            assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{declared:?}");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+            assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+            assert!(!response.body().windows(4).any(|w| w == b"<svg"), "{declared:?}: the document is not passed on");
+        }
+    }
+
+    #[test]
+    fn refusals_carry_nosniff_and_the_sandbox_too() {
+        let response = refusal(StatusCode::NOT_FOUND, "not a picture URL");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(response.headers()[header::CONTENT_SECURITY_POLICY], "sandbox; default-src 'none'");
+    }
 
     #[test]
     fn scheme_paths_decode_to_the_original_url() {

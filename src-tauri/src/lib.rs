@@ -1,11 +1,13 @@
 //! caliber-app: the Tauri shell. Thin commands over caliber-core, the picture scheme,
 //! the background sync loop, and desktop-only plugins registered behind `cfg(desktop)`.
 
+pub mod command_names;
 pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
 pub mod image_scheme;
+pub mod navigation;
 pub mod notifications;
 pub mod settings;
 pub mod state;
@@ -30,7 +32,9 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(navigation::guard())
         .register_asynchronous_uri_scheme_protocol(image_scheme::SCHEME, image_scheme::handle)
+        // Each command here must be listed in command_names.rs too (the app's ACL manifest).
         .invoke_handler(tauri::generate_handler![
             commands::list_articles,
             commands::get_article,
@@ -60,6 +64,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             let locale = sys_locale::get_locale().unwrap_or_else(|| "en".into());
             let state = AppState::open(data_dir, locale).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
             app.manage(state);
+            create_main_window(app)?;
             #[cfg(mobile)]
             notifications::create_channel(app.handle());
             if shell {
@@ -69,6 +74,23 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             }
             Ok(())
         })
+}
+
+/// The "main" window from `tauri.conf.json` (`create: false` there), built here because
+/// only a window built in code can refuse new windows ("Open Link in New Window",
+/// `window.open`) and send their links to the system browser.
+fn create_main_window<R: Runtime>(app: &mut tauri::App<R>) -> tauri::Result<()> {
+    let Some(config) = app.config().app.windows.iter().find(|w| w.label == "main").cloned() else {
+        return Ok(());
+    };
+    if app.get_webview_window(&config.label).is_some() {
+        return Ok(());
+    }
+    let builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?;
+    #[cfg(desktop)]
+    let builder = builder.on_new_window(navigation::new_window_handler(app.handle()));
+    builder.build()?;
+    Ok(())
 }
 
 /// Sync at start-up, then on the reader's interval; after a failed or offline sync, try

@@ -64,27 +64,117 @@ pub fn deliver<R: Runtime>(app: &AppHandle<R>, notices: Vec<Notice>, ui_language
     }
 }
 
+/// How many notifications listen for a click at once. Each listening one holds a D-Bus
+/// connection (and zbus's executor thread for it); a newer notification beyond this many
+/// closes the oldest, so N notifications never hold N connections.
+#[cfg(target_os = "linux")]
+pub const MAX_WAITING: usize = 4;
+
+/// How long a notification listens for a click. Daemons that keep notifications until
+/// dismissed (resident, or in a tray) would otherwise hold its connection forever; after
+/// this it is closed, because a click could no longer open anything.
+#[cfg(target_os = "linux")]
+pub const WAIT_FOR_CLICK: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// The notifications listening for a click, oldest first, each with a way to stop it.
+#[cfg(target_os = "linux")]
+pub struct Waiters {
+    cap: usize,
+    next: u64,
+    waiting: std::collections::VecDeque<(u64, tokio::sync::oneshot::Sender<()>)>,
+}
+
+#[cfg(target_os = "linux")]
+impl Waiters {
+    pub const fn new(cap: usize) -> Self {
+        Waiters { cap, next: 0, waiting: std::collections::VecDeque::new() }
+    }
+
+    /// A place for one more listener: the oldest beyond the cap are told to stop.
+    pub fn admit(&mut self) -> (u64, tokio::sync::oneshot::Receiver<()>) {
+        while self.waiting.len() >= self.cap.max(1) {
+            if let Some((_, stop)) = self.waiting.pop_front() {
+                let _ = stop.send(());
+            }
+        }
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        self.next += 1;
+        self.waiting.push_back((self.next, stop));
+        (self.next, stopped)
+    }
+
+    /// A listener that ended (clicked, closed, stopped, timed out) gives its place back.
+    pub fn release(&mut self, ticket: u64) {
+        self.waiting.retain(|(id, _)| *id != ticket);
+    }
+
+    pub fn len(&self) -> usize {
+        self.waiting.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+}
+
+#[cfg(target_os = "linux")]
+static WAITERS: std::sync::Mutex<Waiters> = std::sync::Mutex::new(Waiters::new(MAX_WAITING));
+
+/// How a listener ended.
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitEnd {
+    /// The reader clicked it, or the daemon closed it.
+    Answered,
+    /// A newer notification took its place.
+    Replaced,
+    /// Nobody clicked within the time.
+    TimedOut,
+}
+
+/// Waits for `answer`, but no longer than `timeout` and not after `stop` fires.
+#[cfg(target_os = "linux")]
+pub async fn bounded_wait(
+    answer: impl std::future::Future<Output = ()>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+    timeout: std::time::Duration,
+) -> WaitEnd {
+    tokio::select! {
+        () = answer => WaitEnd::Answered,
+        _ = stop => WaitEnd::Replaced,
+        () = tokio::time::sleep(timeout) => WaitEnd::TimedOut,
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, open_label: &str, article_id: Option<i64>) {
     let app = app.clone();
     let open_label = open_label.to_owned();
-    // wait_for_action blocks until the notification is clicked or closed: one thread each.
-    std::thread::spawn(move || {
-        let shown = notify_rust::Notification::new()
+    // A task, not a thread: the wait is bounded in number (MAX_WAITING) and time (WAIT_FOR_CLICK).
+    tauri::async_runtime::spawn(async move {
+        let mut notification = notify_rust::Notification::new();
+        notification
             .appname("Caliber Reader")
             .summary(&summary)
             .body(&body)
             .icon("az.caliber.reader")
             .action("default", &open_label)
-            .hint(notify_rust::Hint::Category("im.received".into()))
-            .show();
-        match shown {
-            Ok(handle) => handle.wait_for_action(|action| {
-                if action == "default" {
-                    open_article(&app, article_id);
-                }
-            }),
-            Err(e) => eprintln!("caliber: could not show a notification: {e}"),
+            .hint(notify_rust::Hint::Category("im.received".into()));
+        let handle = match notification.show_async().await {
+            Ok(handle) => handle,
+            Err(e) => return eprintln!("caliber: could not show a notification: {e}"),
+        };
+        let (ticket, stop) = WAITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).admit();
+        let answer = handle.wait_for_action_async(|response| {
+            if matches!(response, notify_rust::ActionResponse::Custom("default")) {
+                open_article(&app, article_id);
+            }
+        });
+        let end = bounded_wait(answer, stop, WAIT_FOR_CLICK).await;
+        WAITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).release(ticket);
+        if end != WaitEnd::Answered {
+            // Nothing listens for its click any more: take it off the screen.
+            handle.close_async().await;
         }
     });
 }
@@ -121,6 +211,57 @@ pub fn create_channel<R: Runtime>(app: &AppHandle<R>) {
         .visibility(Visibility::Public)
         .build();
     let _ = app.notification().create_channel(channel);
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod bound_tests {
+    use std::time::Duration;
+
+    use super::{WaitEnd, Waiters, bounded_wait};
+
+    #[test]
+    fn never_more_than_the_cap_listen_and_the_oldest_are_stopped() {
+        let mut waiters = Waiters::new(4);
+        let mut stops: Vec<_> = (0..10).map(|_| waiters.admit()).collect();
+        assert_eq!(waiters.len(), 4, "ten notifications, four listeners");
+        for (i, (_, stop)) in stops.iter_mut().enumerate() {
+            let told = stop.try_recv().is_ok();
+            assert_eq!(told, i < 6, "notification {i}: the six oldest are told to stop");
+        }
+        let (newest, _) = &stops[9];
+        waiters.release(*newest);
+        assert_eq!(waiters.len(), 3);
+        for (ticket, _) in &stops {
+            waiters.release(*ticket);
+        }
+        assert!(waiters.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_unanswered_notification_stops_listening_after_the_time() {
+        let mut waiters = Waiters::new(4);
+        let (_, stop) = waiters.admit();
+        // A daemon that never reports a click or a close.
+        let end = bounded_wait(std::future::pending(), stop, Duration::from_millis(20)).await;
+        assert_eq!(end, WaitEnd::TimedOut);
+    }
+
+    #[tokio::test]
+    async fn a_newer_notification_past_the_cap_stops_the_oldest_listener() {
+        let mut waiters = Waiters::new(1);
+        let (_, stop) = waiters.admit();
+        let waiting = tokio::spawn(bounded_wait(std::future::pending(), stop, Duration::from_secs(1800)));
+        tokio::task::yield_now().await;
+        let _newer = waiters.admit();
+        assert_eq!(waiting.await.unwrap(), WaitEnd::Replaced);
+    }
+
+    #[tokio::test]
+    async fn a_click_ends_the_wait_as_answered() {
+        let mut waiters = Waiters::new(4);
+        let (_, stop) = waiters.admit();
+        assert_eq!(bounded_wait(async {}, stop, Duration::from_secs(1800)).await, WaitEnd::Answered);
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::Path;
 use caliber_core::{Core, CoreConfig, FetchOptions, HttpClient};
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
@@ -49,24 +49,39 @@ fn prepared_dir(feed_url: &str) -> tempfile::TempDir {
     dir
 }
 
-fn app(dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
-    let app = caliber_app_lib::build_app(mock_builder(), Some(dir.to_path_buf()), false)
-        .build(mock_context(noop_assets()))
-        .expect("app builds");
+/// The app's real context: its config and the ACL built from `capabilities/` and the app
+/// manifest in build.rs, so every command below passes the same checks as in the app.
+fn real_context() -> tauri::Context<MockRuntime> {
+    tauri::generate_context!()
+}
+
+fn app_in_window(dir: &Path, label: &str) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let app = caliber_app_lib::build_app(mock_builder(), Some(dir.to_path_buf()), false).build(real_context()).expect("app builds");
     // The mock runtime never reaches "ready", where setup runs: open the state as setup would.
     app.manage(caliber_app_lib::state::AppState::open(dir.to_path_buf(), "ru-RU".into()).expect("state opens"));
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("webview");
+    let webview = WebviewWindowBuilder::new(&app, label, Default::default()).build().expect("webview");
     (app, webview)
 }
 
+fn app(dir: &Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    app_in_window(dir, "main")
+}
+
+const APP_ORIGIN: &str = "tauri://localhost";
+
 fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    invoke_from(webview, APP_ORIGIN, cmd, args)
+}
+
+/// A call as the page at `origin` in that window would make it.
+fn invoke_from(webview: &WebviewWindow<MockRuntime>, origin: &str, cmd: &str, args: Value) -> Result<Value, Value> {
     get_ipc_response(
         webview,
         InvokeRequest {
             cmd: cmd.into(),
             callback: CallbackFn(0),
             error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
+            url: origin.parse().unwrap(),
             body: InvokeBody::Json(args),
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
@@ -212,4 +227,40 @@ fn editions_can_be_followed_and_unfollowed() {
     let stats = invoke(&webview, "storage_stats", json!({})).unwrap();
     assert_eq!(stats["articles"], 0);
     assert!(stats["databaseBytes"].as_u64().unwrap() > 0);
+}
+
+fn refused_by_the_acl(result: &Result<Value, Value>) -> bool {
+    matches!(result, Err(Value::String(message)) if message.contains("not allowed"))
+}
+
+#[test]
+fn every_command_is_allowed_to_the_main_window_on_the_apps_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, main) = app(dir.path());
+    for &command in caliber_app_lib::command_names::COMMANDS {
+        // It would show a real desktop notification; it is checked from elsewhere below.
+        if command == "send_test_notification" {
+            continue;
+        }
+        // No arguments: commands that take some fail on them, after the ACL let them through.
+        let result = invoke(&main, command, json!({}));
+        assert!(!refused_by_the_acl(&result), "{command}: {result:?}");
+    }
+}
+
+#[test]
+fn commands_are_refused_to_other_windows_and_other_origins() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, other) = app_in_window(dir.path(), "other");
+    for &command in caliber_app_lib::command_names::COMMANDS {
+        let result = invoke(&other, command, json!({}));
+        assert!(refused_by_the_acl(&result), "{command} from another window: {result:?}");
+    }
+    let (_app, main) = app(dir.path());
+    for origin in ["https://evil.example/", "http://127.0.0.1:8765/post/x", "http://tauri.localhost.evil.example/"] {
+        for &command in caliber_app_lib::command_names::COMMANDS {
+            let result = invoke_from(&main, origin, command, json!({}));
+            assert!(refused_by_the_acl(&result), "{command} from {origin}: {result:?}");
+        }
+    }
 }

@@ -5,10 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { By, Key, until } from 'selenium-webdriver';
 import {
-  startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, computed, screenshot, clipboardText, settle,
+  startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, computed, screenshot, clipboardText, settle, fakeOpener,
 } from './harness.js';
 
-let site, profile, driver, app;
+let site, profile, driver, app, opener;
 
 async function restart() {
   await app.quit();
@@ -43,7 +43,8 @@ async function bodyFontSize() {
 before(async () => {
   site = await startFixtureServer();
   profile = prepareProfile([[`${site.url}/`, 'site'], [`${site.url}/en/`, 'site']]);
-  driver = await startDriver(profile);
+  opener = fakeOpener();
+  driver = await startDriver(profile, { PATH: opener.path });
   app = await openApp(driver);
 });
 
@@ -114,6 +115,67 @@ test('copy link puts the canonical URL on the clipboard and shows the toast', as
   assert.equal(clipboardText().trim(), `${site.url}/post/gyandzha-park`);
   const share = await (await waitVisible(app, 'share-menu')).getAttribute('innerHTML');
   assert.ok(share.length > 0);
+});
+
+const PARK_TITLE = 'В Гяндже открыли новый парк';
+const parkLink = () => `${site.url}/post/gyandzha-park`;
+
+/** Clicks `element` and returns what the system opener was handed. */
+async function openedBy(element) {
+  const before = opener.opened().length;
+  await element.click();
+  return opener.openedSince(before);
+}
+
+test('"open original" hands the canonical article link to the system opener', async () => {
+  await openArticleTitled(PARK_TITLE);
+  assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
+});
+
+test('share buttons open the share page with the canonical link URL-encoded in it', async () => {
+  await openArticleTitled(PARK_TITLE);
+  const share = (id) => app.findElement(By.css(`[data-testid="share-menu"] [data-share="${id}"]`));
+  const link = encodeURIComponent(parkLink());
+  const title = encodeURIComponent(PARK_TITLE);
+  assert.deepEqual(await openedBy(await share('x')), [`https://x.com/intent/post?url=${link}&text=${title}`]);
+  assert.deepEqual(await openedBy(await share('telegram')), [`https://t.me/share/url?url=${link}&text=${title}`]);
+  assert.deepEqual(await openedBy(await share('email')), [
+    `mailto:?subject=${title}&body=${encodeURIComponent(`${PARK_TITLE}\n\n${parkLink()}`)}`,
+  ]);
+});
+
+test('a link in the article body opens in the system browser, exactly as the article has it', async () => {
+  await openArticleTitled(PARK_TITLE);
+  const link = await app.findElement(By.css('[data-testid="article-body"] a[href*="example.org"]'));
+  assert.deepEqual(await openedBy(link), ['https://www.example.org/ganja/park?from=caliber&lang=ru']);
+  assert.equal(await app.executeScript(() => location.protocol), 'tauri:', 'the app stays');
+});
+
+test('a script sending the window to another site: the app stays, the site opens in the browser', async () => {
+  const away = `${site.url}/somewhere?from=app`;
+  const before = opener.opened().length;
+  await app.executeScript((url) => { location.href = url; }, away);
+  assert.deepEqual(await opener.openedSince(before), [away]);
+  assert.equal(await app.executeScript(() => location.protocol), 'tauri:');
+  await waitVisible(app, 'sync-now');
+  assert.equal((await site.hits())['/somewhere'], undefined, 'the webview never loaded the page');
+});
+
+test('a link opened in a new window goes to the system browser, and no second window appears', async () => {
+  const away = `${site.url}/elsewhere`;
+  await app.executeScript((url) => {
+    const a = Object.assign(document.createElement('a'), { href: url, target: '_blank', textContent: 'elsewhere' });
+    a.dataset.testid = 'new-window-link';
+    a.style.cssText = 'position:fixed;top:0;left:0;z-index:9999;padding:12px;background:#fff';
+    document.body.append(a);
+  }, away);
+  try {
+    assert.deepEqual(await openedBy(await waitVisible(app, 'new-window-link')), [away]);
+    assert.equal((await app.getAllWindowHandles()).length, 1);
+    assert.equal((await site.hits())['/elsewhere'], undefined);
+  } finally {
+    await app.executeScript(() => document.querySelector('[data-testid="new-window-link"]')?.remove());
+  }
 });
 
 test('search finds an article by a Russian word', async () => {

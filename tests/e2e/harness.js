@@ -1,7 +1,7 @@
 // Shared plumbing for the end-to-end tests: the fixture news server, a data dir prepared
 // with the real `caliber` CLI, tauri-driver, and WebDriver sessions of the real app.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -68,6 +68,28 @@ export function prepareProfile(sources) {
     execFileSync(cliBinary, ['--db', join(dataDir, 'caliber.db'), 'sources', 'add', url, '--kind', kind], { stdio: 'pipe' });
   }
   return { home, dataDir };
+}
+
+/**
+ * A logging stand-in for the system opener. tauri-plugin-opener opens URLs with the `open`
+ * crate, which on Linux runs `xdg-open URL` first (falling back to gio, gnome-open, kde-open
+ * only when xdg-open is missing or fails). This `xdg-open` appends each argument to a log
+ * and exits 0. Put `path` in the PATH the driver (and so the app) gets.
+ */
+export function fakeOpener() {
+  const dir = mkdtempSync(join(tmpdir(), 'caliber-opener-'));
+  const log = join(dir, 'opened.log');
+  const script = `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${log}'\nexit 0\n`;
+  writeFileSync(join(dir, 'xdg-open'), script, { mode: 0o755 });
+  const opened = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+  /** What was opened after the first `before` entries, once something was (or after `ms`). */
+  const openedSince = async (before, ms = 10000) => {
+    const until = Date.now() + ms;
+    while (opened().length <= before && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    return opened().slice(before);
+  };
+  return { path: `${dir}:${process.env.PATH}`, opened, openedSince };
 }
 
 /** tauri-driver with WebKitWebDriver; the app it launches inherits this environment. */

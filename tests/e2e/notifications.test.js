@@ -5,6 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, byTestId } from './harness.js';
 
 const BREAKING_TITLE = 'Срочно: землетрясение магнитудой 5 в Каспийском море';
@@ -38,7 +41,11 @@ async function syncAndWait() {
 
 before(async () => {
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under dbus-run-session');
-  dunst = spawn('dunst', [], { stdio: 'ignore' });
+  // Identical notifications stay separate (dunst merges duplicates by default, closing the
+  // older one), so the test below sees each one the app shows.
+  const dunstrc = join(mkdtempSync(join(tmpdir(), 'caliber-dunst-')), 'dunstrc');
+  writeFileSync(dunstrc, '[global]\n    stack_duplicates = false\n');
+  dunst = spawn('dunst', ['-config', dunstrc], { stdio: 'ignore' });
   monitor = spawn('dbus-monitor', ['--session', "interface='org.freedesktop.Notifications'"], { stdio: ['ignore', 'pipe', 'ignore'] });
   monitor.stdout.on('data', (d) => { monitorLog += d.toString(); });
   await sleep(800);
@@ -92,4 +99,28 @@ test('a restart and a re-sync add none', async () => {
   dunstctl('close-all');
   assert.deepEqual(historySummaries(), [BREAKING_TITLE]);
   assert.equal(notifySummaries().filter((s) => s === BREAKING_TITLE).length, 1);
+});
+
+/** D-Bus connections the app holds on the session bus, from the bus itself (busctl). */
+function appConnections() {
+  const lines = execFileSync('busctl', ['--user', 'list', '--unique', '--no-legend', '--no-pager'], { encoding: 'utf8', timeout: 5000 });
+  return lines.split('\n').filter((l) => l.split(/\s+/)[2] === 'caliber-app').length;
+}
+
+test('many notifications at once: never more than 4 wait for a click, each with its own D-Bus connection', async (t) => {
+  await app.executeScript(() => { location.hash = '#/settings'; });
+  const button = await waitVisible(app, 'send-test-notification');
+  await sleep(1000);
+  const idle = appConnections();
+  const shownBefore = notifySummaries().length;
+  for (let i = 0; i < 8; i++) await button.click();
+  await app.wait(async () => notifySummaries().length >= shownBefore + 8, 10000, 'eight notifications shown');
+  // dunst keeps each on screen for 10 s: long enough to see who still listens.
+  await sleep(1500);
+  const waiting = appConnections() - idle;
+  t.diagnostic(`idle ${idle} connections, with eight notifications shown ${idle + waiting}`);
+  assert.ok(waiting <= 4, `${waiting} connections held by eight notifications`);
+  dunstctl('close-all');
+  await sleep(1000);
+  assert.equal(appConnections(), idle, 'closed notifications hold nothing');
 });

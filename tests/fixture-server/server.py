@@ -72,6 +72,11 @@ BREAKING = [
      ['Выставка азербайджанских ковров открылась в музее.', 'Она продлится до конца месяца.']),
 ]
 
+# A link inside an article body (the end-to-end suite clicks it): (edition, slug) → (href, text).
+BODY_LINKS = {
+    ('ru', 'gyandzha-park'): ('https://www.example.org/ganja/park?from=caliber&lang=ru', 'План парка'),
+}
+
 STATE = {'mode': 'normal', 'hits': {}}
 LOCK = threading.Lock()
 
@@ -132,6 +137,9 @@ def article_page(lang, slug):
             ps = [f'<p>{html.escape(p)}</p>' for p in paras]
             ps.insert(1, '<div class="banner_inline"><a href="https://ads.example/buy">КУПИТЬ — реклама</a><script>trackAd()</script></div>')
             ps.append(f'<p><img src="/uploads/pic{(pic % 6) + 1}.png" alt=""></p>')
+            if (lang, slug) in BODY_LINKS:
+                href, text = BODY_LINKS[(lang, slug)]
+                ps.append(f'<p>Подробнее: <a href="{html.escape(href)}">{html.escape(text)}</a>.</p>')
             body = f'''<main><article class="post">
 <div class="post_categoty">{html.escape(section)}</div>
 <h1 class="post_title">{html.escape(title)}</h1>
