@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { By } from 'selenium-webdriver';
+import { By, until } from 'selenium-webdriver';
 import { startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, cliBinary } from './harness.js';
 
 let site, profile, driver, app, db, feedUrl, savedId;
@@ -60,4 +60,28 @@ test('removing a source asks first and keeps the saved article', async () => {
   assert.deepEqual(saved.map((a) => a.id), [savedId], 'the saved article is still in the file');
   assert.equal(saved[0].read, true, 'with its read mark');
   assert.ok(JSON.parse(cli('articles', '--json')).length === 1, 'unsaved articles went with the source');
+});
+
+test('unfollowing an edition asks first; Cancel keeps it, Remove drops it', async () => {
+  // Following adds the edition's sources without touching the network (no sync is started).
+  const azFollowed = () => JSON.parse(cli('editions', 'list', '--json')).find((e) => e.code === 'az').followed;
+  await app.executeScript(() => { location.hash = '#/settings'; });
+  const box = async () => app.wait(until.elementLocated(By.xpath("//label[.//span[@lang='az']]/input[@type='checkbox']")), 20000, 'no AZ edition');
+  await (await box()).click();
+  await app.wait(async () => azFollowed(), 10000, 'AZ is followed');
+
+  await (await box()).click();
+  const ask = await waitVisible(app, 'confirm-unfollow');
+  assert.match(await ask.getText(), /сохранённые вами статьи останутся/);
+  assert.equal(await (await box()).isSelected(), true, 'nothing is unfollowed before the answer');
+  const [, cancel] = await ask.findElements(By.css('button'));
+  await cancel.click();
+  await app.wait(async () => (await app.findElements(byTestId('confirm-unfollow'))).length === 0, 5000, 'Cancel closes the question');
+  assert.equal(azFollowed(), true, 'Cancel unfollowed nothing');
+
+  await (await box()).click();
+  const [remove] = await (await waitVisible(app, 'confirm-unfollow')).findElements(By.css('button'));
+  await remove.click();
+  await app.wait(async () => !azFollowed(), 10000, 'AZ is no longer followed in the file');
+  assert.deepEqual(JSON.parse(cli('articles', '--saved', '--json')).map((a) => a.id), [savedId], 'the saved article stays');
 });
