@@ -1,0 +1,175 @@
+//! Upgrades: a database written by each earlier release opens, migrates in place and keeps
+//! everything the reader had — every article, read and saved mark, picture, setting and
+//! breaking-news decision — then syncs. The databases in `fixtures/upgrade/` were written
+//! by the `caliber` CLI of the last release of each schema (`fixtures/upgrade/make.sh`
+//! says which commit and how); a new migration adds its own file.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use caliber_core::testing::Store;
+use caliber_core::{ArticleQuery, Retention, SCHEMA_VERSION};
+use common::*;
+use rusqlite::Connection;
+
+fn upgrade_fixture(version: u32) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/upgrade/schema-{version}.db"))
+}
+
+/// Everything a reader could lose, read with plain SQL so the same query works on every
+/// schema. Keyed by table; each row as text.
+fn reader_data(path: &Path) -> BTreeMap<&'static str, Vec<String>> {
+    let conn = Connection::open(path).unwrap();
+    let tables: Vec<String> =
+        conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let has = |t: &str| tables.iter().any(|n| n == t);
+    let mut data = BTreeMap::new();
+    let mut rows = |key: &'static str, sql: &str| {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let found = stmt
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| match r.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Null => "NULL".to_owned(),
+                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                        rusqlite::types::ValueRef::Real(v) => v.to_string(),
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        rusqlite::types::ValueRef::Blob(b) => format!("blob:{}:{:?}", b.len(), &b[..b.len().min(8)]),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" | "))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        data.insert(key, found);
+    };
+    rows("sources", "SELECT id, url, kind, title, language, etag, last_modified FROM sources ORDER BY id");
+    rows(
+        "articles",
+        "SELECT id, source_id, guid, url, title, summary, content_html, author, categories, published_at, image_url, language, is_breaking
+         FROM articles ORDER BY id",
+    );
+    rows("marks", "SELECT article_id, read, read_at, saved, saved_at FROM article_state ORDER BY article_id");
+    if has("images") {
+        rows("images", "SELECT url, content_type, bytes, size FROM images ORDER BY url");
+        rows("article_images", "SELECT article_id, url FROM article_images ORDER BY article_id, url");
+    }
+    if has("settings") {
+        rows("settings", "SELECT key, value FROM settings ORDER BY key");
+    }
+    if has("notified_articles") {
+        rows("notified", "SELECT article_id, state, decided_at FROM notified_articles ORDER BY article_id");
+        rows("notification_log", "SELECT id, sent_at FROM notification_log ORDER BY id");
+    }
+    data
+}
+
+fn count(path: &Path, sql: &str) -> i64 {
+    Connection::open(path).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// One word of a title, long enough to search for.
+fn a_word_of(title: &str) -> String {
+    title.split(|c: char| !c.is_alphanumeric()).find(|w| w.chars().count() >= 5).unwrap_or(title).to_owned()
+}
+
+async fn upgrade_keeps_everything(version: u32) {
+    let original = upgrade_fixture(version);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caliber.db");
+    std::fs::copy(&original, &path).unwrap();
+    let old_version: u32 = Connection::open(&path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(old_version, version, "fixture schema-{version}.db is at schema {old_version}");
+
+    let before = reader_data(&path);
+    let articles = before["articles"].len();
+    assert!(articles >= 10, "schema-{version}.db holds {articles} articles: a fixture worth testing has more");
+    assert!(before["marks"].iter().any(|m| m.split(" | ").nth(3) == Some("1")), "schema-{version}.db has a saved article");
+
+    // Retention off: the fixtures' articles are old, and pruning is not what is under test.
+    let core = open_core_with(dir.path(), fast_options(), Retention { max_per_source: None, max_age: None });
+    assert_eq!(Store::open_read_only(&path).unwrap().schema_version().unwrap(), SCHEMA_VERSION);
+    let after = reader_data(&path);
+    for (table, rows) in &before {
+        assert_eq!(&after[table], rows, "schema {version} → {SCHEMA_VERSION}: {table} changed by the upgrade");
+    }
+
+    // The reader sees the same marks through the front door.
+    for mark in &before["marks"] {
+        let f: Vec<&str> = mark.split(" | ").collect();
+        let article = core.article(f[0].parse().unwrap()).unwrap();
+        assert_eq!((article.read, article.saved), (f[1] == "1", f[3] == "1"), "marks of article {}", f[0]);
+    }
+    let saved = core.articles(&ArticleQuery { saved_only: true, limit: Some(1000), ..Default::default() }).unwrap();
+    assert_eq!(saved.len(), before["marks"].iter().filter(|m| m.split(" | ").nth(3) == Some("1")).count());
+
+    // A sync (its sources are long gone: errors, nothing lost) finishes anything queued,
+    // and a new source syncs into the upgraded file.
+    let server = TestServer::start().await;
+    server.route("/new.xml", Route::fixture("rss2.xml", RSS));
+    add(&core, &[server.url("/new.xml")]);
+    let report = sync(&core).await;
+    assert!(report_for(&report, &server.url("/new.xml")).new > 0);
+    assert_eq!(Store::open_read_only(&path).unwrap().unindexed_count().unwrap(), 0);
+    let after_sync = reader_data(&path);
+    assert_eq!(after_sync["marks"], before["marks"], "a sync after the upgrade kept every mark");
+    for row in &before["articles"] {
+        assert!(after_sync["articles"].contains(row), "article kept through the first sync: {row}");
+    }
+    if let Some(settings) = before.get("settings") {
+        assert_eq!(&after_sync["settings"], settings);
+    }
+
+    // Every old article is in the index, and found by a word of its title.
+    assert_eq!(count(&path, "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM articles_fts f WHERE f.rowid = a.id)"), 0);
+    Connection::open(&path).unwrap().execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')", []).unwrap();
+    for row in &before["articles"] {
+        let f: Vec<&str> = row.split(" | ").collect();
+        let (id, title) = (f[0].parse::<i64>().unwrap(), f[4]);
+        let word = a_word_of(title);
+        let hits = core.search(&word, 200).unwrap();
+        assert!(hits.iter().any(|h| h.article.id == id), "schema {version}: “{title}” found by “{word}”");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_1_database_upgrades_keeping_everything() {
+    upgrade_keeps_everything(1).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_2_database_upgrades_keeping_everything() {
+    upgrade_keeps_everything(2).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_3_database_upgrades_keeping_everything() {
+    upgrade_keeps_everything(3).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_4_database_upgrades_keeping_everything() {
+    upgrade_keeps_everything(4).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_5_database_upgrades_keeping_everything() {
+    upgrade_keeps_everything(5).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_6_database_upgrades_keeping_everything() {
+    upgrade_keeps_everything(6).await;
+}
+
+/// A new migration must come with a database written by the release before it.
+#[test]
+fn every_schema_has_an_upgrade_fixture() {
+    for version in 1..=SCHEMA_VERSION {
+        assert!(upgrade_fixture(version).exists(), "missing fixtures/upgrade/schema-{version}.db: run fixtures/upgrade/make.sh {version}");
+    }
+}
