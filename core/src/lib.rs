@@ -249,6 +249,20 @@ impl Core {
         site::edition_source_urls(edition).into_iter().map(|(url, _)| url).collect()
     }
 
+    /// Every edition with whether it is followed: one of its source URLs is a source. The
+    /// one rule the CLI and the app both show.
+    pub fn editions_followed(&self) -> Result<Vec<(Edition, bool)>> {
+        let followed: Vec<String> = self.store().sources()?.into_iter().map(|s| s.url).collect();
+        Ok(site::data()
+            .editions
+            .iter()
+            .map(|e| {
+                let is_followed = site::edition_source_urls(e).iter().any(|(url, _)| followed.contains(url));
+                (e.clone(), is_followed)
+            })
+            .collect())
+    }
+
     /// The edition to follow by default for a system language ("ru-RU", "az", …): the
     /// matching one, else English.
     pub fn default_edition(system_language: &str) -> Edition {

@@ -293,3 +293,17 @@ fn sources_import_adds_the_good_outlines_and_names_the_rest() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not an OPML file"), "{refused:?}");
 }
+
+/// The CLI shows an edition followed by the same rule as the app: any of its sources (feed
+/// or listing page) is followed. It used to look only at the listing page, so the Russian
+/// edition followed through its feed alone was listed as not followed.
+#[test]
+fn editions_list_shows_an_edition_followed_through_its_feed_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("caliber.db");
+    ok(&caliber(&db, &["sources", "add", "https://caliber.az/rss.xml"]));
+    let rows = json(&caliber(&db, &["editions", "list", "--json"]));
+    let followed: Vec<&str> =
+        rows.as_array().unwrap().iter().filter(|r| r["followed"] == true).map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(followed, ["ru"]);
+}

@@ -240,14 +240,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Sources(SourcesCommand::Export) => print!("{}", core.export_opml()?),
         Command::Editions(EditionsCommand::List { json }) => {
-            let followed: Vec<String> = core.sources()?.into_iter().map(|s| s.url).collect();
-            let rows: Vec<Value> = Core::editions()
+            let rows: Vec<Value> = core
+                .editions_followed()?
                 .into_iter()
-                .map(|e| {
-                    let base = url::Url::parse("https://caliber.az/").ok().and_then(|b| b.join(&e.path).ok()).map(String::from);
-                    let is_followed = base.is_some_and(|b| followed.contains(&b));
-                    json!({"code": e.code, "name": e.name, "language": e.language, "followed": is_followed})
-                })
+                .map(|(e, followed)| json!({"code": e.code, "name": e.name, "language": e.language, "followed": followed}))
                 .collect();
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
