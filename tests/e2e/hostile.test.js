@@ -36,6 +36,14 @@ before(async () => {
   profile = prepareProfile([[`${site.url}/hostile/rss.xml`, 'feed']]);
   const out = execFileSync(cliBinary, ['--db', join(profile.dataDir, 'caliber.db'), 'sync'], { encoding: 'utf8', stdio: 'pipe' });
   assert.match(out, /18 new/, out);
+  // Stored covers (what the app will ask caliber-img for): web pictures off the app's own
+  // origins only, whatever the feed named (javascript:, data:, caliber-img:, *.localhost).
+  const stored = JSON.parse(execFileSync(cliBinary, ['--db', join(profile.dataDir, 'caliber.db'), 'articles', '--json', '--limit', '100'], { encoding: 'utf8' }));
+  assert.equal(stored.length, 18);
+  for (const a of stored.filter((x) => x.image_url)) {
+    const u = new URL(a.image_url);
+    assert.ok(/^https?:$/.test(u.protocol) && !/(^|\.)localhost\.?$/i.test(u.hostname), `${a.title}: cover ${a.image_url}`);
+  }
   const log = await site.requests();
   afterCliSync = log.length;
   cliPaths = new Set(log.map((r) => r.path));
