@@ -44,6 +44,12 @@ fn url_allowed(element: &str, attribute: &str, value: &str) -> bool {
     !url.host_str().is_some_and(is_local_host)
 }
 
+/// Whether a picture URL from a feed or page (an article's cover) may be stored: http(s) only,
+/// and never the app's own origins, the rule `sanitize_html` holds HTML to.
+pub(crate) fn picture_url_allowed(url: &str) -> bool {
+    Url::parse(url.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && !u.host_str().is_some_and(is_local_host))
+}
+
 /// `localhost` and its subdomains: in the app, `ipc.localhost`, `tauri.localhost` and
 /// `caliber-img.localhost` are its own origins (and the rest loop back to this machine).
 fn is_local_host(host: &str) -> bool {
@@ -309,6 +315,27 @@ mod tests {
         // A relative URL on a page served from localhost points there too.
         let local = sanitize_html(r#"<a href="/admin">a</a>"#, &Url::parse("http://localhost:8080/feed.xml").unwrap());
         assert!(!local.contains("localhost"), "{local}");
+    }
+
+    /// A feed's `media:thumbnail url="http://caliber-img.localhost/…"` (the hostile corpus's
+    /// `picture-localhost`) was stored as the cover: picture URLs follow the HTML's rule.
+    #[test]
+    fn picture_urls_are_web_urls_off_the_apps_own_origins() {
+        for ok in ["https://caliber.az/uploads/a.jpg", "http://127.0.0.1:8765/hostile/pic/ok.png", "https://localhost.example/p.png"] {
+            assert!(picture_url_allowed(ok), "{ok}");
+        }
+        for bad in [
+            "http://caliber-img.localhost/http%3A%2F%2F127.0.0.1%3A8765%2Fhostile%2Fpic%2Fevil.svg",
+            "HTTP://Caliber-Img.LOCALHOST./b.png",
+            "http://localhost:1420/x.png",
+            "http://ipc.localhost/plugin:opener|open_url",
+            "caliber-img://localhost/https%3A%2F%2Fx.example%2Fa.svg",
+            "javascript:alert(1)",
+            "data:image/svg+xml,<svg/>",
+            "not a url",
+        ] {
+            assert!(!picture_url_allowed(bad), "{bad}");
+        }
     }
 
     #[test]

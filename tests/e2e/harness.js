@@ -56,7 +56,9 @@ export async function startFixtureServer() {
     if (!res.ok) throw new Error(`mode ${mode}: ${res.status}`);
   };
   const hits = async () => (await (await fetch(`http://127.0.0.1:${controlPort}/hits`)).json()).hits;
-  return { url: `http://127.0.0.1:${port}`, control, hits, stop: () => child.kill() };
+  /** Every request the site got, in order: { path (with the query), ua (User-Agent) }. */
+  const requests = async () => (await (await fetch(`http://127.0.0.1:${controlPort}/log`)).json()).log;
+  return { url: `http://127.0.0.1:${port}`, control, hits, requests, stop: () => child.kill() };
 }
 
 /** A fresh HOME and data dir; the database is prepared with the real CLI, as a user could. */

@@ -12,11 +12,16 @@ and the RU feed (/rss.xml). The control port switches what is published:
     curl -X POST 127.0.0.1:8766/mode/breaking   # + one breaking and one ordinary article (RU)
     curl -X POST 127.0.0.1:8766/mode/down       # the site port stops accepting connections
     curl 127.0.0.1:8766/hits                    # JSON: requests per path
+    curl 127.0.0.1:8766/log                     # JSON: every request (path with query, User-Agent)
+
+The hostile feed (/hostile/rss.xml, pages /hostile/post/<slug>, pictures /hostile/pic/*) carries
+the script-injection corpus of hostile/corpus.json (see tests/e2e/hostile.test.js); a request
+for /leak means a payload got to run or to load something.
 
 Article times are minutes before the server started (in Baku time, UTC+4), so they are
 always recent. Everything is stdlib; nothing leaves 127.0.0.1.
 """
-import argparse, datetime, html, json, struct, sys, threading, zlib
+import argparse, datetime, html, json, os, struct, sys, threading, urllib.parse, zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BAKU = datetime.timezone(datetime.timedelta(hours=4))
@@ -77,7 +82,7 @@ BODY_LINKS = {
     ('ru', 'gyandzha-park'): ('https://www.example.org/ganja/park?from=caliber&lang=ru', 'План парка'),
 }
 
-STATE = {'mode': 'normal', 'hits': {}}
+STATE = {'mode': 'normal', 'hits': {}, 'log': []}
 LOCK = threading.Lock()
 
 
@@ -163,6 +168,128 @@ def rss(host):
 {items}</channel></rss>'''
 
 
+# ---- The hostile feed: every payload of hostile/corpus.json in a title, summary, body,
+# article page or picture URL. The layout is fixed, so a run is repeatable.
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'hostile', 'corpus.json')
+BODY_ARTICLES = 16
+PAGE_ARTICLES = 2
+_corpus = None
+
+
+def corpus():
+    global _corpus
+    if _corpus is None:
+        with open(CORPUS, encoding='utf-8') as f:
+            _corpus = json.load(f)['payloads']
+    return _corpus
+
+
+def fill(value, name, host):
+    """The payload with its placeholders filled in for this server."""
+    origin = f'http://{host}'
+    leak = f'{origin}/leak?name={urllib.parse.quote(name, safe="")}'
+    js = f"window.__pwned=1;fetch('{leak}')"
+    return (value.replace('{JS}', js).replace('{LEAK}', leak)
+            .replace('{HOSTENC}', urllib.parse.quote(origin, safe='')).replace('{HOST}', origin))
+
+
+def chunks(payloads, n):
+    """`payloads` over `n` articles in order; one that can swallow what follows goes last in its article."""
+    plain = [p for p in payloads if not p.get('swallows_rest')]
+    last = [p for p in payloads if p.get('swallows_rest')]
+    out = [plain[i * len(plain) // n:(i + 1) * len(plain) // n] for i in range(n)]
+    for i, p in enumerate(last):
+        out[i % n].append(p)
+    return out
+
+
+def hostile_articles():
+    """[{slug, title, summary, body, page, picture}]: payloads (unfilled) per article."""
+    by_field = {f: [p for p in corpus() if p['field'] == f] for f in ('title', 'summary', 'body', 'page', 'picture', 'link')}
+    arts = []
+    for i, group in enumerate(chunks(by_field['body'], BODY_ARTICLES)):
+        arts.append({'slug': f'hostile-{i + 1:02d}', 'body': group, 'page': []})
+    for i, group in enumerate(chunks(by_field['page'], PAGE_ARTICLES)):
+        arts.append({'slug': f'hostile-page-{i + 1}', 'body': [], 'page': group})
+    for i, a in enumerate(arts):
+        a['title'] = by_field['title'][i] if i < len(by_field['title']) else None
+        a['summary'] = by_field['summary'][i - 1] if 1 <= i <= len(by_field['summary']) and a['body'] else None
+        a['picture'] = by_field['picture'][i - 2] if 2 <= i < 2 + len(by_field['picture']) else None
+        a['link'] = by_field['link'][i - 12] if 12 <= i < 12 + len(by_field['link']) and a['body'] else None
+    return arts
+
+
+def payload_html(payloads, host):
+    return ''.join(f'<p>Payload {html.escape(p["name"])}:</p>{fill(p["value"], p["name"], host)}' for p in payloads)
+
+
+def hostile_title(a, i, host):
+    plain = f'Hostile {i + 1:02d} pwnbait'
+    return f'{plain} {fill(a["title"]["value"], a["title"]["name"], host)}' if a['title'] else plain
+
+
+FILLER = ('<p>' + 'The pwnbait article carries hostile inputs; nothing in it may run, load from another '
+          'host or take the reader away from the article. ' * 3 + '</p>')
+
+
+def hostile_rss(host):
+    items = []
+    for i, a in enumerate(hostile_articles()):
+        link = f'http://{host}/hostile/post/{a["slug"]}'
+        item_link = f'<link>{link}</link><guid>{link}</guid>'
+        if a['link']:
+            item_link = f'<link>{html.escape(fill(a["link"]["value"], a["link"]["name"], host))}</link><guid isPermaLink="false">{link}</guid>'
+        parts = [f'<title>{html.escape(hostile_title(a, i, host))}</title>', item_link,
+                 '<category>HOSTILE</category>',
+                 f'<pubDate>{when(i + 1).astimezone(datetime.timezone.utc):%a, %d %b %Y %H:%M:%S} GMT</pubDate>']
+        if a['body']:
+            summary = fill(a['summary']['value'], a['summary']['name'], host) if a['summary'] else 'pwnbait summary'
+            parts.append(f'<description>{html.escape(summary)}</description>')
+            parts.append(f'<content:encoded>{html.escape(FILLER + payload_html(a["body"], host))}</content:encoded>')
+        else:
+            parts.append('<description>pwnbait page article (short feed text)</description>')
+        if a['picture']:
+            url = html.escape(fill(a['picture']['value'], a['picture']['name'], host), quote=True)
+            via = a['picture'].get('via', 'enclosure')
+            parts.append({'enclosure': f'<enclosure url="{url}" type="image/png" length="1"/>',
+                          'media:content': f'<media:content url="{url}" medium="image" type="image/jpeg"/>',
+                          'media:thumbnail': f'<media:thumbnail url="{url}"/>'}[via])
+        items.append('<item>' + ''.join(parts) + '</item>\n')
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+            'xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Hostile pwnbait</title>'
+            f'<link>http://{host}/hostile/</link><language>en</language>\n{"".join(items)}</channel></rss>')
+
+
+def hostile_page(slug, host):
+    for i, a in enumerate(hostile_articles()):
+        if a['slug'] == slug:
+            title = html.escape(f'Hostile {i + 1:02d} pwnbait page')
+            body = ('<main><article class="post"><div class="post_categoty">HOSTILE</div>'
+                    f'<h1 class="post_title">{title}</h1><div class="post_time">{site_time("en", i + 1)}</div>'
+                    '<div class="post_cover" style="background-image: url(/hostile/pic/ok.png)"></div>'
+                    f'<div class="post_body">{FILLER}{payload_html(a["page"] or a["body"], host)}'
+                    '<div class="post_signature">Caliber.Az</div><div class="post_hits">Views: 1</div></div></article></main>')
+            return page('en', title, body)
+    return None
+
+
+def hostile_pictures(host):
+    """What the corpus's picture URLs point at: one real PNG, and documents that would run script if loaded as one."""
+    def svg(name):
+        js = fill('{JS}', name, host)
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" onload="{html.escape(js)}">'
+                f'<script>{js}</script><rect width="10" height="10"/></svg>').encode()
+    js = fill('{JS}', 'served-html', host)
+    doc = f'<!DOCTYPE html><script>{js}</script><img src=x onerror="{html.escape(js)}">'.encode()
+    return {
+        'ok.png': (PICTURES['pic3.png'], 'image/png'),
+        'evil.svg': (svg('served-svg'), 'image/svg+xml'),
+        'svg-as-png.png': (svg('served-svg-as-png'), 'image/png'),
+        'html-as-png.png': (doc, 'image/png'),
+        'evil.html': (doc, 'text/html; charset=utf-8'),
+    }
+
+
 class Site(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
 
@@ -182,6 +309,7 @@ class Site(BaseHTTPRequestHandler):
         with LOCK:
             down = STATE['mode'] == 'down'
             STATE['hits'][path] = STATE['hits'].get(path, 0) + 1
+            STATE['log'].append({'path': self.path, 'ua': self.headers.get('User-Agent', '')})
         if down:
             # A kept-alive connection from before the outage: drop it without an answer.
             self.close_connection = True
@@ -198,6 +326,18 @@ class Site(BaseHTTPRequestHandler):
             return self.send(200, rss(self.headers.get('Host', '127.0.0.1')), 'application/rss+xml; charset=utf-8')
         if path.startswith('/uploads/') and path[9:] in PICTURES:
             return self.send(200, PICTURES[path[9:]], 'image/png')
+        host = self.headers.get('Host', '127.0.0.1')
+        if path == '/hostile/rss.xml':
+            return self.send(200, hostile_rss(host), 'application/rss+xml; charset=utf-8')
+        if path.startswith('/hostile/post/'):
+            found = hostile_page(path.rsplit('/', 1)[1], host)
+            if found:
+                return self.send(200, found, html_type)
+        pictures = hostile_pictures(host) if path.startswith('/hostile/pic/') else {}
+        if path[13:] in pictures:
+            return self.send(200, *pictures[path[13:]])
+        if path == '/leak':
+            return self.send(200, 'leaked', 'text/plain')
         self.send(404, 'not found', 'text/plain')
 
 
@@ -218,6 +358,8 @@ class Control(BaseHTTPRequestHandler):
 
     def do_GET(self):
         with LOCK:
+            if self.path == '/log':
+                return self.reply({'log': STATE['log']})
             self.reply({'mode': STATE['mode'], 'hits': STATE['hits']})
 
     def do_POST(self):

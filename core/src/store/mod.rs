@@ -326,6 +326,8 @@ impl Store {
             )?;
             for a in articles {
                 let categories = serde_json::to_string(&a.categories).unwrap_or_else(|_| "[]".into());
+                // Whatever the feed or page named: a web picture off the app's own origins, or none.
+                let image_url = a.image_url.as_deref().filter(|u| crate::sanitize::picture_url_allowed(u));
                 let existing: Option<(i64, Vec<u8>)> =
                     find.query_row(params![source_id, a.guid], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
                 let id = match existing {
@@ -341,7 +343,7 @@ impl Store {
                             categories,
                             a.published_at.map(ts),
                             a.updated_at.map(ts),
-                            a.image_url,
+                            image_url,
                             a.language,
                             a.views,
                             a.is_breaking,
@@ -377,7 +379,7 @@ impl Store {
                             categories,
                             ts(a.published_at.unwrap_or(now)),
                             a.updated_at.map(ts),
-                            a.image_url,
+                            image_url,
                             a.language,
                             a.views,
                             a.is_breaking,
@@ -391,7 +393,7 @@ impl Store {
                 queue_for_index.execute([id])?;
                 // The cover is known at once, so the reader's window may load it before the
                 // picture phase (which links body pictures too) has run.
-                if let Some(cover) = a.image_url.as_deref().filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
+                if let Some(cover) = image_url {
                     link_cover.execute(params![id, cover])?;
                 }
                 outcome.changed_ids.push(id);
