@@ -335,7 +335,8 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
   };
 
   function listArticles(q: ArticleListQuery = {}): ArticlePage {
-    const limit = q.limit ?? 30;
+    // Like commands.rs: 30 unless asked, 1–200.
+    const limit = Math.min(200, Math.max(1, q.limit ?? 30));
     let list = articles.map(summaryOf).sort(byNewest);
     if (q.edition) {
       const language = editionLanguage(q.edition);
@@ -352,7 +353,8 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     }
     const items = list.slice(0, limit);
     const last = items[items.length - 1];
-    const next = list.length > limit && last ? { publishedAt: last.publishedAt, id: last.id } : null;
+    // Like commands.rs: a full page has a cursor (the next page may be empty).
+    const next = items.length === limit && last ? { publishedAt: last.publishedAt, id: last.id } : null;
     return { items, next };
   }
 
