@@ -37,41 +37,80 @@ fn is_option<T: TS + 'static>() -> bool {
     TypeId::of::<T>() != TypeId::of::<<T as TS>::OptionInnerType>()
 }
 
-macro_rules! command {
-    ($cfg:expr, $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty) => {
-        CommandSig {
-            name: stringify!($name),
-            args: vec![$((stringify!($arg), <$ty as TS>::name($cfg), is_option::<$ty>())),*],
-            result: <$ret as TS>::name($cfg),
+/// The command table, written once: `[injected…] name(arguments…) -> result`. The injected
+/// arguments (`state`, `app`, `window`) are Tauri's, not the UI's. From it come the generated
+/// `Commands` and wrappers, and (in test builds) a function that only compiles when every
+/// command takes exactly these arguments and resolves with this result. A unit test checks
+/// that it names exactly `command_names::COMMANDS`.
+macro_rules! command_table {
+    ($then:ident) => {
+        $then! {
+            [state] list_articles(query: ArticleListQuery) -> ArticlePage;
+            [state] get_article(id: i64) -> ArticleDetail;
+            [state] search_articles(query: String, limit: Option<u32>) -> Vec<SearchHit>;
+            [state] mark_article(id: i64, read: Option<bool>, saved: Option<bool>) -> ArticleSummary;
+            [state] list_sections(edition: Option<String>) -> Vec<String>;
+            [state] get_settings() -> Settings;
+            [state] update_settings(settings: SettingsPatch) -> Settings;
+            [state] list_sources() -> Vec<SourceDto>;
+            [state] add_source(url: String) -> SourceDto;
+            [state] remove_source(url: String) -> SourceRemovalDto;
+            [state] import_opml(text: String) -> u32;
+            [state] export_opml() -> String;
+            [state] list_editions() -> Vec<EditionDto>;
+            [state] set_edition_followed(code: String, followed: bool) -> Vec<EditionDto>;
+            [app, state] sync_now() -> SyncSummary;
+            [state] storage_stats() -> StorageStats;
+            [app, state] send_test_notification() -> ();
+            [state] pause_alerts(minutes: u32) -> Settings;
+            [window, state] share_article(id: i64) -> ();
         }
     };
 }
 
-/// Every command in `build_app`'s handler with its arguments and result (the unit tests
-/// check that it names exactly `command_names::COMMANDS`; the scenario tests in
-/// src-tauri/tests/commands.rs call them).
-pub fn commands(cfg: &Config) -> Vec<CommandSig> {
-    vec![
-        command!(cfg, list_articles(query: ArticleListQuery) -> ArticlePage),
-        command!(cfg, get_article(id: i64) -> ArticleDetail),
-        command!(cfg, search_articles(query: String, limit: Option<u32>) -> Vec<SearchHit>),
-        command!(cfg, mark_article(id: i64, read: Option<bool>, saved: Option<bool>) -> ArticleSummary),
-        command!(cfg, list_sections(edition: Option<String>) -> Vec<String>),
-        command!(cfg, get_settings() -> Settings),
-        command!(cfg, update_settings(settings: SettingsPatch) -> Settings),
-        command!(cfg, list_sources() -> Vec<SourceDto>),
-        command!(cfg, add_source(url: String) -> SourceDto),
-        command!(cfg, remove_source(url: String) -> SourceRemovalDto),
-        command!(cfg, import_opml(text: String) -> u32),
-        command!(cfg, export_opml() -> String),
-        command!(cfg, list_editions() -> Vec<EditionDto>),
-        command!(cfg, set_edition_followed(code: String, followed: bool) -> Vec<EditionDto>),
-        command!(cfg, sync_now() -> SyncSummary),
-        command!(cfg, storage_stats() -> StorageStats),
-        command!(cfg, send_test_notification() -> ()),
-        command!(cfg, pause_alerts(minutes: u32) -> Settings),
-        command!(cfg, share_article(id: i64) -> ()),
-    ]
+macro_rules! signatures {
+    ($( [$($inj:ident),+] $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty; )*) => {
+        /// Every command in `build_app`'s handler with its arguments and result.
+        pub fn commands(cfg: &Config) -> Vec<CommandSig> {
+            vec![$(
+                CommandSig {
+                    name: stringify!($name),
+                    args: vec![$((stringify!($arg), <$ty as TS>::name(cfg), is_option::<$ty>())),*],
+                    result: <$ret as TS>::name(cfg),
+                }
+            ),*]
+        }
+
+        /// Never called: it type-checks each call in the table against the real command.
+        #[cfg(test)]
+        #[allow(dead_code)]
+        async fn table_matches_the_commands() {
+            $( let _: crate::error::IpcResult<$ret> = crate::commands::$name($(inject::$inj()),+ $(, inject::value::<$ty>())*).await; )*
+        }
+    };
+}
+
+command_table!(signatures);
+
+/// Stand-ins for `table_matches_the_commands`, which is compiled, never run.
+#[cfg(test)]
+mod inject {
+    use tauri::{AppHandle, State, WebviewWindow, Wry};
+
+    use crate::state::AppState;
+
+    pub fn state() -> State<'static, AppState> {
+        unreachable!()
+    }
+    pub fn app() -> AppHandle<Wry> {
+        unreachable!()
+    }
+    pub fn window() -> WebviewWindow<Wry> {
+        unreachable!()
+    }
+    pub fn value<T>() -> T {
+        unreachable!()
+    }
 }
 
 /// (key in the TS `EVENTS` object, event name, payload type)
