@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the reader chose. Off-by-default parts are empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct NotifyPrefs {
     pub enabled: bool,
@@ -44,6 +45,7 @@ impl Default for NotifyPrefs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QuietHours {
     pub start: NaiveTime,
     pub end: NaiveTime,

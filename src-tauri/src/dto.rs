@@ -1,26 +1,30 @@
-//! What crosses the IPC boundary, in camelCase; mirrored in ui/src/ipc/types.ts.
+//! What crosses the IPC boundary, in camelCase. The TypeScript side is generated from these
+//! (`ts_rs::TS`) into ui/src/ipc/generated.ts by contract.rs: never edit that file by hand.
 
 use caliber_core::{Article, Edition, Source, SourceKind, SyncEvent, SyncReport, SyncStatus};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticleSummary {
     pub id: i64,
     pub source_url: String,
     /// Who published it (the site's name only for its own sources).
     pub source_name: String,
+    /// From one of the site's own sources: only these carry its signature and notice.
     pub from_site: bool,
     pub url: Option<String>,
     pub title: String,
     pub summary: Option<String>,
     pub author: Option<String>,
     pub categories: Vec<String>,
+    /// RFC 3339, UTC.
     pub published_at: String,
     pub image_url: Option<String>,
     pub language: Option<String>,
@@ -53,11 +57,12 @@ impl From<&Article> for ArticleSummary {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticleDetail {
     #[serde(flatten)]
     pub summary: ArticleSummary,
+    /// Sanitised HTML; picture URLs are the originals (see imageSrc in ui/src/ipc).
     pub content_html: Option<String>,
 }
 
@@ -67,35 +72,40 @@ impl From<&Article> for ArticleDetail {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
+/// Keyset cursor for the next page of a list.
 pub struct Cursor {
     pub published_at: String,
     pub id: i64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields = nullable)]
 pub struct ArticleListQuery {
     pub section: Option<String>,
     pub edition: Option<String>,
+    #[ts(as = "Option<bool>")]
     pub saved_only: bool,
+    #[ts(as = "Option<bool>")]
     pub unread_only: bool,
     pub before: Option<Cursor>,
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticlePage {
     pub items: Vec<ArticleSummary>,
     pub next: Option<Cursor>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchHit {
     pub article: ArticleSummary,
+    /// Escaped text with matches wrapped in <mark>…</mark>; safe to use as innerHTML.
     pub snippet_html: String,
 }
 
@@ -110,7 +120,7 @@ pub fn snippet_html(snippet: &str) -> String {
         .replace(caliber_core::MARK_END, "</mark>")
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceDto {
     pub id: i64,
@@ -137,7 +147,7 @@ impl From<&Source> for SourceDto {
 }
 
 /// What removing a source did: its unsaved articles went, its saved ones stayed.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceRemovalDto {
     pub deleted_articles: u64,
@@ -150,7 +160,7 @@ impl From<caliber_core::SourceRemoval> for SourceRemovalDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct EditionDto {
     pub code: String,
@@ -165,7 +175,7 @@ impl EditionDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct StorageStats {
     pub articles: i64,
@@ -174,11 +184,12 @@ pub struct StorageStats {
     pub database_bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncSummary {
     pub new_total: u32,
     pub failed: u32,
+    /// Every source failed to connect: the reader is offline.
     pub offline: bool,
 }
 
@@ -188,12 +199,22 @@ impl From<&SyncReport> for SyncSummary {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// Where one source's sync is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncStage {
+    Started,
+    Finished,
+    Failed,
+}
+
+/// Payload of `sync:progress`, once per source and stage.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncProgressEvent {
     pub source_id: i64,
     pub url: String,
-    pub stage: String,
+    pub stage: SyncStage,
     pub new_count: u32,
     pub updated_count: u32,
     pub error: Option<String>,
@@ -203,15 +224,15 @@ impl From<&SyncEvent> for SyncProgressEvent {
     fn from(e: &SyncEvent) -> Self {
         match e {
             SyncEvent::Started { source_id, url } => {
-                Self { source_id: *source_id, url: url.clone(), stage: "started".into(), new_count: 0, updated_count: 0, error: None }
+                Self { source_id: *source_id, url: url.clone(), stage: SyncStage::Started, new_count: 0, updated_count: 0, error: None }
             }
             SyncEvent::Finished { source_id, url, new, updated, .. } => {
-                Self { source_id: *source_id, url: url.clone(), stage: "finished".into(), new_count: *new, updated_count: *updated, error: None }
+                Self { source_id: *source_id, url: url.clone(), stage: SyncStage::Finished, new_count: *new, updated_count: *updated, error: None }
             }
             SyncEvent::Failed { source_id, url, error } => Self {
                 source_id: *source_id,
                 url: url.clone(),
-                stage: "failed".into(),
+                stage: SyncStage::Failed,
                 new_count: 0,
                 updated_count: 0,
                 error: Some(error.clone()),
@@ -220,7 +241,8 @@ impl From<&SyncEvent> for SyncProgressEvent {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+/// Payload of `app:open-article` (a notification or deep link asks to show an article).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct OpenArticleEvent {
     pub id: i64,

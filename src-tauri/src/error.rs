@@ -18,6 +18,19 @@ pub enum IpcError {
 }
 
 impl IpcError {
+    /// One of each kind, in order (contract.rs writes their kinds into the generated TS).
+    pub fn samples() -> Vec<IpcError> {
+        use IpcError::*;
+        let all = vec![NotFound(String::new()), InvalidInput(String::new()), Network(String::new()), Storage(String::new()), Internal(String::new())];
+        for e in &all {
+            // A new variant stops the build here: add it to `all` above too.
+            match e {
+                NotFound(_) | InvalidInput(_) | Network(_) | Storage(_) | Internal(_) => {}
+            }
+        }
+        all
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             IpcError::NotFound(_) => "notFound",

@@ -1,4 +1,5 @@
-//! Event names the shell emits; mirrored in ui/src/ipc/types.ts (`EVENTS`).
+//! Event names the shell emits; contract.rs writes them (`EVENTS`) and their payload types
+//! (`EventPayloads`) into ui/src/ipc/generated.ts.
 
 pub const SYNC_STARTED: &str = "sync:started";
 pub const SYNC_PROGRESS: &str = "sync:progress";

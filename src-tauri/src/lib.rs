@@ -3,6 +3,7 @@
 
 pub mod command_names;
 pub mod commands;
+pub mod contract;
 pub mod dto;
 pub mod error;
 pub mod events;
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Builder, Manager, Runtime};
 
-use crate::settings::{MIN_SYNC_MINUTES, Settings};
+use crate::settings::{DEFAULT_SYNC_MINUTES, MIN_SYNC_MINUTES, Settings};
 use crate::state::AppState;
 
 /// Environment variable that overrides the data dir (tests, portable installs).
@@ -106,7 +107,7 @@ fn spawn_sync_loop<R: Runtime>(app: AppHandle<R>) {
             failures = if ok { 0 } else { failures.saturating_add(1) };
             let interval = Settings::load(&state.core, &state.system_locale)
                 .map(|s| s.sync_interval_minutes)
-                .unwrap_or(15)
+                .unwrap_or(DEFAULT_SYNC_MINUTES)
                 .max(MIN_SYNC_MINUTES);
             let minutes = if ok { interval } else { (1u32 << failures.min(6).saturating_sub(1)).min(interval) };
             let due = std::time::SystemTime::now() + Duration::from_secs(u64::from(minutes) * 60);

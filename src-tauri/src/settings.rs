@@ -5,14 +5,23 @@
 use caliber_core::Core;
 use caliber_core::notify::NotifyPrefs;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::{IpcError, IpcResult};
 
 const KEY: &str = "app.settings";
+/// The background sync never runs more often than this; shorter intervals are raised to it.
 pub const MIN_SYNC_MINUTES: u32 = 5;
+/// Minutes between background syncs until the reader picks another interval.
+pub const DEFAULT_SYNC_MINUTES: u32 = 15;
+/// Text size in percent, inclusive; anything outside is refused.
 pub const TEXT_SCALE_RANGE: (u32, u32) = (80, 200);
+/// The interface languages, in the order Settings lists them.
+pub const UI_LANGUAGES: &[&str] = &["ru", "en", "az"];
+/// The interface language when the system's is none of `UI_LANGUAGES`.
+pub const FALLBACK_UI_LANGUAGE: &str = "en";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Theme {
     Light,
@@ -20,35 +29,44 @@ pub enum Theme {
     System,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub theme: Theme,
+    /// Percent, within `TEXT_SCALE_RANGE`.
     pub text_scale: u32,
+    /// One of `UI_LANGUAGES`.
+    #[ts(as = "UiLanguageName")]
     pub ui_language: String,
+    /// Minutes between background syncs (at least `MIN_SYNC_MINUTES`).
     pub sync_interval_minutes: u32,
-    /// Breaking-news alerts (the core's policy reads these).
+    /// Breaking-news alerts (the core's policy reads these); an update replaces the whole object.
     #[serde(default)]
     pub notifications: NotifyPrefs,
 }
 
 /// A partial update from the UI; absent fields are kept.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
+#[ts(optional_fields)]
 pub struct SettingsPatch {
     pub theme: Option<Theme>,
     pub text_scale: Option<u32>,
+    #[ts(as = "Option<UiLanguageName>")]
     pub ui_language: Option<String>,
     pub sync_interval_minutes: Option<u32>,
     pub notifications: Option<NotifyPrefs>,
 }
 
+/// Only its name is used: the generated `UiLanguage` (a union of `UI_LANGUAGES`) in field types.
+#[derive(TS)]
+#[ts(rename = "UiLanguage")]
+pub struct UiLanguageName;
+
+/// The interface language for a system locale ("ru-RU" → "ru").
 pub fn ui_language_for(locale: &str) -> &'static str {
-    match locale.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase().as_str() {
-        "ru" => "ru",
-        "az" => "az",
-        _ => "en",
-    }
+    let base = locale.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    UI_LANGUAGES.iter().copied().find(|l| *l == base).unwrap_or(FALLBACK_UI_LANGUAGE)
 }
 
 impl Settings {
@@ -57,7 +75,7 @@ impl Settings {
             theme: Theme::System,
             text_scale: 100,
             ui_language: ui_language_for(system_locale).into(),
-            sync_interval_minutes: 15,
+            sync_interval_minutes: DEFAULT_SYNC_MINUTES,
             notifications: NotifyPrefs::default(),
         }
     }
@@ -75,12 +93,13 @@ impl Settings {
         }
         if let Some(scale) = patch.text_scale {
             if !(TEXT_SCALE_RANGE.0..=TEXT_SCALE_RANGE.1).contains(&scale) {
-                return Err(IpcError::InvalidInput(format!("text size {scale}% is outside 80–200%")));
+                let (min, max) = TEXT_SCALE_RANGE;
+                return Err(IpcError::InvalidInput(format!("text size {scale}% is outside {min}–{max}%")));
             }
             self.text_scale = scale;
         }
         if let Some(lang) = patch.ui_language {
-            if !["ru", "en", "az"].contains(&lang.as_str()) {
+            if !UI_LANGUAGES.contains(&lang.as_str()) {
                 return Err(IpcError::InvalidInput(format!("unknown interface language {lang:?}")));
             }
             self.ui_language = lang;

@@ -264,3 +264,64 @@ fn commands_are_refused_to_other_windows_and_other_origins() {
         }
     }
 }
+
+// ---- The contract scenarios (tests/contract/scenarios.json), also run against the UI's mock ----
+
+const SCENARIOS: &str = include_str!("../../tests/contract/scenarios.json");
+const PLACEHOLDER_SOURCE: &str = "http://127.0.0.1:9/placeholder.xml";
+
+/// `expected` within `actual`: objects by the keys given, arrays whole, "$present" for any
+/// non-null value. The same rules as ui/src/test/contract.test.ts.
+fn matches(expected: &Value, actual: &Value) -> bool {
+    match (expected, actual) {
+        (Value::String(s), a) if s == "$present" => !a.is_null(),
+        (Value::Object(e), Value::Object(a)) => e.iter().all(|(k, v)| a.get(k).is_some_and(|av| matches(v, av))),
+        (Value::Array(e), Value::Array(a)) => e.len() == a.len() && e.iter().zip(a).all(|(ev, av)| matches(ev, av)),
+        (e, a) => e == a,
+    }
+}
+
+/// A library following exactly `sources` (none: an emptied one, not a first run, which
+/// would follow an edition).
+fn scenario_app(sources: &[String]) -> (tempfile::TempDir, App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let core = Core::open(CoreConfig::in_data_dir(dir.path(), HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+        let initial = if sources.is_empty() { vec![PLACEHOLDER_SOURCE.to_owned()] } else { sources.to_vec() };
+        core.add_sources(&initial, None).unwrap();
+    }
+    let (app, webview) = app(dir.path());
+    if sources.is_empty() {
+        app.state::<caliber_app_lib::state::AppState>().core.remove_source(PLACEHOLDER_SOURCE).unwrap();
+    }
+    (dir, app, webview)
+}
+
+#[test]
+fn contract_scenarios_hold_for_the_real_commands() {
+    let file: Value = serde_json::from_str(SCENARIOS).expect("scenarios.json parses");
+    let scenarios = file["scenarios"].as_array().expect("a scenarios array");
+    assert!(!scenarios.is_empty());
+    let mut failures = Vec::new();
+    for scenario in scenarios {
+        let name = scenario["name"].as_str().unwrap();
+        let sources: Vec<String> =
+            scenario.get("sources").and_then(Value::as_array).map(|a| a.iter().map(|s| s.as_str().unwrap().to_owned()).collect()).unwrap_or_default();
+        let (_dir, _app, webview) = scenario_app(&sources);
+        for (i, step) in scenario["steps"].as_array().unwrap().iter().enumerate() {
+            let call = step["call"].as_str().unwrap();
+            let args = step.get("args").cloned().unwrap_or_else(|| json!({}));
+            let result = invoke(&webview, call, args);
+            let ok = match (&result, step.get("ok"), step.get("error").and_then(Value::as_str)) {
+                (Ok(actual), Some(expected), None) => matches(expected, actual),
+                (Err(Value::String(_)), None, Some("invalidArgs")) => true,
+                (Err(err), None, Some(kind)) => err["kind"] == kind,
+                _ => false,
+            };
+            if !ok {
+                failures.push(format!("{name}, step {} ({call}): expected {step}, got {result:?}", i + 1));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "the real commands disagree with tests/contract/scenarios.json:\n{}", failures.join("\n"));
+}

@@ -1,58 +1,46 @@
 // The only module that talks to Rust. Everything else imports from here.
-import { invoke, convertFileSrc } from '@tauri-apps/api/core';
+import { convertFileSrc } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import type {
-  ArticleDetail,
-  ArticleListQuery,
-  ArticlePage,
-  ArticleSummary,
-  EditionDto,
-  OpenArticleEvent,
-  SearchHit,
-  Settings,
-  SourceDto,
-  SourceRemovalDto,
-  StorageStats,
-  SyncProgressEvent,
-  SyncSummary,
-} from './types';
-import { EVENTS } from './types';
+import { commands, EVENTS, type ArticleListQuery, type EventPayloads, type SettingsPatch } from './generated';
 
 export * from './types';
 
-export const listArticles = (query: ArticleListQuery) => invoke<ArticlePage>('list_articles', { query });
-export const getArticle = (id: number) => invoke<ArticleDetail>('get_article', { id });
-export const searchArticles = (query: string, limit = 30) => invoke<SearchHit[]>('search_articles', { query, limit });
+// Thin, UI-shaped calls over the generated, typed command wrappers.
+export const listArticles = (query: ArticleListQuery) => commands.listArticles({ query });
+export const getArticle = (id: number) => commands.getArticle({ id });
+export const searchArticles = (query: string, limit = 30) => commands.searchArticles({ query, limit });
 export const markArticle = (id: number, marks: { read?: boolean; saved?: boolean }) =>
-  invoke<ArticleSummary>('mark_article', { id, read: marks.read ?? null, saved: marks.saved ?? null });
-export const listSections = (edition: string | null) => invoke<string[]>('list_sections', { edition });
+  commands.markArticle({ id, read: marks.read ?? null, saved: marks.saved ?? null });
+export const listSections = (edition: string | null) => commands.listSections({ edition });
 
-export const getSettings = () => invoke<Settings>('get_settings');
-export const updateSettings = (settings: Partial<Settings>) => invoke<Settings>('update_settings', { settings });
+export const getSettings = () => commands.getSettings();
+export const updateSettings = (settings: SettingsPatch) => commands.updateSettings({ settings });
 
-export const listSources = () => invoke<SourceDto[]>('list_sources');
-export const addSource = (url: string) => invoke<SourceDto>('add_source', { url });
-export const removeSource = (url: string) => invoke<SourceRemovalDto>('remove_source', { url });
-export const importOpml = (text: string) => invoke<number>('import_opml', { text });
-export const exportOpml = () => invoke<string>('export_opml');
-export const listEditions = () => invoke<EditionDto[]>('list_editions');
-export const setEditionFollowed = (code: string, followed: boolean) =>
-  invoke<EditionDto[]>('set_edition_followed', { code, followed });
+export const listSources = () => commands.listSources();
+/** Follow a URL. One already followed (after Rust normalises it) comes back as that source, not an error. */
+export const addSource = (url: string) => commands.addSource({ url });
+export const removeSource = (url: string) => commands.removeSource({ url });
+export const importOpml = (text: string) => commands.importOpml({ text });
+export const exportOpml = () => commands.exportOpml();
+export const listEditions = () => commands.listEditions();
+export const setEditionFollowed = (code: string, followed: boolean) => commands.setEditionFollowed({ code, followed });
 
-export const syncNow = () => invoke<SyncSummary>('sync_now');
+export const syncNow = () => commands.syncNow();
 /** Show a notification now (bypasses the alert policy). */
-export const sendTestNotification = () => invoke<void>('send_test_notification');
+export const sendTestNotification = () => commands.sendTestNotification();
 /** Hold alerts back for `minutes`; they come back as one summary. */
-export const pauseAlerts = (minutes: number) => invoke<Settings>('pause_alerts', { minutes });
-export const storageStats = () => invoke<StorageStats>('storage_stats');
+export const pauseAlerts = (minutes: number) => commands.pauseAlerts({ minutes });
+export const storageStats = () => commands.storageStats();
+
+type Payload<E extends keyof EventPayloads> = EventPayloads[E];
 
 export const onSyncStarted = (handler: () => void): Promise<UnlistenFn> => listen(EVENTS.syncStarted, () => handler());
-export const onSyncProgress = (handler: (e: SyncProgressEvent) => void): Promise<UnlistenFn> =>
-  listen<SyncProgressEvent>(EVENTS.syncProgress, (e) => handler(e.payload));
-export const onSyncDone = (handler: (e: SyncSummary) => void): Promise<UnlistenFn> =>
-  listen<SyncSummary>(EVENTS.syncDone, (e) => handler(e.payload));
-export const onOpenArticle = (handler: (e: OpenArticleEvent) => void): Promise<UnlistenFn> =>
-  listen<OpenArticleEvent>(EVENTS.openArticle, (e) => handler(e.payload));
+export const onSyncProgress = (handler: (e: Payload<typeof EVENTS.syncProgress>) => void): Promise<UnlistenFn> =>
+  listen<Payload<typeof EVENTS.syncProgress>>(EVENTS.syncProgress, (e) => handler(e.payload));
+export const onSyncDone = (handler: (e: Payload<typeof EVENTS.syncDone>) => void): Promise<UnlistenFn> =>
+  listen<Payload<typeof EVENTS.syncDone>>(EVENTS.syncDone, (e) => handler(e.payload));
+export const onOpenArticle = (handler: (e: Payload<typeof EVENTS.openArticle>) => void): Promise<UnlistenFn> =>
+  listen<Payload<typeof EVENTS.openArticle>>(EVENTS.openArticle, (e) => handler(e.payload));
 
 /** Pictures go through the app's offline store (the `caliber-img` scheme), never straight to the network. */
 export function imageSrc(url: string | null | undefined): string | null {
@@ -77,7 +65,7 @@ export async function openExternal(url: string): Promise<void> {
 const onPhone = () => typeof navigator !== 'undefined' && /Android|iPhone|iPad/i.test(navigator.userAgent);
 
 /** Ask the shell for the phone's native share sheet (Rust: tauri-plugin-sharekit). */
-export const shareArticle = (id: number) => invoke<void>('share_article', { id });
+export const shareArticle = (id: number) => commands.shareArticle({ id });
 
 /** True when the platform has a system share sheet (the shell's on phones, else navigator.share). */
 export function canShareNative(): boolean {

@@ -93,6 +93,7 @@ const en = {
   removeSource: (url: string) => `Remove ${url}`,
   remove: 'Remove',
   sourceAdded: 'Source added',
+  alreadyFollowing: (name: string) => `Already following ${name}`,
   sourceRemoved: 'Source removed',
   removeConfirm: (name: string) =>
     `Remove ${name}? Its articles are deleted from this device; articles you saved stay in Saved.`,
@@ -238,6 +239,7 @@ const ru: Messages = {
   removeSource: (url: string) => `Удалить ${url}`,
   remove: 'Удалить',
   sourceAdded: 'Источник добавлен',
+  alreadyFollowing: (name: string) => `Вы уже читаете ${name}`,
   sourceRemoved: 'Источник удалён',
   removeConfirm: (name: string) =>
     `Удалить ${name}? Его статьи будут удалены с устройства; сохранённые вами статьи останутся в «Сохранённых».`,
@@ -385,6 +387,7 @@ const az: Messages = {
   removeSource: (url: string) => `${url} sil`,
   remove: 'Sil',
   sourceAdded: 'Mənbə əlavə olundu',
+  alreadyFollowing: (name: string) => `${name} artıq izlənilir`,
   sourceRemoved: 'Mənbə silindi',
   removeConfirm: (name: string) =>
     `${name} silinsin? Onun məqalələri cihazdan silinəcək; yadda saxladığınız məqalələr «Saxlanılanlar»da qalacaq.`,
@@ -455,4 +458,3 @@ export const LANGUAGE_NAMES: Record<UiLanguage, string> = {
   az: 'Azərbaycanca',
 };
 
-export const UI_LANGUAGES: UiLanguage[] = ['ru', 'en', 'az'];

@@ -1,7 +1,19 @@
 // Reader preferences: theme, text size, UI language, sync interval.
 // Theme and text size live in localStorage (read by public/boot.js before first paint)
 // AND in the database (updateSettings), so they survive restarts and reinstalls of the UI.
-import { getSettings, updateSettings, type Settings, type Theme, type UiLanguage } from '../ipc';
+import {
+  DEFAULT_SETTINGS,
+  FALLBACK_UI_LANGUAGE,
+  getSettings,
+  MIN_SYNC_MINUTES,
+  TEXT_SCALE_RANGE,
+  UI_LANGUAGES,
+  updateSettings,
+  type Settings,
+  type SettingsPatch,
+  type Theme,
+  type UiLanguage,
+} from '../ipc';
 import { errorMessage } from './errors';
 import { readLocal, writeLocal } from './storage';
 import { showToast } from './toast.svelte';
@@ -10,13 +22,15 @@ export const THEME_KEY = 'caliber.theme';
 export const SCALE_KEY = 'caliber.textScale';
 export const LANG_KEY = 'caliber.uiLanguage';
 
-export const MIN_SCALE = 80;
-export const MAX_SCALE = 200;
+// Limits and defaults are Rust's (settings.rs, through the generated contract).
+export const MIN_SCALE = TEXT_SCALE_RANGE.min;
+export const MAX_SCALE = TEXT_SCALE_RANGE.max;
+/** The buttons' step: a UI choice (Rust takes any size in the range). */
 export const SCALE_STEP = 10;
-export const MIN_SYNC_MINUTES = 5;
+export { MIN_SYNC_MINUTES };
 
 const THEMES: Theme[] = ['light', 'dark', 'system'];
-const LANGS: UiLanguage[] = ['ru', 'en', 'az'];
+const isLanguage = (v: unknown): v is UiLanguage => (UI_LANGUAGES as readonly unknown[]).includes(v);
 
 function storedTheme(): Theme | null {
   const v = readLocal(THEME_KEY);
@@ -32,7 +46,7 @@ function storedScale(): number | null {
 
 function storedLanguage(): UiLanguage | null {
   const v = readLocal(LANG_KEY);
-  return LANGS.includes(v as UiLanguage) ? (v as UiLanguage) : null;
+  return isLanguage(v) ? v : null;
 }
 
 export function clampScale(n: number): number {
@@ -45,9 +59,9 @@ export function detectLanguage(): UiLanguage {
   const candidates = typeof navigator !== 'undefined' ? [...(navigator.languages ?? []), navigator.language] : [];
   for (const tag of candidates) {
     const base = (tag ?? '').toLowerCase().split('-')[0];
-    if (LANGS.includes(base as UiLanguage)) return base as UiLanguage;
+    if (isLanguage(base)) return base;
   }
-  return 'en';
+  return FALLBACK_UI_LANGUAGE;
 }
 
 function systemPrefersDark(): boolean {
@@ -59,17 +73,17 @@ function systemPrefersDark(): boolean {
 }
 
 export const prefs = $state({
-  theme: 'system' as Theme,
-  textScale: 100,
-  uiLanguage: 'en' as UiLanguage,
-  syncIntervalMinutes: 30,
+  theme: DEFAULT_SETTINGS.theme,
+  textScale: DEFAULT_SETTINGS.textScale,
+  uiLanguage: FALLBACK_UI_LANGUAGE as UiLanguage,
+  syncIntervalMinutes: DEFAULT_SETTINGS.syncIntervalMinutes,
   systemDark: false,
 });
 
 /** (Re)read everything local; call once at startup (and between tests). */
 export function initPrefs(): void {
-  prefs.theme = storedTheme() ?? 'system';
-  prefs.textScale = storedScale() ?? 100;
+  prefs.theme = storedTheme() ?? DEFAULT_SETTINGS.theme;
+  prefs.textScale = storedScale() ?? DEFAULT_SETTINGS.textScale;
   prefs.uiLanguage = storedLanguage() ?? detectLanguage();
   prefs.systemDark = systemPrefersDark();
   applyTheme();
@@ -97,7 +111,7 @@ export function applyLanguage(): void {
   document.documentElement.lang = prefs.uiLanguage;
 }
 
-async function persist(patch: Partial<Settings>): Promise<void> {
+async function persist(patch: SettingsPatch): Promise<void> {
   try {
     await updateSettings(patch);
   } catch (e) {
@@ -181,7 +195,7 @@ export async function reconcileSettings(): Promise<void> {
     return; // keep local values; errors surface on the next command
   }
   prefs.syncIntervalMinutes = s.syncIntervalMinutes;
-  const patch: Partial<Settings> = {};
+  const patch: SettingsPatch = {};
 
   const localTheme = storedTheme();
   if (localTheme === null) {
@@ -205,7 +219,7 @@ export async function reconcileSettings(): Promise<void> {
     patch.textScale = localScale;
   }
 
-  if (LANGS.includes(s.uiLanguage)) {
+  if (isLanguage(s.uiLanguage)) {
     prefs.uiLanguage = s.uiLanguage;
     writeLocal(LANG_KEY, s.uiLanguage);
     applyLanguage();

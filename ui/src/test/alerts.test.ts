@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
-import type { NotifyPrefs, Settings } from '../ipc/types';
+import { DEFAULT_SETTINGS, type NotifyPrefs, type Settings } from '../ipc/types';
 import { parseKeywords, toNaiveTime } from '../lib/alerts.svelte';
 import type { FakeBackend } from '../ipc/mock/backend';
 import { startAt, useBackend } from './harness';
@@ -43,7 +43,7 @@ describe('alerts settings', () => {
     });
     expect(backend.settings.notifications.enabled).toBe(false);
     // Other settings are kept.
-    expect(backend.settings.syncIntervalMinutes).toBe(30);
+    expect(backend.settings.syncIntervalMinutes).toBe(DEFAULT_SETTINGS.syncIntervalMinutes);
   });
 
   it('keywords input produces a trimmed array without empties', async () => {

@@ -1,6 +1,9 @@
 // An in-memory stand-in for the Rust side, speaking the same commands and DTOs.
 // Used by the unit tests (through mockIPC) and by `npm run dev` in a plain browser.
-// Pure TypeScript: it never touches the network.
+// Pure TypeScript: it never touches the network. Its defaults, limits and names come from
+// the generated contract, and tests/contract/scenarios.json runs against it AND against the
+// real commands (ui/src/test/contract.test.ts, src-tauri/tests/commands.rs): where the
+// two disagree, the mock is wrong.
 import type {
   ArticleDetail,
   ArticleListQuery,
@@ -14,7 +17,17 @@ import type {
   StorageStats,
   SyncSummary,
 } from '../types';
-import { defaultNotifyPrefs } from '../types';
+import {
+  COMMAND_ARGS,
+  DEFAULT_SETTINGS,
+  defaultNotifyPrefs,
+  EDITIONS,
+  MIN_SYNC_MINUTES,
+  TEXT_SCALE_RANGE,
+  UI_LANGUAGES,
+  type CommandName,
+  type SettingsPatch,
+} from '../types';
 
 export interface Call {
   cmd: string;
@@ -70,6 +83,28 @@ const cloneSettings = (s: Settings): Settings => ({ ...s, notifications: cloneNo
 
 /** chrono's NaiveTime as the UI sends it. */
 const TIME_RE = /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/;
+const THEMES = ['light', 'dark', 'system'];
+
+/** How Tauri refuses arguments that do not deserialise: a plain string, not an IpcError. */
+function invalidArgs(cmd: string, name: string, why: string): string {
+  return `invalid args \`${name}\` for command \`${cmd}\`: ${why}`;
+}
+
+/** caliber_core::normalize_source_url: trimmed, http(s) only, without the fragment. */
+function normalizeSourceUrl(input: string): string {
+  const trimmed = input.trim();
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw { kind: 'invalidInput', message: `invalid source URL ${JSON.stringify(trimmed)}` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw { kind: 'invalidInput', message: `invalid source URL ${JSON.stringify(trimmed)}: only http and https sources are supported` };
+  }
+  url.hash = '';
+  return url.href;
+}
 
 function byNewest(a: ArticleSummary, b: ArticleSummary): number {
   if (a.publishedAt !== b.publishedAt) return a.publishedAt < b.publishedAt ? 1 : -1;
@@ -99,20 +134,18 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
   const calls: Call[] = [];
   const articles = (opts.articles ?? []).map((a) => ({ ...a, categories: [...a.categories] }));
   const settings: Settings = {
-    theme: 'system',
-    textScale: 100,
-    uiLanguage: 'en',
-    syncIntervalMinutes: 30,
+    ...DEFAULT_SETTINGS,
     ...opts.settings,
     notifications: cloneNotify({ ...defaultNotifyPrefs(), ...opts.settings?.notifications }),
   };
-  const editions: EditionDto[] = (
-    opts.editions ?? [
-      { code: 'ru', name: 'Русский', language: 'ru', followed: true },
-      { code: 'en', name: 'English', language: 'en', followed: true },
-      { code: 'az', name: 'Azərbaycanca', language: 'az', followed: true },
-    ]
-  ).map((e) => ({ ...e }));
+  // The site's editions (from Rust), all followed unless told otherwise.
+  const editions: EditionDto[] = (opts.editions ?? EDITIONS.map((e) => ({ ...e, followed: true }))).map((e) => ({ ...e }));
+  /** Rust maps an edition code to its language, and refuses an unknown one. */
+  const editionLanguage = (code: string): string => {
+    const e = editions.find((x) => x.code === code);
+    if (!e) throw { kind: 'invalidInput', message: `no edition ${JSON.stringify(code)}` };
+    return e.language;
+  };
   const sources: SourceDto[] = (
     opts.sources ?? [
       {
@@ -143,6 +176,11 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
       calls.push({ cmd, args });
       const failure = backend.failures[cmd];
       if (failure) throw { ...failure };
+      for (const arg of COMMAND_ARGS[cmd as CommandName] ?? []) {
+        if (!arg.optional && args[arg.name] === undefined) {
+          throw invalidArgs(cmd, arg.name, `command ${cmd} missing required key ${arg.name}`);
+        }
+      }
       switch (cmd) {
         case 'list_articles':
           return listArticles(args.query as ArticleListQuery);
@@ -162,9 +200,10 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
         }
         case 'list_sections': {
           const edition = (args.edition as string | null) ?? null;
+          const language = edition === null ? null : editionLanguage(edition);
           const set = new Set<string>();
           for (const a of articles) {
-            if (edition && a.language !== edition) continue;
+            if (language !== null && a.language !== language) continue;
             for (const c of a.categories) set.add(c);
           }
           return [...set];
@@ -172,19 +211,30 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
         case 'get_settings':
           return cloneSettings(settings);
         case 'update_settings': {
-          const { notifications, ...patch } = (args.settings ?? {}) as Partial<Settings>;
-          if (patch.syncIntervalMinutes !== undefined && patch.syncIntervalMinutes < 5) {
-            throw { kind: 'invalidInput', message: 'sync interval must be at least 5 minutes' };
+          // Like settings.rs: what does not deserialise is refused by Tauri, then the patch
+          // is checked whole before anything is stored.
+          const { notifications: sent, ...patch } = (args.settings ?? {}) as SettingsPatch;
+          if (patch.theme != null && !THEMES.includes(patch.theme)) {
+            throw invalidArgs(cmd, 'settings', `unknown variant \`${patch.theme}\``);
           }
-          if (notifications) {
-            const q = notifications.quietHours;
-            if (q && !(TIME_RE.test(q.start) && TIME_RE.test(q.end))) {
-              throw { kind: 'invalidInput', message: `invalid quiet hours: ${q.start}–${q.end}` };
-            }
+          const q = sent?.quietHours;
+          if (q && !(TIME_RE.test(q.start) && TIME_RE.test(q.end))) {
+            throw invalidArgs(cmd, 'settings', `input is out of range: ${q.start}–${q.end}`);
           }
-          Object.assign(settings, patch);
-          if (notifications) {
-            // Replaces the previous object, like Rust; at least one alert an hour.
+          const scale = patch.textScale;
+          if (scale != null && (scale < TEXT_SCALE_RANGE.min || scale > TEXT_SCALE_RANGE.max)) {
+            throw { kind: 'invalidInput', message: `text size ${scale}% is outside ${TEXT_SCALE_RANGE.min}–${TEXT_SCALE_RANGE.max}%` };
+          }
+          if (patch.uiLanguage != null && !(UI_LANGUAGES as readonly string[]).includes(patch.uiLanguage)) {
+            throw { kind: 'invalidInput', message: `unknown interface language ${JSON.stringify(patch.uiLanguage)}` };
+          }
+          if (patch.theme != null) settings.theme = patch.theme;
+          if (scale != null) settings.textScale = scale;
+          if (patch.uiLanguage != null) settings.uiLanguage = patch.uiLanguage;
+          if (patch.syncIntervalMinutes != null) settings.syncIntervalMinutes = Math.max(MIN_SYNC_MINUTES, patch.syncIntervalMinutes);
+          if (sent) {
+            // Replaces the previous object (what is left out takes its default); at least one alert an hour.
+            const notifications = { ...defaultNotifyPrefs(), ...sent };
             settings.notifications = cloneNotify({ ...notifications, maxPerHour: Math.max(1, notifications.maxPerHour) });
           }
           return cloneSettings(settings);
@@ -199,9 +249,10 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
         case 'list_sources':
           return sources.map((s) => ({ ...s }));
         case 'add_source': {
-          const url = String(args.url);
-          if (!/^https?:\/\//.test(url)) throw { kind: 'invalidInput', message: `not an http(s) URL: ${url}` };
-          if (sources.some((s) => s.url === url)) throw { kind: 'invalidInput', message: `already following ${url}` };
+          const url = normalizeSourceUrl(String(args.url));
+          // Already followed: that source comes back, as from Rust (no error, nothing added).
+          const known = sources.find((s) => s.url === url);
+          if (known) return { ...known };
           const s: SourceDto = {
             id: Math.max(0, ...sources.map((x) => x.id)) + 1,
             url,
@@ -223,7 +274,13 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
         }
         case 'import_opml': {
           const text = String(args.text ?? '');
-          const urls = [...text.matchAll(/xmlUrl="([^"]+)"/g)].map((m) => m[1]);
+          const urls = [...text.matchAll(/xmlUrl="([^"]+)"/g)].flatMap((m) => {
+            try {
+              return [normalizeSourceUrl(m[1])];
+            } catch {
+              return []; // left out, like the core's rejected outlines
+            }
+          });
           let added = 0;
           for (const url of urls) {
             if (sources.some((s) => s.url === url)) continue;
@@ -250,7 +307,7 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
           return editions.map((e) => ({ ...e }));
         case 'set_edition_followed': {
           const e = editions.find((x) => x.code === args.code);
-          if (!e) throw { kind: 'notFound', message: `edition ${String(args.code)} not found` };
+          if (!e) throw { kind: 'invalidInput', message: `unknown edition ${JSON.stringify(args.code)}` };
           e.followed = Boolean(args.followed);
           return editions.map((x) => ({ ...x }));
         }
@@ -278,9 +335,13 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
   };
 
   function listArticles(q: ArticleListQuery = {}): ArticlePage {
-    const limit = q.limit ?? 30;
+    // Like commands.rs: 30 unless asked, 1–200.
+    const limit = Math.min(200, Math.max(1, q.limit ?? 30));
     let list = articles.map(summaryOf).sort(byNewest);
-    if (q.edition) list = list.filter((a) => a.language === q.edition);
+    if (q.edition) {
+      const language = editionLanguage(q.edition);
+      list = list.filter((a) => a.language === language);
+    }
     if (q.section) list = list.filter((a) => a.categories.includes(q.section as string));
     if (q.savedOnly) list = list.filter((a) => a.saved);
     if (q.unreadOnly) list = list.filter((a) => !a.read);
@@ -292,7 +353,8 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     }
     const items = list.slice(0, limit);
     const last = items[items.length - 1];
-    const next = list.length > limit && last ? { publishedAt: last.publishedAt, id: last.id } : null;
+    // Like commands.rs: a full page has a cursor (the next page may be empty).
+    const next = items.length === limit && last ? { publishedAt: last.publishedAt, id: last.id } : null;
     return { items, next };
   }
 
