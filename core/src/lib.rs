@@ -244,11 +244,6 @@ impl Core {
         site::data().editions.clone()
     }
 
-    /// The source URLs an edition is followed through (feed and/or listing page).
-    pub fn edition_source_urls(edition: &Edition) -> Vec<String> {
-        site::edition_source_urls(edition).into_iter().map(|(url, _)| url).collect()
-    }
-
     /// Every edition with whether it is followed: one of its source URLs is a source. The
     /// one rule the CLI and the app both show.
     pub fn editions_followed(&self) -> Result<Vec<(Edition, bool)>> {

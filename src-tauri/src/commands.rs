@@ -105,14 +105,7 @@ pub async fn export_opml(state: State<'_, AppState>) -> IpcResult<String> {
 }
 
 fn editions(core: &Core) -> IpcResult<Vec<EditionDto>> {
-    let followed: Vec<String> = core.sources()?.into_iter().map(|s| s.url).collect();
-    Ok(Core::editions()
-        .into_iter()
-        .map(|e| {
-            let is_followed = Core::edition_source_urls(&e).iter().any(|u| followed.contains(u));
-            EditionDto::new(e, is_followed)
-        })
-        .collect())
+    Ok(core.editions_followed()?.into_iter().map(|(e, followed)| EditionDto::new(e, followed)).collect())
 }
 
 #[tauri::command]
