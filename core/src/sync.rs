@@ -192,13 +192,15 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
             Store::open_read_only(&db_path).and_then(|s| s.article_hashes(source_id)).map_err(|e| e.to_string())?
         };
         let mut problems = parsed.problems;
-        let total = parsed.items.len();
+        let mut items = parsed.items;
+        let total = items.len();
         if total > max_items {
-            // Feeds list their newest first: the first ones are the ones to keep.
-            problems.insert(0, format!("the feed has {total} items; kept the first {max_items}"));
+            // The newest, as retention would keep them; undated ones in the feed's order.
+            items.sort_by_key(|item| std::cmp::Reverse(item.published.or(item.updated)));
+            items.truncate(max_items);
+            problems.insert(0, format!("the feed has {total} items; kept the newest {max_items} (by date, else the first in the feed)"));
         }
-        let items: Vec<RawItem> =
-            parsed.items.into_iter().take(max_items).filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
+        let items: Vec<RawItem> = items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
         Ok::<_, String>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items, problems))
     })
     .await
