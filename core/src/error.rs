@@ -46,8 +46,9 @@ pub enum FetchError {
     TooLarge { url: String, limit_bytes: u64 },
     #[error("too many redirects from {url}")]
     TooManyRedirects { url: String },
-    #[error("{url} asked to retry after {seconds} s; giving up for this sync")]
-    RetryLater { url: String, seconds: u64 },
+    /// `status`: 429 (rate limited) or a 5xx (unavailable).
+    #[error("{} {url} (HTTP {status}): asked to retry after {seconds} s; giving up for this sync", if *status == 429 { "rate limited by" } else { "unavailable:" })]
+    RetryLater { url: String, status: u16, seconds: u64 },
     #[error("network error fetching {url}: {message}")]
     Network { url: String, message: String },
     /// A fetch a feed asked for that the reader did not (see `HttpClient::get_derived`).

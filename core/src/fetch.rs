@@ -154,13 +154,17 @@ impl HttpClient {
                 Ok(outcome) => return Ok(outcome),
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Transient { error, retry_after }) => {
+                    let status = match &error {
+                        FetchError::Status { status, .. } => *status,
+                        _ => 503,
+                    };
                     if attempt >= retries {
                         return Err(error);
                     }
                     let backoff = self.options.backoff_base * 2u32.pow(attempt);
                     let wait = match retry_after {
                         Some(after) if after > self.options.max_retry_after => {
-                            return Err(FetchError::RetryLater { url: url.to_owned(), seconds: after.as_secs() });
+                            return Err(FetchError::RetryLater { url: url.to_owned(), status, seconds: after.as_secs() });
                         }
                         Some(after) => after.max(backoff),
                         None => backoff,
@@ -276,7 +280,7 @@ impl HttpClient {
         } else if e.is_builder() || e.is_request() && e.url().is_none() {
             Attempt::Final(FetchError::Network { url, message: source_chain(&e) })
         } else {
-            Attempt::Transient { error: FetchError::Network { url, message: source_chain(&e) }, retry_after: None }
+            Attempt::Transient { error: FetchError::Network { url, message: explain_cut_off(source_chain(&e)) }, retry_after: None }
         }
     }
 }
@@ -393,6 +397,16 @@ fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(when.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+}
+
+/// A reset or an early close shows up deep in the cause chain in hyper's and the OS's words;
+/// say what happened first.
+fn explain_cut_off(chain: String) -> String {
+    let lower = chain.to_ascii_lowercase();
+    let cut_off = ["connection reset", "connection closed before message completed", "unexpected eof", "end of file before message length", "broken pipe", "connection aborted"]
+        .iter()
+        .any(|words| lower.contains(words));
+    if cut_off { format!("the server closed the connection before the whole response was sent ({chain})") } else { chain }
 }
 
 /// reqwest's Display hides the cause ("error sending request"); readers need the cause.

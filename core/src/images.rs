@@ -64,27 +64,34 @@ pub(crate) fn link_for_articles(store: &Store, per_source: &[(String, Vec<i64>)]
 
 /// Download the pictures of the articles a sync stored, `per_source`: (source URL, article
 /// ids). Each source's pictures are fetched as that source's derived fetches (its own host,
-/// or public addresses), at most `max_per_source` of them.
+/// or public addresses), at most `max_per_source` of them, none after `until` (the
+/// source's deadline, one per entry of `per_source`): those not fetched by then count as
+/// failed and are loaded when shown.
 pub(crate) async fn fetch_for_articles(
     store: &std::sync::Mutex<Store>,
     http: &HttpClient,
     options: ImageOptions,
     per_source: &[(String, Vec<i64>)],
+    until: &[tokio::time::Instant],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImageReport> {
     let missing = link_for_articles(&store.lock().unwrap_or_else(|p| p.into_inner()), per_source)?;
     let mut seen = std::collections::HashSet::new();
-    let missing: Vec<(String, String)> = missing
+    let missing: Vec<(String, String, tokio::time::Instant)> = missing
         .into_iter()
-        .flat_map(|(source_url, urls)| {
+        .zip(until.iter().copied().chain(std::iter::repeat_with(tokio::time::Instant::now)))
+        .flat_map(|((source_url, urls), until)| {
             let fresh: Vec<String> = urls.into_iter().filter(|u| seen.insert(u.clone())).take(options.max_per_source).collect();
-            fresh.into_iter().map(move |u| (u, source_url.clone()))
+            fresh.into_iter().map(move |u| (u, source_url.clone(), until))
         })
         .collect();
     let mut downloads = futures_util::stream::iter(missing)
-        .map(|(url, source_url)| async move {
-            match http.get_derived(&url, options.max_image_bytes, 0, &source_url).await {
-                Ok(FetchOutcome::Fetched(f)) => {
+        .map(|(url, source_url, until)| async move {
+            if tokio::time::Instant::now() >= until {
+                return None;
+            }
+            match tokio::time::timeout_at(until, http.get_derived(&url, options.max_image_bytes, 0, &source_url)).await {
+                Ok(Ok(FetchOutcome::Fetched(f))) => {
                     let content_type = f.content_type.unwrap_or_default();
                     let is_image = content_type.to_ascii_lowercase().starts_with("image/");
                     (is_image && !f.body.is_empty()).then_some((url, content_type, f.body))

@@ -128,19 +128,26 @@ impl Core {
     /// source never affects another (its error is recorded on it and in the report).
     /// Pictures of the articles it stored are then downloaded for offline reading.
     pub async fn run_once(&self, progress: impl Fn(SyncEvent) + Send + Sync + 'static) -> Result<SyncReport> {
-        let mut report = sync::run_once(self.sync.clone(), Arc::new(progress)).await?;
+        let (mut report, deadlines) = sync::run_once(self.sync.clone(), Arc::new(progress)).await?;
         let changed: Vec<(String, Vec<i64>)> = report
             .sources
             .iter()
             .filter(|s| !s.new_article_ids.is_empty())
             .map(|s| (s.url.clone(), s.new_article_ids.clone()))
             .collect();
+        // A source's pictures are fetched within what is left of its deadline.
+        let until: Vec<tokio::time::Instant> = report
+            .sources
+            .iter()
+            .filter(|s| !s.new_article_ids.is_empty())
+            .map(|s| deadlines.get(&s.source_id).copied().unwrap_or_else(tokio::time::Instant::now))
+            .collect();
         // Nothing stored, nothing to fetch or evict: an all-304 sync stays a few requests.
         if changed.is_empty() {
             return Ok(report);
         }
         if self.images.enabled {
-            report.images = Some(images::fetch_for_articles(&self.store, &self.sync.http, self.images, &changed, self.now()).await?);
+            report.images = Some(images::fetch_for_articles(&self.store, &self.sync.http, self.images, &changed, &until, self.now()).await?);
         } else {
             // Not downloaded, but known, so the reader's window may still load them.
             images::link_for_articles(&self.store(), &changed)?;

@@ -26,6 +26,11 @@ const SUMMARY_CHARS: usize = 280;
 const UNREACHABLE_LONG_FAILURES: u32 = 4;
 /// Article pages fetched at once for one source (listing pages, full text).
 const PAGES_PER_SOURCE: usize = 4;
+/// Items read from one feed document when retention sets no cap per source: a feed of
+/// 50,000 items is not a feed a reader can read, and each item costs a sanitise and a row.
+const MAX_ITEMS_PER_DOCUMENT: usize = 10_000;
+/// Titles longer than this (in characters) are cut at a word: a title is one line.
+const MAX_TITLE_CHARS: usize = 1000;
 
 pub type Progress = Arc<dyn Fn(SyncEvent) + Send + Sync>;
 
@@ -45,8 +50,13 @@ enum WriteJob {
     Failed { source: Source, error: String, unreachable: bool },
 }
 
-pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Result<SyncReport> {
+/// When each source's time is up (its start plus `source_deadline`), by source id: what
+/// the sync causes for a source after it (pictures) stops then too.
+pub(crate) type Deadlines = std::collections::HashMap<i64, Instant>;
+
+pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Result<(SyncReport, Deadlines)> {
     let sources = Store::open(&ctx.db_path)?.sources()?;
+    let deadlines = Arc::new(std::sync::Mutex::new(Deadlines::new()));
     let (jobs, job_queue) = mpsc::channel::<WriteJob>(2);
     let writer = {
         let ctx = ctx.clone();
@@ -60,6 +70,7 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
     for source in sources {
         let (ctx, progress, jobs) = (ctx.clone(), progress.clone(), jobs.clone());
         let (fetch_slots, cpu_slots) = (fetch_slots.clone(), cpu_slots.clone());
+        let deadlines = deadlines.clone();
         tasks.spawn(async move {
             // Held until the source's job is queued for the writer: at most `concurrency`
             // fetched bodies are in memory at once, however slow parsing is.
@@ -67,6 +78,7 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
             progress(SyncEvent::Started { source_id: source.id, url: source.url.clone() });
             let deadline = ctx.http.options().source_deadline;
             let started = Instant::now();
+            deadlines.lock().unwrap_or_else(|p| p.into_inner()).insert(source.id, started + deadline);
             // Pages stop being fetched a little before the deadline, so what was read is kept.
             let pages_until = started + deadline.mul_f32(0.75);
             let job = match tokio::time::timeout_at(started + deadline, sync_source(&ctx, source.clone(), &cpu_slots, pages_until)).await {
@@ -85,7 +97,9 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
     while let Some(joined) = tasks.join_next().await {
         joined.map_err(|e| Error::SyncAborted(e.to_string()))?;
     }
-    writer.await.map_err(|e| Error::SyncAborted(e.to_string()))?
+    let report = writer.await.map_err(|e| Error::SyncAborted(e.to_string()))??;
+    let deadlines = std::mem::take(&mut *deadlines.lock().unwrap_or_else(|p| p.into_inner()));
+    Ok((report, deadlines))
 }
 
 /// Fetch one source and everything its items need; what to write.
@@ -154,6 +168,8 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     let never_attempted = source.last_sync_at.is_none();
     let source_id = source.id;
     let last_body = source.body_hash;
+    // More items than retention keeps would be stored only to be pruned again.
+    let max_items = ctx.retention.max_per_source.map_or(MAX_ITEMS_PER_DOCUMENT, |n| (n as usize).clamp(1, MAX_ITEMS_PER_DOCUMENT));
     let parsed = cpu(cpu_slots, move || {
         let body_hash = document_hash(&fetched.body);
         let update = SourceUpdate {
@@ -175,8 +191,17 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
         } else {
             Store::open_read_only(&db_path).and_then(|s| s.article_hashes(source_id)).map_err(|e| e.to_string())?
         };
-        let items: Vec<RawItem> = parsed.items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
-        Ok::<_, String>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items, parsed.problems))
+        let mut problems = parsed.problems;
+        let mut items = parsed.items;
+        let total = items.len();
+        if total > max_items {
+            // The newest, as retention would keep them; undated ones in the feed's order.
+            items.sort_by_key(|item| std::cmp::Reverse(item.published.or(item.updated)));
+            items.truncate(max_items);
+            problems.insert(0, format!("the feed has {total} items; kept the newest {max_items} (by date, else the first in the feed)"));
+        }
+        let items: Vec<RawItem> = items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
+        Ok::<_, String>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items, problems))
     })
     .await
     .and_then(|r| r);
@@ -340,7 +365,8 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
     let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());
     // Text fields go to terminals and the UI as they are: no control characters in them.
     let text = |s: String| strip_controls(&s).into_owned();
-    let title = text(item.title);
+    // One character is kept for the ellipsis a cut title ends with.
+    let title = truncate_words(&text(item.title), MAX_TITLE_CHARS - 1);
     let categories: Vec<String> = item.categories.into_iter().map(text).filter(|c| !c.trim().is_empty()).collect();
     PreparedArticle {
         is_breaking: is_breaking(&title, &categories),

@@ -144,6 +144,10 @@ fn escape_text(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// Elements nested deeper than this are flattened into their ancestor at this depth: what
+/// reads the tree (and drops it) recurses, and no feed nests anywhere near this deep.
+const MAX_DEPTH: usize = 256;
+
 /// Parse a document into its root element. Never fails on bad markup: a stray `<` is text,
 /// an end tag that closes nothing open is ignored, elements left open are closed at the end.
 pub(crate) fn parse_tree(text: &str) -> Option<Element> {
@@ -154,7 +158,9 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
     }
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Element> = None;
-    let mut entities: Vec<(String, String)> = Vec::new();
+    let mut entities = Declared::default();
+    // Start tags dropped for being deeper than MAX_DEPTH, not yet closed.
+    let mut skipped = 0usize;
     let bytes = text.as_bytes();
     let mut i = 0;
     let push_node = |stack: &mut Vec<Open>, node: Node| {
@@ -195,7 +201,7 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
                     if let Some(q @ ('"' | '\'')) = value.chars().next()
                         && let Some(v) = value[1..].split(q).next()
                     {
-                        entities.push((name.to_owned(), v.to_owned()));
+                        entities.list.push((name.to_owned(), v.to_owned()));
                     }
                 }
             }
@@ -205,7 +211,10 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
         } else if let Some(body) = rest.strip_prefix("</") {
             let end = body.find('>').unwrap_or(body.len());
             let name = body[..end].trim();
-            if let Some(at) = stack.iter().rposition(|o| o.el.qname == name) {
+            if skipped > 0 {
+                // Closes one of the elements too deep to keep.
+                skipped -= 1;
+            } else if let Some(at) = stack.iter().rposition(|o| o.el.qname == name) {
                 while stack.len() > at {
                     close(&mut stack, &mut root);
                 }
@@ -217,6 +226,12 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
                 i = lt + 1;
                 continue;
             };
+            if stack.len() >= MAX_DEPTH {
+                // Too deep to be a feed's: the tag goes, its text stays (in the last kept element).
+                skipped += usize::from(!empty);
+                i = lt + tag_len;
+                continue;
+            }
             let decls: Vec<(String, String)> = attrs
                 .iter()
                 .filter_map(|(k, v)| {
@@ -283,7 +298,7 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
 type StartTag = (usize, String, Vec<(String, String)>, bool);
 
 /// `<name a="1" b='2' c=3>` → (length, name, attributes, self-closing).
-fn read_start_tag(tag: &str, entities: &[(String, String)]) -> Option<StartTag> {
+fn read_start_tag(tag: &str, entities: &Declared) -> Option<StartTag> {
     let b = tag.as_bytes();
     let mut i = 1;
     while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' && b[i] != b'/' {
@@ -338,9 +353,36 @@ fn read_start_tag(tag: &str, entities: &[(String, String)]) -> Option<StartTag> 
     }
 }
 
+/// What a document's own declarations may add to it, in all: entity expansion (billion
+/// laughs, one big entity referenced millions of times) stays bounded. References past it
+/// are kept as written, like unknown ones.
+const MAX_DECLARED_EXPANSION: usize = 1024 * 1024;
+
+/// The entities a document declares (`<!ENTITY name "value">`), expanded one level only
+/// (a value's own references stay as written), and the expansion budget left.
+struct Declared {
+    list: Vec<(String, String)>,
+    budget: std::cell::Cell<usize>,
+}
+
+impl Default for Declared {
+    fn default() -> Self {
+        Self { list: Vec::new(), budget: std::cell::Cell::new(MAX_DECLARED_EXPANSION) }
+    }
+}
+
+impl Declared {
+    fn expand(&self, name: &str) -> Option<&str> {
+        let (_, value) = self.list.iter().find(|(n, _)| n == name)?;
+        let left = self.budget.get().checked_sub(value.len())?;
+        self.budget.set(left);
+        Some(value)
+    }
+}
+
 /// XML's five entities, character references, the HTML entities feeds use without
 /// declaring them, and the document's own declarations. Unknown ones are kept as written.
-fn decode_entities(s: &str, declared: &[(String, String)]) -> String {
+fn decode_entities(s: &str, declared: &Declared) -> String {
     if !s.contains('&') {
         return s.to_owned();
     }
@@ -359,8 +401,8 @@ fn decode_entities(s: &str, declared: &[(String, String)]) -> String {
                 };
                 return char::from_u32(code).map(String::from);
             }
-            if let Some((_, v)) = declared.iter().find(|(n, _)| n == name) {
-                return Some(v.clone());
+            if declared.list.iter().any(|(n, _)| n == name) {
+                return declared.expand(name).map(str::to_owned);
             }
             named_entity(name).map(String::from)
         });
@@ -992,6 +1034,32 @@ mod tests {
 
     fn url() -> Url {
         Url::parse("http://example.org/feed.xml").unwrap()
+    }
+
+    #[test]
+    fn declared_entities_expand_one_level_and_within_a_budget() {
+        let big = "x".repeat(1000);
+        let doc = format!("<!DOCTYPE r [<!ENTITY a \"{big}\"><!ENTITY b \"&a;&a;\">]><r>&b;|{}</r>", "&a;".repeat(5000));
+        let text = parse_tree(&doc).unwrap().text();
+        assert!(text.starts_with("&a;&a;|"), "a value's own references stay as written: {}", &text[..20]);
+        // 5000 references of 1000 bytes would be 5 MB: the budget (1 MiB) stops them.
+        assert_eq!(text.matches(big.as_str()).count(), MAX_DECLARED_EXPANSION / 1000);
+        assert!(text.ends_with("&a;"), "references past the budget stay as written");
+    }
+
+    #[test]
+    fn nesting_past_max_depth_is_flattened_and_what_follows_keeps_its_place() {
+        let doc = format!("<r>{}deep text{}<after>x</after></r>", "<d>".repeat(10_000), "</d>".repeat(10_000));
+        let root = parse_tree(&doc).unwrap();
+        let (mut depth, mut el) = (1, &root);
+        while let Some(Node::Element(child)) = el.children.first() {
+            depth += 1;
+            el = child;
+        }
+        assert_eq!(depth, MAX_DEPTH);
+        assert_eq!(el.text(), "deep text");
+        let tags: Vec<&str> = root.elements().map(|e| e.qname.as_str()).collect();
+        assert_eq!(tags, ["d", "after"]);
     }
 
     #[test]

@@ -22,6 +22,8 @@ use caliber_core::{
 };
 use futures_util::StreamExt;
 
+pub mod faults;
+
 /// What the server does for one path.
 #[derive(Clone)]
 pub enum Route {
@@ -40,6 +42,11 @@ pub enum Route {
     Trickle,
     /// Sleeps before answering with `then`.
     Slow { delay: Duration, then: Box<Route> },
+    /// 200 right away, then `body` one byte every `every` (1 byte/s: a feed of a few hundred
+    /// bytes takes minutes).
+    Drip { body: Bytes, every: Duration },
+    /// Any status with these headers and this body (429 + `Retry-After`, for instance).
+    Custom { status: u16, headers: Vec<(String, String)>, body: Bytes },
 }
 
 impl Route {
@@ -82,6 +89,15 @@ impl Route {
 
     pub fn slow(delay: Duration, then: Route) -> Self {
         Route::Slow { delay, then: Box::new(then) }
+    }
+
+    pub fn drip(body: impl Into<Bytes>, every: Duration) -> Self {
+        Route::Drip { body: body.into(), every }
+    }
+
+    pub fn custom(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Self {
+        let headers = headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Route::Custom { status, headers, body: body.into() }
     }
 }
 
@@ -250,6 +266,29 @@ fn respond(route: Route, request: &HeaderMap) -> std::pin::Pin<Box<dyn Future<Ou
             Route::Slow { delay, then } => {
                 tokio::time::sleep(delay).await;
                 respond(*then, request).await
+            }
+            Route::Drip { body, every } => {
+                let drip = futures_util::stream::unfold(0usize, move |at| {
+                    let body = body.clone();
+                    async move {
+                        if at >= body.len() {
+                            return None;
+                        }
+                        tokio::time::sleep(every).await;
+                        Some((body.slice(at..at + 1), at + 1))
+                    }
+                });
+                let mut response = Response::new(Body::from_stream(drip.map(Ok::<_, std::io::Error>)));
+                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(RSS));
+                response
+            }
+            Route::Custom { status, headers, body } => {
+                let mut response = Response::new(Body::from(body));
+                *response.status_mut() = StatusCode::from_u16(status).unwrap();
+                for (name, value) in headers {
+                    response.headers_mut().insert(header::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+                }
+                response
             }
         }
     })
