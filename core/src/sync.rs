@@ -81,7 +81,7 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
             deadlines.lock().unwrap_or_else(|p| p.into_inner()).insert(source.id, started + deadline);
             // Pages stop being fetched a little before the deadline, so what was read is kept.
             let pages_until = started + deadline.mul_f32(0.75);
-            let job = match tokio::time::timeout_at(started + deadline, sync_source(&ctx, source.clone(), &cpu_slots, pages_until)).await {
+            let job = match tokio::time::timeout_at(started + deadline, sync_source(&ctx, source.clone(), &cpu_slots, pages_until, started + deadline)).await {
                 Ok(job) => job,
                 Err(_) => WriteJob::Failed {
                     error: format!("gave up on {} after {} s (the deadline of one source); the next sync tries again", source.url, deadline.as_secs()),
@@ -103,7 +103,7 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
 }
 
 /// Fetch one source and everything its items need; what to write.
-async fn sync_source(ctx: &Arc<SyncContext>, source: Source, cpu_slots: &Semaphore, pages_until: Instant) -> WriteJob {
+async fn sync_source(ctx: &Arc<SyncContext>, source: Source, cpu_slots: &Semaphore, pages_until: Instant, deadline: Instant) -> WriteJob {
     let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
     match ctx.http.get(&source.url, &validators).await {
         Err(e) => {
@@ -116,11 +116,11 @@ async fn sync_source(ctx: &Arc<SyncContext>, source: Source, cpu_slots: &Semapho
                 sync_site(ctx, source, fetched, cpu_slots, pages_until).await
             } else if source.kind.is_none() && looks_like_html(&fetched.body, fetched.content_type.as_deref()) {
                 match discover_and_fetch(ctx, &fetched).await {
-                    Ok(feed) => sync_feed(ctx, source, feed, cpu_slots, pages_until).await,
+                    Ok(feed) => sync_feed(ctx, source, feed, cpu_slots, pages_until, deadline).await,
                     Err(error) => WriteJob::Failed { source, error, unreachable: false },
                 }
             } else {
-                sync_feed(ctx, source, fetched, cpu_slots, pages_until).await
+                sync_feed(ctx, source, fetched, cpu_slots, pages_until, deadline).await
             }
         }
     }
@@ -162,7 +162,14 @@ async fn cpu<T: Send + 'static>(slots: &Semaphore, work: impl FnOnce() -> T + Se
     tokio::task::spawn_blocking(work).await.map_err(|e| format!("internal error: {e}"))
 }
 
-async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu_slots: &Semaphore, pages_until: Instant) -> WriteJob {
+async fn sync_feed(
+    ctx: &Arc<SyncContext>,
+    source: Source,
+    fetched: Fetched,
+    cpu_slots: &Semaphore,
+    pages_until: Instant,
+    deadline: Instant,
+) -> WriteJob {
     let db_path = ctx.db_path.clone();
     // Nothing stored yet: no hashes to compare against.
     let never_attempted = source.last_sync_at.is_none();
@@ -212,7 +219,12 @@ async fn sync_feed(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     if ctx.full_text {
         fetch_full_text(ctx, &mut items, &source.url, pages_until).await;
     }
-    match cpu(cpu_slots, move || items.into_iter().map(prepare_article).collect()).await {
+    // A timeout cannot stop a blocking thread: past the deadline the job is dropped anyway,
+    // so stop sanitising then rather than hold a core (and the CLI's exit) for nothing.
+    let prepared = cpu(cpu_slots, move || {
+        items.into_iter().map_while(|item| (Instant::now() < deadline).then(|| prepare_article(item))).collect()
+    });
+    match prepared.await {
         Ok(articles) => WriteJob::Articles { source, update, articles, problems },
         Err(error) => WriteJob::Failed { source, error, unreachable: false },
     }

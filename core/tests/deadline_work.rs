@@ -1,0 +1,52 @@
+//! Work past a source's deadline. Its own test binary: it measures the CPU time of the
+//! whole process, which other tests running beside it would add to.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use caliber_core::{FetchOptions, SyncStatus};
+use common::*;
+
+/// CPU seconds this process has used (user + system), from /proc/self/stat.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of stat(5); the slice starts at field 3.
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+/// A timeout cannot stop a blocking thread: a feed whose bodies take seconds to sanitise
+/// was reported failed at its deadline, but the work went on, holding a core (and the
+/// CLI's exit) for nothing. Now preparing items stops at the deadline: once the sync has
+/// returned, the process goes quiet.
+#[tokio::test(flavor = "multi_thread")]
+async fn sanitising_stops_at_the_source_deadline_and_does_not_outlive_the_sync() {
+    let server = TestServer::start().await;
+    // 1,000 items of 16 KiB of markup in CDATA: quick to parse as XML, seconds to sanitise.
+    let dense = format!("<![CDATA[{}]]>", "<b>x</b> &amp; <i>y</i> ".repeat(700));
+    let mut feed = String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Dense</title>");
+    for i in 0..1000 {
+        feed.push_str(&format!("<item><guid>d-{i}</guid><title>Dense {i}</title><description>{dense}</description></item>"));
+    }
+    feed.push_str("</channel></rss>");
+    server.route("/dense.xml", Route::body(feed, RSS));
+    let url = server.url("/dense.xml");
+    let options = FetchOptions { source_deadline: Duration::from_secs(1), max_body_bytes: 32 << 20, connect_timeout: Duration::from_secs(1), total_timeout: Duration::from_secs(5), ..Default::default() };
+    let (_dir, core) = temp_core(options);
+    add(&core, std::slice::from_ref(&url));
+    let started = Instant::now();
+    let report = sync(&core).await;
+    let sync_took = started.elapsed();
+    let r = report_for(&report, &url);
+    assert_eq!(r.status, SyncStatus::Error, "{r:?}");
+    assert!(r.error.as_deref().unwrap_or("").contains("deadline"), "{r:?}");
+    assert!(sync_took < Duration::from_millis(1800), "the sync returned after {sync_took:?}");
+    // Give an item being sanitised at the deadline time to finish, then listen.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = cpu_seconds();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let busy = cpu_seconds() - before;
+    assert!(busy < 0.5, "{busy:.2} CPU seconds spent in the 2 s after the sync ended");
+}
