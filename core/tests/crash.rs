@@ -15,8 +15,8 @@
 //! | variable | default | |
 //! |---|---|---|
 //! | `CALIBER_CRASH_KILLS` | 100 (`cli_kills_full`), 20 (`app_kills`) | kills in the loop |
-//! | `CALIBER_CRASH_FEEDS` | 50 | feeds of the benchmark corpus served |
-//! | `CALIBER_CRASH_WINDOW` | 100 | items each feed lists |
+//! | `CALIBER_CRASH_FEEDS` | 50 (CLI), 20 (app) | feeds of the benchmark corpus served |
+//! | `CALIBER_CRASH_WINDOW` | 40 (CLI), 60 (app) | items each feed lists |
 //! | `CALIBER_CRASH_NEW` | 3 | new items per feed before each sync |
 //! | `CALIBER_CRASH_SEED` | time | the kill-delay RNG's seed (printed) |
 //! | `CALIBER_CLI_BINARY` | cargo's `caliber` | the CLI under test |
@@ -593,7 +593,7 @@ fn cli_kills_fast() {
 fn cli_kills_full() {
     let shape = Shape {
         feeds: env_usize("CALIBER_CRASH_FEEDS", FEEDS),
-        window: env_usize("CALIBER_CRASH_WINDOW", 100),
+        window: env_usize("CALIBER_CRASH_WINDOW", 40),
         new_per_gen: env_usize("CALIBER_CRASH_NEW", 3),
         revise_every: 25,
     };
@@ -641,6 +641,7 @@ fn descendants(root: u32) -> Vec<(u32, String)> {
     found
 }
 
+/// SIGKILL by pid (kill(1): no libc binding needed).
 fn sigkill(pid: u32) {
     let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
 }
@@ -755,16 +756,15 @@ fn run_app_kills(kills: usize, shape: Shape) -> Figures {
         let delay = Duration::from_millis((rng.unit() * figures.reference_ms as f64) as u64);
         let mut running = RunningApp::launch(dir.path());
         let launched = Instant::now();
-        let Some(pid) = running.app_pid() else {
+        if running.app_pid().is_none() {
             figures.failures.push("the app did not start".into());
             running.kill();
             break;
-        };
+        }
         while launched.elapsed() < delay {
             std::thread::sleep(Duration::from_millis(1));
         }
-        sigkill(pid);
-        running.kill();
+        running.kill(); // SIGKILL to the app's own pid, found above
         figures.kills += 1;
         figures.delays_ms.push(delay.as_millis() as u64);
         match check_db(&db, &marks) {
@@ -817,8 +817,8 @@ fn run_app_kills(kills: usize, shape: Shape) -> Figures {
 #[ignore = "needs the app binary, xvfb-run and dbus-run-session; run by tests/proof/crash.sh"]
 fn app_kills() {
     let shape = Shape {
-        feeds: env_usize("CALIBER_CRASH_FEEDS", FEEDS),
-        window: env_usize("CALIBER_CRASH_WINDOW", 100),
+        feeds: env_usize("CALIBER_CRASH_FEEDS", 20),
+        window: env_usize("CALIBER_CRASH_WINDOW", 60),
         new_per_gen: env_usize("CALIBER_CRASH_NEW", 3),
         revise_every: 25,
     };

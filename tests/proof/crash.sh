@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Crash safety, the long runs (docs/reliability/crash.md):
 #   100 SIGKILLs of `caliber sync` over the benchmark corpus (50 feeds, pictures on),
-#   N SIGKILLs of the app while it syncs (CALIBER_CRASH_APP_KILLS, default 20),
+#   100 SIGKILLs of the app while it syncs (CALIBER_CRASH_APP_KILLS),
 #   and the disk-full scenario on a small tmpfs (needs root, as in CI).
 # The figures are printed and appended, as markdown, to $CALIBER_CRASH_REPORT
 # (default: target/crash-report.md). Fixed kill times: CALIBER_CRASH_SEED=N.
@@ -22,5 +22,5 @@ if [ ! -x "$CALIBER_APP_BINARY" ]; then
   echo "crash.sh: no app binary at $CALIBER_APP_BINARY (cargo build -p caliber-app, or set CALIBER_APP_BINARY)" >&2
   exit 1
 fi
-CALIBER_CRASH_KILLS="${CALIBER_CRASH_APP_KILLS:-20}" run --ignored --exact app_kills
+CALIBER_CRASH_KILLS="${CALIBER_CRASH_APP_KILLS:-100}" run --ignored --exact app_kills
 echo "crash.sh: figures in $CALIBER_CRASH_REPORT"
