@@ -714,6 +714,15 @@ fn wait_app_synced(db: &Path, feeds: usize, since: i64, limit: Duration) -> Opti
     None
 }
 
+/// Unix seconds after every earlier sync's `last_sync_at` (waits into the next second).
+fn next_second() -> i64 {
+    let now = now_unix();
+    while now_unix() == now {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    now + 1
+}
+
 fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
@@ -733,7 +742,7 @@ fn run_app_kills(kills: usize, shape: Shape) -> Figures {
     // Reference: the app's life from launch to its start-up sync written and indexed, plus
     // a margin for its pictures.
     server.next_generation();
-    let since = now_unix();
+    let since = next_second();
     let started = Instant::now();
     let running = RunningApp::launch(dir.path());
     let synced = wait_app_synced(&db, shape.feeds, since, Duration::from_secs(300));
@@ -792,7 +801,7 @@ fn run_app_kills(kills: usize, shape: Shape) -> Figures {
     }
     // The next start-up sync (the app's own) completes and indexes what was queued.
     server.next_generation();
-    let since = now_unix();
+    let since = next_second();
     let running = RunningApp::launch(dir.path());
     let synced = wait_app_synced(&db, shape.feeds, since, Duration::from_secs(300));
     // Let its pictures finish before the final check.
