@@ -5,7 +5,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(rusqlite::Error),
+    /// SQLite could not write (SQLITE_FULL) or a file could not grow (ENOSPC). The write
+    /// that hit it rolled back; everything committed before is intact.
+    #[error("the disk is full: the database could not be written; free some space and sync again (nothing stored before was lost)")]
+    DiskFull,
     #[error("cannot open the database at {path}: {source}")]
     OpenDb { path: PathBuf, source: rusqlite::Error },
     /// `message` is SQLite's alone: rusqlite's own error would quote the whole SQL file.
@@ -28,9 +32,28 @@ pub enum Error {
     #[error(transparent)]
     Parse(#[from] ParseError),
     #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     #[error("the sync was interrupted: {0}")]
     SyncAborted(String),
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) { Error::DiskFull } else { Error::Db(e) }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::StorageFull { Error::DiskFull } else { Error::Io(e) }
+    }
+}
+
+impl Error {
+    /// Nothing more can be written until space is freed: a sync stops at this error.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, Error::DiskFull)
+    }
 }
 
 /// Why fetching a URL failed. Messages are shown to readers, so they say what happened.
@@ -72,3 +95,20 @@ pub enum ParseError {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_named_as_such() {
+        let full = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        let e = Error::from(full);
+        assert!(e.is_disk_full());
+        assert!(e.to_string().starts_with("the disk is full"), "{e}");
+        let enospc = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert!(Error::from(enospc).is_disk_full());
+        let busy = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None);
+        assert!(matches!(Error::from(busy), Error::Db(_)));
+    }
+}

@@ -419,6 +419,8 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
             WriteJob::Failed { source, error, unreachable } => {
                 let error = match store.record_failure(source.id, &error, now) {
                     Ok(()) => error,
+                    // Nothing more can be written: the sync stops here (see below).
+                    Err(db) if db.is_disk_full() => return Err(db),
                     Err(db) => format!("{error} (and recording it failed: {db})"),
                 };
                 progress(SyncEvent::Failed { source_id: source.id, url: source.url.clone(), error: error.clone() });
@@ -447,6 +449,10 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
                     unreachable: false,
                 });
             }
+            // A full disk is not this source's failure: every source after it would hit it
+            // too, and recording it on each would fail as well. The source's transaction
+            // rolled back; the sync stops with the one clear error.
+            Err(e) if e.is_disk_full() => return Err(e),
             Err(e) => {
                 // The source's transaction rolled back; note the failure on it if the DB lets us.
                 let error = format!("could not store articles: {e}");
@@ -458,8 +464,11 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
     }
     // Every article is listable by now; searching finds them once this is done. A failure
     // here loses nothing: the queue stays for the next sync.
-    if let Err(e) = store.index_pending() {
-        report.index_error = Some(format!("could not update the search index: {e}"));
+    match store.index_pending() {
+        Ok(_) => {}
+        // The articles are stored and stay queued; the reader must still hear why the sync failed.
+        Err(e) if e.is_disk_full() => return Err(e),
+        Err(e) => report.index_error = Some(format!("could not update the search index: {e}")),
     }
     // What the reader unsaved under a removed source goes now; a failure leaves it for next time.
     let _ = store.purge_removed_sources();

@@ -18,6 +18,11 @@ use crate::sanitize::html_to_text;
 const BATCH: usize = 2000;
 /// Articles per message from the text extractor to the inserting thread (memory bound).
 const CHUNK: u32 = 250;
+/// A transaction open this long commits even short of `BATCH`: a sync killed while it
+/// indexes (the app closed, the OS reclaiming it) keeps what it indexed up to a second
+/// ago. Without it a slow device killed every time before 2,000 articles never indexed
+/// anything, and each next sync started again from a longer queue (docs/reliability/crash.md).
+const MAX_TX_TIME: std::time::Duration = std::time::Duration::from_secs(1);
 
 struct IndexRow {
     id: i64,
@@ -63,6 +68,12 @@ fn insert(tx: &Transaction, rows: &[IndexRow]) -> Result<()> {
 /// A second, read-only connection extracts the text on its own thread while this one
 /// inserts: the inserts are serial, the extraction need not wait for them.
 pub(crate) fn index_pending(conn: &Connection) -> Result<u64> {
+    index_pending_with(conn, MAX_TX_TIME, None)
+}
+
+/// `index_pending` with its time bound given; `die_after_chunks` stops it like a SIGKILL
+/// would after that many chunks, the open transaction rolled back (for tests).
+fn index_pending_with(conn: &Connection, max_tx_time: std::time::Duration, die_after_chunks: Option<usize>) -> Result<u64> {
     // A store is always a file (WAL needs one), so a second connection can open it.
     let path = conn.path().filter(|p| !p.is_empty()).ok_or_else(|| rusqlite::Error::InvalidPath(":memory:".into()))?;
     let reader = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
@@ -92,16 +103,24 @@ pub(crate) fn index_pending(conn: &Connection) -> Result<u64> {
         let mut indexed = 0;
         let mut tx = None;
         let mut in_tx = 0;
-        for chunk in received {
+        let mut opened = std::time::Instant::now();
+        for (n, chunk) in received.into_iter().enumerate() {
+            if die_after_chunks == Some(n) {
+                // Dropping the open transaction rolls it back, as a killed process's would be.
+                return Ok(indexed);
+            }
             let rows = chunk?;
             let open = match &mut tx {
                 Some(open) => open,
-                None => tx.insert(Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?),
+                None => {
+                    opened = std::time::Instant::now();
+                    tx.insert(Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?)
+                }
             };
             insert(open, &rows)?;
             in_tx += rows.len();
             indexed += rows.len() as u64;
-            if in_tx >= BATCH {
+            if in_tx >= BATCH || opened.elapsed() >= max_tx_time {
                 tx.take().map(Transaction::commit).transpose()?;
                 in_tx = 0;
             }
@@ -114,4 +133,57 @@ pub(crate) fn index_pending(conn: &Connection) -> Result<u64> {
 /// How many stored articles are not yet searchable.
 pub(crate) fn unindexed_count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM index_queue", [], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// 1,000 queued articles in a fresh store; returns the store's directory and connection.
+    fn queued_store() -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open(dir.path().join("caliber.db")).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT NOT NULL, summary TEXT, content_html TEXT);
+             CREATE TABLE index_queue (article_id INTEGER PRIMARY KEY);
+             CREATE VIRTUAL TABLE articles_fts USING fts5(title, summary, body, folded);",
+        )
+        .unwrap();
+        let tx = conn.unchecked_transaction().unwrap();
+        for id in 1..=1000 {
+            tx.execute(
+                "INSERT INTO articles (id, title, summary, content_html) VALUES (?1, ?2, 'summary', '<p>body text</p>')",
+                params![id, format!("title {id}")],
+            )
+            .unwrap();
+            tx.execute("INSERT INTO index_queue (article_id) VALUES (?1)", [id]).unwrap();
+        }
+        tx.commit().unwrap();
+        (dir, conn)
+    }
+
+    fn counts(conn: &Connection) -> (i64, i64) {
+        let fts = conn.query_row("SELECT count(*) FROM articles_fts", [], |r| r.get(0)).unwrap();
+        (unindexed_count(conn).unwrap(), fts)
+    }
+
+    /// Regression (docs/reliability/crash.md): a sync killed while indexing kept nothing
+    /// short of 2,000 articles, so on a slow machine killed every time the queue only grew.
+    /// Now a transaction commits once it has been open `MAX_TX_TIME`.
+    #[test]
+    fn indexing_killed_midway_keeps_what_it_committed() {
+        // The old behaviour, for contrast: one 2,000-article transaction, killed after 3 chunks.
+        let (_dir, conn) = queued_store();
+        index_pending_with(&conn, Duration::from_secs(3600), Some(3)).unwrap();
+        assert_eq!(counts(&conn), (1000, 0));
+        // With the time bound reached at every chunk, the 3 chunks before the kill are kept.
+        let (_dir, conn) = queued_store();
+        index_pending_with(&conn, Duration::ZERO, Some(3)).unwrap();
+        assert_eq!(counts(&conn), (1000 - 3 * CHUNK as i64, 3 * CHUNK as i64));
+        // And the next pass indexes the rest.
+        assert_eq!(index_pending(&conn).unwrap(), 1000 - 3 * u64::from(CHUNK));
+        assert_eq!(counts(&conn), (0, 1000));
+    }
 }
