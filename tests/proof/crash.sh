@@ -15,12 +15,13 @@ export CALIBER_CRASH_REPORT="${CALIBER_CRASH_REPORT:-$target/crash-report.md}"
 export CALIBER_APP_BINARY="${CALIBER_APP_BINARY:-$target/debug/caliber-app}"
 # --workspace: the features of a workspace build, so nothing is compiled twice.
 run() { cargo test --workspace --locked --test crash -- --nocapture --test-threads 1 "$@"; }
+run_long() { cargo test --workspace --locked --test crash_long -- --nocapture --test-threads 1 "$@"; }
 
-CALIBER_CRASH_KILLS="${CALIBER_CRASH_CLI_KILLS:-100}" run --ignored --exact cli_kills_full
+CALIBER_CRASH_KILLS="${CALIBER_CRASH_CLI_KILLS:-100}" run_long --exact cli_kills_full
 run --exact disk_full_is_reported_and_recovered
 if [ ! -x "$CALIBER_APP_BINARY" ]; then
   echo "crash.sh: no app binary at $CALIBER_APP_BINARY (cargo build -p caliber-app, or set CALIBER_APP_BINARY)" >&2
   exit 1
 fi
-CALIBER_CRASH_KILLS="${CALIBER_CRASH_APP_KILLS:-100}" run --ignored --exact app_kills
+CALIBER_CRASH_KILLS="${CALIBER_CRASH_APP_KILLS:-100}" run_long --exact app_kills
 echo "crash.sh: figures in $CALIBER_CRASH_REPORT"
