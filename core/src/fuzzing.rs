@@ -81,9 +81,9 @@ pub fn sanitized_violations(html: &str) -> Vec<String> {
             found.push(format!("element <{name}>"));
         }
         for attr in node.attrs() {
-            let local = attr.name.local.to_ascii_lowercase();
+            let local = attr.name.local.to_string().to_ascii_lowercase();
             let full = match &attr.name.prefix {
-                Some(prefix) => format!("{}:{local}", prefix.to_ascii_lowercase()),
+                Some(prefix) => format!("{}:{local}", prefix.to_string().to_ascii_lowercase()),
                 None => local.clone(),
             };
             let value: &str = &attr.value;

@@ -495,3 +495,33 @@ fn site_dates_with_two_digit_years_are_this_century() {
     assert_eq!(fuzzing::parse_site_time("25.06.1900 17:24"), None);
     assert_eq!(fuzzing::parse_site_time("25.06.2026 17:24"), Some(utc(2026, 6, 25, 13, 24)));
 }
+
+/// Found by the `sanitize` fuzz target (a mutated fixture page): the output held a `<p>`
+/// inside a `<p>`, which the parser reads back as two, so sanitising again changed it.
+#[test]
+fn sanitising_is_idempotent_when_removed_elements_leave_nested_paragraphs() {
+    let input = String::from_utf8_lossy(&fixture("fuzz/sanitize-not-idempotent.bin")).into_owned();
+    let once = fuzzing::sanitize(&input);
+    assert_eq!(fuzzing::sanitize(&once), once);
+    assert_sanitised(&input, &once);
+}
+
+/// Found by the `feed` fuzz target: an RSS date in the year 21025 was stored as such.
+#[test]
+fn feed_items_dated_beyond_four_digit_years_are_stored_undated() {
+    let (_, articles) = fuzzing::parse_feed(&fixture("fuzz/feed-year-21025.bin"), fuzzing::BASE).unwrap();
+    for a in &articles {
+        assert_article(&"feed-year-21025.bin", a);
+    }
+}
+
+/// Found by the `date` fuzz target: a zone of four bytes that are not ASCII digits
+/// ("+0\u{fffd}") was sliced by bytes inside a character, and parsing panicked.
+#[test]
+fn feed_dates_with_non_ascii_zones_are_unreadable_not_a_panic() {
+    assert_eq!(fuzzing::parse_date("10 Jun 2024 08:00 +0\u{fffd}"), None);
+    assert_eq!(fuzzing::parse_date("2024-06-10T08:00:00+€0"), None);
+    let text = String::from_utf8_lossy(&fixture("fuzz/date-zone-not-ascii.bin")).into_owned();
+    let _ = fuzzing::parse_date(&text);
+    let _ = fuzzing::parse_site_time(&text);
+}
