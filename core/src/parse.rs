@@ -512,7 +512,8 @@ fn declared_xml_encoding(body: &[u8]) -> Option<&'static Encoding> {
     let at = decl.find("encoding")?;
     let rest = decl[at + 8..].trim_start().strip_prefix('=')?.trim_start();
     let quote = rest.chars().next()?;
-    let label = rest[1..].split(quote).next()?;
+    // Past the quote, whatever it is: an unquoted non-ASCII value panicked here (fuzzing).
+    let label = rest[quote.len_utf8()..].split(quote).next()?;
     Encoding::for_label(label.as_bytes())
 }
 
