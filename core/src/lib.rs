@@ -364,6 +364,10 @@ pub fn normalize_source_url(input: &str) -> Result<String> {
     Ok(url.to_string())
 }
 
+/// Entry points and invariants for the fuzz targets and property tests (not an API).
+#[doc(hidden)]
+pub mod fuzzing;
+
 /// The store, for tests and benchmarks that seed or inspect the database directly.
 #[doc(hidden)]
 pub mod testing {

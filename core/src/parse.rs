@@ -350,7 +350,9 @@ fn raw_item(item: crate::xmlfeed::Item, feed_url: &Url, feed_language: Option<&s
             None => identity_fallback(&[], Some(&title), Some(feed_url.as_str())),
         },
     };
-    let published = item.published.or(item.updated);
+    // feed-rs reads some dates too: the same range as `parse_date`'s.
+    let updated = item.updated.filter(|d| crate::xmlfeed::in_date_range(*d));
+    let published = item.published.filter(|d| crate::xmlfeed::in_date_range(*d)).or(updated);
     let language = item.language.or_else(|| feed_language.map(str::to_owned));
 
     let mut hasher = Sha256::new();
@@ -372,7 +374,7 @@ fn raw_item(item: crate::xmlfeed::Item, feed_url: &Url, feed_language: Option<&s
         hasher.update([0xfe]);
     }
     hasher.update(published.map_or(0, |d| d.timestamp()).to_le_bytes());
-    hasher.update(item.updated.map_or(0, |d| d.timestamp()).to_le_bytes());
+    hasher.update(updated.map_or(0, |d| d.timestamp()).to_le_bytes());
     let digest = hasher.finalize();
     let mut hash = [0u8; 16];
     hash.copy_from_slice(&digest[..16]);
@@ -386,7 +388,7 @@ fn raw_item(item: crate::xmlfeed::Item, feed_url: &Url, feed_language: Option<&s
         author,
         categories,
         published,
-        updated: item.updated,
+        updated,
         image_url,
         language,
         base,
@@ -510,7 +512,8 @@ fn declared_xml_encoding(body: &[u8]) -> Option<&'static Encoding> {
     let at = decl.find("encoding")?;
     let rest = decl[at + 8..].trim_start().strip_prefix('=')?.trim_start();
     let quote = rest.chars().next()?;
-    let label = rest[1..].split(quote).next()?;
+    // Past the quote, whatever it is: an unquoted non-ASCII value panicked here (fuzzing).
+    let label = rest[quote.len_utf8()..].split(quote).next()?;
     Encoding::for_label(label.as_bytes())
 }
 

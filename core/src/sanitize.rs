@@ -87,7 +87,13 @@ fn policy() -> Builder<'static> {
 pub fn sanitize_html(html: &str, base: &Url) -> String {
     let html = depth::bound(html);
     BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
-    let clean = POLICY.with(|policy| policy.clean(&html).to_string());
+    // Twice: removing an element keeps its children, which can leave markup the parser
+    // nests differently when it reads it back (a `<p>` inside a `<p>`, found by fuzzing);
+    // the second pass cleans the tree the web view will actually build.
+    let clean = POLICY.with(|policy| {
+        let once = policy.clean(&html).to_string();
+        policy.clean(&once).to_string()
+    });
     // After parsing: `&#27;` is a control character too.
     strip_controls(&clean).into_owned()
 }

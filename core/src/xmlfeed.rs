@@ -8,7 +8,7 @@
 //! (mismatched end tags are ignored, unknown entities kept as they are) and maps each
 //! `item`/`entry` to an [`Item`]. HTML is not sanitised here.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use url::Url;
 
 const NS_ATOM10: &str = "http://www.w3.org/2005/Atom";
@@ -910,13 +910,17 @@ pub(crate) fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
     if s.is_empty() {
         return None;
     }
-    if let Ok(d) = DateTime::parse_from_rfc2822(&s) {
-        return Some(d.with_timezone(&Utc));
-    }
-    if let Some(d) = parse_iso(&s) {
-        return Some(d);
-    }
-    parse_rfc822_loose(&s)
+    let parsed = match DateTime::parse_from_rfc2822(&s) {
+        Ok(d) => Some(d.with_timezone(&Utc)),
+        Err(_) => parse_iso(&s).or_else(|| parse_rfc822_loose(&s)),
+    };
+    parsed.filter(|d| in_date_range(*d))
+}
+
+/// Years of four digits, as every date format writes them. A date in the year 20250 is
+/// garbage, and would keep its item atop every list for good.
+pub(crate) fn in_date_range(d: DateTime<Utc>) -> bool {
+    (1..=9999).contains(&d.year())
 }
 
 fn parse_iso(s: &str) -> Option<DateTime<Utc>> {
@@ -985,6 +989,10 @@ fn zone_offset(zone: &str) -> Option<FixedOffset> {
         _ => return None,
     };
     let digits = digits.replace(':', "");
+    // Sliced by bytes below: anything but ASCII digits would panic there (found by fuzzing).
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let (h, m): (i32, i32) = match digits.len() {
         1 | 2 => (digits.parse().ok()?, 0),
         4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),

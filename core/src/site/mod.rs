@@ -228,13 +228,16 @@ pub fn parse_site_time(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> 
     } else if let Some(dotted) = words.iter().find(|w| w.matches('.').count() == 2) {
         let mut parts = dotted.split('.').map(|p| p.parse::<i32>().ok());
         let (d, m, y) = (parts.next()??, parts.next()??, parts.next()??);
-        NaiveDate::from_ymd_opt(y, m as u32, d as u32)
+        // "25.06.26": this century.
+        let y = if (0..100).contains(&y) { y + 2000 } else { y };
+        NaiveDate::from_ymd_opt(y, u32::try_from(m).ok()?, u32::try_from(d).ok()?)
     } else {
         let day = words.iter().find_map(|w| w.parse::<u32>().ok().filter(|d| (1..=31).contains(d)))?;
         let month = words.iter().find_map(|w| site.months.iter().position(|names| names.iter().any(|n| n == w)))? as u32 + 1;
         let year = words.iter().find_map(|w| w.parse::<i32>().ok().filter(|y| *y > 1990)).unwrap_or(local_today.year_ce().1 as i32);
         NaiveDate::from_ymd_opt(year, month, day)
-    }?;
+    }
+    .filter(|d| d.year() > 1990)?;
     let (hour, minute) = time.unwrap_or((0, 0));
     let local = date.and_hms_opt(hour, minute, 0)?;
     offset.from_local_datetime(&local).single().map(|t| t.with_timezone(&Utc)).filter(|t| *t < now + Duration::days(2))
