@@ -44,6 +44,18 @@ fn url_allowed(element: &str, attribute: &str, value: &str) -> bool {
     !url.host_str().is_some_and(is_local_host)
 }
 
+/// A URL attribute without the spaces and controls a browser ignores around it, and
+/// `mailto:` in lower case: what is stored is what the link does (found by fuzzing: a site
+/// page's `href=" MailTo:…"` was kept as written).
+fn url_as_the_browser_reads_it(value: &str) -> Cow<'_, str> {
+    let trimmed = value.trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
+    match trimmed.get(..7) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") && scheme != "mailto:" => Cow::Owned(format!("mailto:{}", &trimmed[7..])),
+        _ if trimmed.len() != value.len() => Cow::Owned(trimmed.to_owned()),
+        _ => Cow::Borrowed(value),
+    }
+}
+
 /// Whether a picture URL from a feed or page (an article's cover) may be stored: http(s) only,
 /// and never the app's own origins, the rule `sanitize_html` holds HTML to.
 pub(crate) fn picture_url_allowed(url: &str) -> bool {
@@ -68,7 +80,10 @@ fn policy() -> Builder<'static> {
     builder
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .attribute_filter(|element, attribute, value| {
-            (!is_url_attribute(element, attribute) || url_allowed(element, attribute, value)).then_some(Cow::Borrowed(value))
+            if !is_url_attribute(element, attribute) {
+                return Some(Cow::Borrowed(value));
+            }
+            url_allowed(element, attribute, value).then(|| url_as_the_browser_reads_it(value))
         })
         .url_relative(UrlRelative::Custom(Box::new(ResolveAgainstBase)))
         .link_rel(Some("noopener noreferrer"))
@@ -302,7 +317,7 @@ mod tests {
     fn mailto_links_stay_but_never_as_pictures() {
         let clean = sanitize_html(r#"<a href="mailto:desk@caliber.az?subject=Hi">write</a><img src="mailto:x@y.z"><a href="MAILTO:a@b.c">b</a>"#, &base());
         assert!(clean.contains(r#"href="mailto:desk@caliber.az?subject=Hi""#), "{clean}");
-        assert!(clean.contains(r#"href="MAILTO:a@b.c""#), "{clean}");
+        assert!(clean.contains(r#"href="mailto:a@b.c""#), "{clean}");
         assert!(!clean.contains("x@y.z"), "{clean}");
     }
 
@@ -342,6 +357,12 @@ mod tests {
         ] {
             assert!(!picture_url_allowed(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn mailto_links_are_stored_as_the_browser_reads_them() {
+        let clean = sanitize_html(r#"<a href=" MailTo:desk@caliber.az ">a</a><a href="	https://caliber.az/x">b</a>"#, &base());
+        assert!(clean.contains(r#"href="mailto:desk@caliber.az""#) && clean.contains(r#"href="https://caliber.az/x""#), "{clean}");
     }
 
     #[test]
