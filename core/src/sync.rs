@@ -83,11 +83,7 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
             let pages_until = started + deadline.mul_f32(0.75);
             let job = match tokio::time::timeout_at(started + deadline, sync_source(&ctx, source.clone(), &cpu_slots, pages_until, started + deadline)).await {
                 Ok(job) => job,
-                Err(_) => WriteJob::Failed {
-                    error: format!("gave up on {} after {} s (the deadline of one source); the next sync tries again", source.url, deadline.as_secs()),
-                    source,
-                    unreachable: false,
-                },
+                Err(_) => WriteJob::Failed { error: ran_past_deadline(&source.url, deadline), source, unreachable: false },
             };
             // The writer only stops early if it panicked; the join below reports that.
             let _ = jobs.send(job).await;
@@ -221,13 +217,28 @@ async fn sync_feed(
     }
     // A timeout cannot stop a blocking thread: past the deadline the job is dropped anyway,
     // so stop sanitising then rather than hold a core (and the CLI's exit) for nothing.
+    // Cut short, nothing is written: a part stored under the document's hash would make the
+    // next sync take the same bytes for "nothing new" and never store the rest.
     let prepared = cpu(cpu_slots, move || {
-        items.into_iter().map_while(|item| (Instant::now() < deadline).then(|| prepare_article(item))).collect()
+        let mut articles = Vec::with_capacity(items.len());
+        for item in items {
+            if Instant::now() >= deadline {
+                return None;
+            }
+            articles.push(prepare_article(item));
+        }
+        Some(articles)
     });
     match prepared.await {
-        Ok(articles) => WriteJob::Articles { source, update, articles, problems },
+        Ok(Some(articles)) => WriteJob::Articles { source, update, articles, problems },
+        Ok(None) => WriteJob::Failed { error: ran_past_deadline(&source.url, ctx.http.options().source_deadline), source, unreachable: false },
         Err(error) => WriteJob::Failed { source, error, unreachable: false },
     }
+}
+
+/// The error of a source that ran out of time: the same words wherever it was stopped.
+fn ran_past_deadline(url: &str, deadline: std::time::Duration) -> String {
+    format!("gave up on {url} after {} s (the deadline of one source); the next sync tries again", deadline.as_secs())
 }
 
 /// Replace summary-only items' text with the article page's, when the page has more.

@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 use caliber_core::{FetchOptions, SyncStatus};
 use common::*;
 
+/// One test at a time: the CPU of the whole process is measured.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// CPU seconds this process has used (user + system), from /proc/self/stat.
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
@@ -23,6 +26,7 @@ fn cpu_seconds() -> f64 {
 /// returned, the process goes quiet.
 #[tokio::test(flavor = "multi_thread")]
 async fn sanitising_stops_at_the_source_deadline_and_does_not_outlive_the_sync() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let server = TestServer::start().await;
     // 1,000 items of 16 KiB of markup in CDATA: quick to parse as XML, seconds to sanitise.
     let dense = format!("<![CDATA[{}]]>", "<b>x</b> &amp; <i>y</i> ".repeat(700));
@@ -49,4 +53,33 @@ async fn sanitising_stops_at_the_source_deadline_and_does_not_outlive_the_sync()
     tokio::time::sleep(Duration::from_secs(2)).await;
     let busy = cpu_seconds() - before;
     assert!(busy < 0.5, "{busy:.2} CPU seconds spent in the 2 s after the sync ended");
+}
+
+/// Regression: stopping at the deadline once wrote the items prepared so far as a success,
+/// with the document's hash, so the next sync took the same bytes for "nothing new" and the
+/// rest were never stored. A source cut short stores nothing and the next sync stores all.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feed_cut_short_by_its_deadline_is_stored_whole_by_the_next_sync() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let server = TestServer::start().await;
+    let dense = format!("<![CDATA[{}]]>", "<b>x</b> &amp; <i>y</i> ".repeat(700));
+    let mut feed = String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Dense</title>");
+    for i in 0..400 {
+        feed.push_str(&format!("<item><guid>d-{i}</guid><title>Dense {i}</title><description>{dense}</description></item>"));
+    }
+    feed.push_str("</channel></rss>");
+    server.route("/dense.xml", Route::body(feed, RSS));
+    let url = server.url("/dense.xml");
+    let dir = tempfile::tempdir().unwrap();
+    let short = FetchOptions { source_deadline: Duration::from_secs(1), max_body_bytes: 32 << 20, ..Default::default() };
+    {
+        let core = open_core(dir.path(), short.clone());
+        add(&core, std::slice::from_ref(&url));
+        let r = report_for(&sync(&core).await, &url).clone();
+        assert_eq!((r.status, r.new), (SyncStatus::Error, 0), "{r:?}");
+        assert!(articles_of(&core, &url).is_empty(), "nothing of a source cut short is stored");
+    }
+    let core = open_core(dir.path(), FetchOptions { source_deadline: Duration::from_secs(120), ..short });
+    let r = report_for(&sync(&core).await, &url).clone();
+    assert_eq!((r.status, r.new), (SyncStatus::Ok, 400), "{:?}", (r.status, r.new, r.error));
 }
