@@ -106,8 +106,7 @@ pub fn parse_feed(body: &[u8], url: &str, content_location: Option<&str>, conten
             item_like = doc.item_like;
         }
     }
-    let parser = feed_rs_parser(url);
-    let feed = parser.parse(text.as_bytes()).map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
+    let feed = feed_rs_parse(url, text).map_err(|message| ParseError::Malformed { url: url.into(), message })?;
 
     let language = feed.language.clone();
     // What feed-rs does not carry over, read from the document itself, entry by entry.
@@ -131,6 +130,16 @@ pub fn parse_feed(body: &[u8], url: &str, content_location: Option<&str>, conten
     Ok(ParsedFeed { title: feed.title.map(|t| text_of(&t)), language, items, problems })
 }
 
+/// feed-rs on `text`; a panic inside it (its XML reader panicked on text before an XML
+/// declaration naming an encoding, found by fuzzing) is this document's error, not the sync's.
+fn feed_rs_parse(url: &str, text: &str) -> Result<feed_rs::model::Feed, String> {
+    let parser = feed_rs_parser(url);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes()))) {
+        Ok(parsed) => parsed.map_err(|e| e.to_string()),
+        Err(_) => Err("the feed parser could not read it (it failed inside; the document is not usable)".into()),
+    }
+}
+
 fn feed_rs_parser(url: &str) -> feed_rs::parser::Parser {
     feed_rs::parser::Builder::new()
         .base_uri(Some(url))
@@ -149,7 +158,7 @@ fn from_xml_document(doc: crate::xmlfeed::Document, text: &str, url: &str, feed_
     let mut items = doc.items;
     // Dates the reader could not read: feed-rs knows more spellings, when it agrees on the items.
     if items.iter().any(|i| i.unread_date)
-        && let Ok(feed) = feed_rs_parser(url).parse(text.as_bytes())
+        && let Ok(feed) = feed_rs_parse(url, text)
         && feed.entries.len() == items.len()
     {
         for (item, entry) in items.iter_mut().zip(feed.entries) {

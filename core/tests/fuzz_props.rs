@@ -548,3 +548,12 @@ fn deep_unclosed_formatting_sanitises_idempotently() {
     assert_sanitised(&input, &once);
     assert_eq!(fuzzing::sanitize(&once), once);
 }
+
+/// Found by the `feed` fuzz target in `./dev proof`: text before an XML declaration that
+/// names an encoding made feed-rs's XML reader (quick-xml) panic. A panic in the parser is
+/// now the document's error.
+#[test]
+fn text_before_an_xml_declaration_is_a_malformed_feed_not_a_panic() {
+    let result = fuzzing::parse_feed(&fixture("fuzz/feed-text-before-xml-declaration.bin"), fuzzing::BASE);
+    assert!(result.is_err(), "{result:?}");
+}
