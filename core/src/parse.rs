@@ -130,17 +130,21 @@ pub fn parse_feed(body: &[u8], url: &str, content_location: Option<&str>, conten
     Ok(ParsedFeed { title: feed.title.map(|t| text_of(&t)), language, items, problems })
 }
 
-/// feed-rs on `text`; a panic inside it (its XML reader panicked on text before an XML
-/// declaration naming an encoding, found by fuzzing) is this document's error, not the sync's.
+/// feed-rs on `text`; a panic inside it (its XML reader panicked on XML declarations naming
+/// an encoding, found by fuzzing) is this document's error, not the sync's.
 fn feed_rs_parse(url: &str, text: &str) -> Result<feed_rs::model::Feed, String> {
     // The known trigger, refused before it reaches the reader (a fuzzer aborts on any panic,
     // caught or not): a declaration is only well-formed at the very start.
-    let body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    if body.find("<?xml").is_some_and(|at| at > 0) {
+    // `text` is already UTF-8, so its declaration's encoding is stale anyway: it goes.
+    let mut body = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if body.starts_with("<?xml") {
+        body = body.find("?>").map_or("", |end| &body[end + 2..]);
+    }
+    if body.contains("<?xml") {
         return Err("an XML declaration after other text: not a well-formed document".into());
     }
     let parser = feed_rs_parser(url);
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(text.as_bytes()))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(body.as_bytes()))) {
         Ok(parsed) => parsed.map_err(|e| e.to_string()),
         Err(_) => Err("the feed parser could not read it (it failed inside; the document is not usable)".into()),
     }

@@ -556,4 +556,6 @@ fn deep_unclosed_formatting_sanitises_idempotently() {
 fn text_before_an_xml_declaration_is_a_malformed_feed_not_a_panic() {
     let result = fuzzing::parse_feed(&fixture("fuzz/feed-text-before-xml-declaration.bin"), fuzzing::BASE);
     assert!(result.is_err(), "{result:?}");
+    // And a declaration whose version holds bytes that are not UTF-8, naming windows-1251.
+    let _ = fuzzing::parse_feed(&fixture("fuzz/feed-declaration-with-bad-bytes.bin"), fuzzing::BASE);
 }
