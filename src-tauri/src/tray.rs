@@ -24,7 +24,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 
     let ui_language = {
         let state = app.state::<AppState>();
-        Settings::load(&state.core, &state.system_locale).map(|s| s.ui_language).unwrap_or_else(|_| "en".into())
+        Settings::load(&state.core, &state.system_locale).map(|s| s.ui_language).unwrap_or_else(|_| crate::settings::FALLBACK_UI_LANGUAGE.into())
     };
     let [open, sync, pause, quit] = match ui_language.as_str() {
         "ru" => ["Открыть", "Обновить сейчас", "Без уведомлений 1 час", "Выйти"],
