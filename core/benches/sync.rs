@@ -92,10 +92,6 @@ struct Server {
     urls: Vec<String>,
 }
 
-/// Pictures are 8–40 KiB.
-const PICTURE_MIN: usize = 8 * 1024;
-const PICTURE_MAX: usize = 40 * 1024;
-
 impl Server {
     /// Bound first: the corpus needs the origin for its absolute picture URLs.
     fn bind() -> (std::net::TcpListener, String) {
@@ -106,11 +102,7 @@ impl Server {
 
     fn start(listener: std::net::TcpListener, docs: Vec<FeedDoc>) -> Server {
         let names: Vec<String> = docs.iter().map(|d| d.name.clone()).collect();
-        let mut picture = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
-        let mut rng = Rng::new(SEED ^ 0x1a6e);
-        while picture.len() < PICTURE_MAX {
-            picture.extend_from_slice(&rng.next().to_le_bytes());
-        }
+        let picture = picture_bytes();
         let state = Arc::new(ServerState {
             feeds: docs.into_iter().map(|d| (d.name.clone(), d)).collect(),
             validators: AtomicBool::new(true),
@@ -167,14 +159,9 @@ async fn control_validators(State(state): State<Arc<ServerState>>, UrlPath(mode)
 /// Any `.jpg`/`.png`/`.webp` path is a picture (its size derived from the path); anything else is 404.
 async fn serve_picture(State(state): State<Arc<ServerState>>, uri: axum::http::Uri) -> Response {
     state.requests.fetch_add(1, Ordering::Relaxed);
-    let path = uri.path();
-    let content_type = match path.rsplit('.').next() {
-        Some("jpg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("webp") => "image/webp",
-        _ => return Response::builder().status(StatusCode::NOT_FOUND).body(Body::empty()).unwrap(),
+    let Some((content_type, size)) = picture_for_path(uri.path()) else {
+        return Response::builder().status(StatusCode::NOT_FOUND).body(Body::empty()).unwrap();
     };
-    let size = PICTURE_MIN + (fnv1a(path.as_bytes()) as usize) % (PICTURE_MAX - PICTURE_MIN);
     state.images.fetch_add(1, Ordering::Relaxed);
     state.image_bytes.fetch_add(size as u64, Ordering::Relaxed);
     Response::builder()

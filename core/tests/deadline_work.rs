@@ -20,15 +20,9 @@ fn cpu_seconds() -> f64 {
     ticks / 100.0
 }
 
-/// A timeout cannot stop a blocking thread: a feed whose bodies take seconds to sanitise
-/// was reported failed at its deadline, but the work went on, holding a core (and the
-/// CLI's exit) for nothing. Now preparing items stops at the deadline: once the sync has
-/// returned, the process goes quiet.
-#[tokio::test(flavor = "multi_thread")]
-async fn sanitising_stops_at_the_source_deadline_and_does_not_outlive_the_sync() {
-    let _alone = ONE_AT_A_TIME.lock().await;
+/// 1,000 items of 16 KiB of markup in CDATA: quick to parse as XML, seconds to sanitise.
+async fn serve_dense_feed() -> (TestServer, String) {
     let server = TestServer::start().await;
-    // 1,000 items of 16 KiB of markup in CDATA: quick to parse as XML, seconds to sanitise.
     let dense = format!("<![CDATA[{}]]>", "<b>x</b> &amp; <i>y</i> ".repeat(700));
     let mut feed = String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Dense</title>");
     for i in 0..1000 {
@@ -37,6 +31,17 @@ async fn sanitising_stops_at_the_source_deadline_and_does_not_outlive_the_sync()
     feed.push_str("</channel></rss>");
     server.route("/dense.xml", Route::body(feed, RSS));
     let url = server.url("/dense.xml");
+    (server, url)
+}
+
+/// A timeout cannot stop a blocking thread: a feed whose bodies take seconds to sanitise
+/// was reported failed at its deadline, but the work went on, holding a core (and the
+/// CLI's exit) for nothing. Now preparing items stops at the deadline: once the sync has
+/// returned, the process goes quiet.
+#[tokio::test(flavor = "multi_thread")]
+async fn sanitising_stops_at_the_source_deadline_and_does_not_outlive_the_sync() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    let (_server, url) = serve_dense_feed().await;
     let options = FetchOptions { source_deadline: Duration::from_secs(1), max_body_bytes: 32 << 20, connect_timeout: Duration::from_secs(1), total_timeout: Duration::from_secs(5), ..Default::default() };
     let (_dir, core) = temp_core(options);
     add(&core, std::slice::from_ref(&url));
@@ -61,15 +66,7 @@ async fn sanitising_stops_at_the_source_deadline_and_does_not_outlive_the_sync()
 #[tokio::test(flavor = "multi_thread")]
 async fn a_feed_cut_short_by_its_deadline_is_stored_whole_by_the_next_sync() {
     let _alone = ONE_AT_A_TIME.lock().await;
-    let server = TestServer::start().await;
-    let dense = format!("<![CDATA[{}]]>", "<b>x</b> &amp; <i>y</i> ".repeat(700));
-    let mut feed = String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Dense</title>");
-    for i in 0..1000 {
-        feed.push_str(&format!("<item><guid>d-{i}</guid><title>Dense {i}</title><description>{dense}</description></item>"));
-    }
-    feed.push_str("</channel></rss>");
-    server.route("/dense.xml", Route::body(feed, RSS));
-    let url = server.url("/dense.xml");
+    let (_server, url) = serve_dense_feed().await;
     let dir = tempfile::tempdir().unwrap();
     let short = FetchOptions { source_deadline: Duration::from_secs(1), max_body_bytes: 32 << 20, ..Default::default() };
     {

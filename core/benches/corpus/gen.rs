@@ -531,6 +531,32 @@ struct Corpus {
     russian_items: usize,
 }
 
+/// Pictures are 8–40 KiB, each a prefix of one buffer.
+const PICTURE_MIN: usize = 8 * 1024;
+const PICTURE_MAX: usize = 40 * 1024;
+
+/// The buffer every served picture is a prefix of: a JPEG header, then seeded noise.
+fn picture_bytes() -> Vec<u8> {
+    let mut picture = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
+    let mut rng = Rng::new(SEED ^ 0x1a6e);
+    while picture.len() < PICTURE_MAX {
+        picture.extend_from_slice(&rng.next().to_le_bytes());
+    }
+    picture
+}
+
+/// What a corpus server answers for `path`: any `.jpg`/`.png`/`.webp` path is a picture of
+/// that type and a size derived from the path (the same on every request); else none.
+fn picture_for_path(path: &str) -> Option<(&'static str, usize)> {
+    let content_type = match path.rsplit('.').next() {
+        Some("jpg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        _ => return None,
+    };
+    Some((content_type, PICTURE_MIN + (fnv1a(path.as_bytes()) as usize) % (PICTURE_MAX - PICTURE_MIN)))
+}
+
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }

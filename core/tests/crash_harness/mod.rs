@@ -120,12 +120,7 @@ impl CorpusServer {
     pub(crate) fn start(shape: Shape) -> CorpusServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let origin = format!("http://{}", listener.local_addr().unwrap());
-        let mut picture = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00];
-        let mut rng = Rng::new(SEED ^ 0x1a6e);
-        while picture.len() < 40 * 1024 {
-            picture.extend_from_slice(&rng.next().to_le_bytes());
-        }
-        let served = Arc::new(Served { feeds: RwLock::new(HashMap::new()), picture: Bytes::from(picture), pictures: AtomicUsize::new(0) });
+        let served = Arc::new(Served { feeds: RwLock::new(HashMap::new()), picture: Bytes::from(picture_bytes()), pictures: AtomicUsize::new(0) });
         listener.set_nonblocking(true).unwrap();
         let app = Router::new().route("/feeds/{name}", get(serve_feed)).fallback(serve_picture).with_state(served.clone());
         std::thread::Builder::new()
@@ -180,15 +175,10 @@ pub(crate) async fn serve_feed(State(served): State<Arc<Served>>, UrlPath(name):
 }
 
 pub(crate) async fn serve_picture(State(served): State<Arc<Served>>, uri: axum::http::Uri) -> Response {
-    let path = uri.path();
-    let content_type = match path.rsplit('.').next() {
-        Some("jpg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("webp") => "image/webp",
-        _ => return Response::builder().status(StatusCode::NOT_FOUND).body(Body::empty()).unwrap(),
+    let Some((content_type, size)) = picture_for_path(uri.path()) else {
+        return Response::builder().status(StatusCode::NOT_FOUND).body(Body::empty()).unwrap();
     };
     served.pictures.fetch_add(1, Ordering::Relaxed);
-    let size = 8 * 1024 + (fnv1a(path.as_bytes()) as usize) % (32 * 1024);
     Response::builder().status(StatusCode::OK).header(header::CONTENT_TYPE, content_type).body(Body::from(served.picture.slice(..size))).unwrap()
 }
 
