@@ -1,8 +1,9 @@
 //! Upgrades: a database written by each earlier release opens, migrates in place and keeps
 //! everything the reader had — every article, read and saved mark, picture, setting and
-//! breaking-news decision — then syncs. The databases in `fixtures/upgrade/` were written
-//! by the `caliber` CLI of the last release of each schema (`fixtures/upgrade/make.sh`
-//! says which commit and how); a new migration adds its own file.
+//! breaking-news decision — then syncs. Each `fixtures/upgrade/schema-N.db` holds what a
+//! reader of the release with schema N had: migrations 0001..N as they landed, filled with
+//! data the `caliber` CLI synced (`fixtures/upgrade/make.py` says how); a new migration
+//! adds its own file, and landed files are never remade.
 
 mod common;
 
@@ -170,6 +171,6 @@ async fn schema_6_database_upgrades_keeping_everything() {
 #[test]
 fn every_schema_has_an_upgrade_fixture() {
     for version in 1..=SCHEMA_VERSION {
-        assert!(upgrade_fixture(version).exists(), "missing fixtures/upgrade/schema-{version}.db: run fixtures/upgrade/make.sh {version}");
+        assert!(upgrade_fixture(version).exists(), "missing fixtures/upgrade/schema-{version}.db: run core/tests/fixtures/upgrade/make.py {version} and check it in");
     }
 }
