@@ -17,6 +17,7 @@ use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKi
 mod fts_rank;
 mod index;
 pub(crate) mod search;
+mod stories;
 
 /// Append-only: never edit a migration that has landed; add the next number.
 const MIGRATIONS: &[(u32, &str)] = &[
