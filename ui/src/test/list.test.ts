@@ -79,6 +79,35 @@ describe('home list', () => {
     expect(window.localStorage.getItem('caliber.edition')).toBe('en');
   });
 
+  it('with several editions followed, sections are grouped by edition, never one mixed row', async () => {
+    const backend = useBackend();
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('section-row')).toHaveLength(3));
+    const rows = screen.getAllByTestId('section-row');
+    expect(rows.map((r) => r.dataset.edition)).toEqual(['ru', 'en', 'az']);
+    const chips = (row: HTMLElement) => [...row.querySelectorAll('button')].map((b) => b.textContent?.trim());
+    expect(chips(rows[0])).toContain('АНАЛИТИКА');
+    expect(chips(rows[0])).not.toContain('ANALYTICS');
+    expect(chips(rows[1])).toContain('ANALYTICS');
+    expect(chips(rows[1])).not.toContain('АНАЛИТИКА');
+    expect(rows[1].getAttribute('aria-label')).toBe('Sections: English');
+    expect(rows[1].getAttribute('lang')).toBe('en');
+
+    // A section picked in a row chooses its edition too; the site's description shows under it.
+    await fireEvent.click(screen.getByRole('button', { name: 'ANALYTICS' }));
+    await waitFor(() =>
+      expect(backend.callsOf('list_articles').at(-1)?.args.query).toMatchObject({ edition: 'en', section: 'ANALYTICS' }),
+    );
+    await waitFor(() => expect(screen.getAllByTestId('section-row')).toHaveLength(1));
+    expect(screen.getByTestId('section-description').textContent?.trim()).toBe('Analytical materials of the authors of Caliber.az');
+    expect(screen.getByTestId('section-description').getAttribute('lang')).toBe('en');
+
+    // A section the site describes nowhere has no description.
+    await fireEvent.click(screen.getByRole('button', { name: 'ECONOMY' }));
+    await waitFor(() => expect(backend.callsOf('list_articles').at(-1)?.args.query).toMatchObject({ section: 'ECONOMY' }));
+    expect(screen.queryByTestId('section-description')).toBeNull();
+  });
+
   it('saved list asks for saved articles only', async () => {
     const backend = useBackend();
     startAt('#/saved');
