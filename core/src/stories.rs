@@ -35,14 +35,21 @@ pub fn other_editions(of: &StoryArticle, group: &[StoryArticle]) -> Vec<i64> {
             languages.push(&a.language);
         }
     }
-    languages
+    let matches: Vec<&StoryArticle> = languages
         .into_iter()
         .filter_map(|language| {
             let candidate = nearest(group, language, of.published_at)?;
             // Mutual: the candidate's nearest in our language must be `of`.
             let back = nearest(group, &of.language, candidate.published_at).map_or(of.id, |a| a.id);
-            (back == of.id).then_some(candidate.id)
+            (back == of.id).then_some(candidate)
         })
+        .collect();
+    // And consistent: a match whose own nearest in a third language is not our match there
+    // belongs to another story (an English one the Armenian article's picture also shows).
+    matches
+        .iter()
+        .filter(|c| matches.iter().filter(|m| m.language != c.language).all(|m| nearest(group, &m.language, c.published_at).is_none_or(|n| n.id == m.id)))
+        .map(|c| c.id)
         .collect()
 }
 
@@ -80,6 +87,16 @@ mod tests {
         assert_eq!(other_editions(&new, &group), [3]);
         assert!(other_editions(&old, &group).is_empty(), "the English article is the later story's");
         assert_eq!(other_editions(&en, &group), [2]);
+    }
+
+    #[test]
+    fn a_match_that_belongs_to_another_story_in_a_third_language_is_left_out() {
+        // One picture: a Russian and an Armenian story in the morning, a Russian and an
+        // English one five hours later. The Armenian article has no English translation.
+        let (ru_old, hy_old, ru_new, en_new) = (at(1, "ru", 0), at(2, "hy", 0), at(3, "ru", 5), at(4, "en", 5));
+        let group = [ru_old, hy_old.clone(), ru_new, en_new.clone()];
+        assert_eq!(other_editions(&hy_old, &group), [1], "Russian only; the English one is the later story's");
+        assert_eq!(other_editions(&en_new, &group), [3]);
     }
 
     #[test]

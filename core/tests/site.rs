@@ -125,7 +125,7 @@ async fn armenian_edition_reads_armenian_dates_and_is_searchable_in_any_case() {
     let report = core.run_once(|_| {}).await.unwrap();
     assert_eq!((report.sources[0].status, report.sources[0].new), (SyncStatus::Ok, 2), "{:?}", report.sources[0].error);
     let articles = all(&core);
-    let cica = by_title(&articles, "ԱՀԿՄ-ն և անվտանգությունը");
+    let cica = by_title(&articles, "ԱՓՎՄԽ-ն և անվտանգությունը");
     assert_eq!(rfc3339(cica.published_at), "2025-09-10T14:10:00Z", "«10 Սեպտեմբերի 2025 18:10» is Baku time");
     assert_eq!(cica.language.as_deref(), Some("hy"));
     assert_eq!(cica.categories, vec!["ՎԵՐԼՈՒԾՈՒԹՅՈՒՆ".to_owned()]);
@@ -174,7 +174,7 @@ async fn the_same_story_is_found_in_the_other_editions_followed() {
     core.run_once(|_| {}).await.unwrap();
     let articles = all(&core);
     let en = by_title(&articles, "CICA and security");
-    let hy = by_title(&articles, "ԱՀԿՄ-ն և անվտանգությունը");
+    let hy = by_title(&articles, "ԱՓՎՄԽ-ն և անվտանգությունը");
     let others = |id: i64| {
         core.story_in_other_editions(id).unwrap().into_iter().map(|s| (s.edition.code, s.article_id, s.edition.read_in)).collect::<Vec<_>>()
     };
