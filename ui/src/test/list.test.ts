@@ -2,7 +2,9 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
 import { FakeIntersectionObserver } from './setup';
-import { startAt, useBackend } from './harness';
+import { EDITIONS } from '../ipc';
+import { sampleArticles } from '../ipc/mock/backend';
+import { NOW, startAt, useBackend } from './harness';
 
 describe('home list', () => {
   it('renders cards from listArticles and loads the next page on the scroll sentinel', async () => {
@@ -106,6 +108,22 @@ describe('home list', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'ECONOMY' }));
     await waitFor(() => expect(backend.callsOf('list_articles').at(-1)?.args.query).toMatchObject({ section: 'ECONOMY' }));
     expect(screen.queryByTestId('section-description')).toBeNull();
+  });
+
+  it('an edition with articles stored is on the home screen even when not followed (a listing added by hand)', async () => {
+    useBackend({ editions: EDITIONS.map((e) => ({ ...e, followed: false })) });
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('section-row')).toHaveLength(3));
+    const tabs = [...screen.getByTestId('edition-switch').querySelectorAll('button[data-edition]')];
+    expect(tabs.map((t) => t.getAttribute('data-edition'))).toEqual(['ru', 'en', 'az']);
+  });
+
+  it('sections of feeds in no edition\'s language still get one row', async () => {
+    const articles = sampleArticles(6, NOW).map((a) => ({ ...a, language: 'de', categories: ['Politik'] }));
+    useBackend({ articles, editions: EDITIONS.map((e) => ({ ...e, followed: false })) });
+    render(App);
+    expect(await screen.findByRole('button', { name: 'Politik' })).toBeTruthy();
+    expect(screen.queryByTestId('edition-switch')).toBeNull();
   });
 
   it('saved list asks for saved articles only', async () => {
