@@ -463,7 +463,7 @@ const hy: Messages = {
   home: 'Գլխավոր',
   search: 'Որոնում',
   saved: 'Պահպանված',
-  settings: 'Կարգավորումներ',
+  settings: 'Պարամետրեր',
   syncNow: 'Թարմացնել',
   syncing: 'Թարմացվում է…',
   textSmaller: 'Փոքրացնել տեքստը (A−)',
