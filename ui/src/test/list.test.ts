@@ -110,7 +110,7 @@ describe('home list', () => {
     expect(screen.queryByTestId('section-description')).toBeNull();
   });
 
-  it('an edition with articles stored is on the home screen even when not followed (a listing added by hand)', async () => {
+  it('with no edition followed (the site\'s listings added by hand), the editions with articles are on the home screen', async () => {
     useBackend({ editions: EDITIONS.map((e) => ({ ...e, followed: false })) });
     render(App);
     await waitFor(() => expect(screen.getAllByTestId('section-row')).toHaveLength(3));
