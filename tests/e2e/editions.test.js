@@ -153,6 +153,19 @@ test('sections belong to their edition: one labelled row per edition, and the si
   // A section the site describes nowhere shows no description.
   await (await app.findElement(By.xpath("//*[@data-testid='section-row']//button[normalize-space()='ECONOMY']"))).click();
   await app.wait(async () => (await app.findElements(byTestId('section-description'))).length === 0, 5000);
+  await app.wait(async () => {
+    const texts = await cardTexts();
+    return texts.length === 1 && texts[0].includes('Caspian energy');
+  }, 10000, 'only the English economy story');
+  // "All" in the English row: every English article again, still no other edition's.
+  const all = (await (await app.findElement(byTestId('section-row'))).findElements(By.css('button')))[0];
+  await all.click();
+  await app.wait(async () => (await all.getAttribute('aria-pressed')) === 'true', 5000);
+  await app.wait(async () => {
+    const texts = await cardTexts();
+    const english = ['CICA and security', 'Caspian energy', EN_PARK];
+    return texts.length === 3 && english.every((title) => texts.some((t) => t.includes(title)));
+  }, 10000, async () => `the three English articles, not: ${(await cardTexts()).join(' | ')}`);
 });
 
 test('the same story in another edition: "Հայերեն" from the Russian article, "На русском" back', async () => {
