@@ -4,22 +4,18 @@
 // Against the fixture site on 127.0.0.1, which serves RU (/), EN (/en/) and Armenian (/arm/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { By } from 'selenium-webdriver';
 import {
-  startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, screenshot, clipboardText, settle, cliBinary,
+  startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, screenshot, clipboardText, settle, shutDown,
 } from './harness.js';
 
-let site, profile, driver, app, db;
+let site, profile, driver, app;
 
 const RU_FORUM = 'В Баку открылся международный форум аналитиков';
 const HY_FORUM = 'Բաքվում բացվել է վերլուծաբանների միջազգային ֆորում';
 const RU_PARK = 'В Гяндже открыли новый парк';
 const EN_PARK = 'A new park opens in Ganja';
 const ANALYTICS_DESCRIPTION = 'Analytical materials of the authors of Caliber.az';
-
-const cli = (...args) => execFileSync(cliBinary, ['--db', db, ...args], { encoding: 'utf8', timeout: 60000 });
 
 async function cardTexts() {
   return Promise.all((await app.findElements(byTestId('article-card'))).map((c) => c.getText()));
@@ -89,17 +85,12 @@ async function phone(on) {
 before(async () => {
   site = await startFixtureServer();
   profile = prepareProfile([[`${site.url}/`, 'site'], [`${site.url}/en/`, 'site'], [`${site.url}/arm/`, 'site']]);
-  db = join(profile.dataDir, 'caliber.db');
   driver = await startDriver(profile);
   app = await openApp(driver);
   await app.manage().window().setRect({ width: 1280, height: 860 });
 });
 
-after(async () => {
-  try { await app?.quit(); } catch { /* already gone */ }
-  driver?.stop();
-  site?.stop();
-});
+after(() => shutDown({ app, driver, site }));
 
 test('a sync brings the Armenian edition: its cards under its own ARM tab, dated in Baku time', async () => {
   await (await waitVisible(app, 'sync-now')).click();
@@ -112,7 +103,7 @@ test('a sync brings the Armenian edition: its cards under its own ARM tab, dated
 
   // Outside the app: the Armenian dates were read ("1 Դեկտեմբերի 2026 21:52" and so on):
   // the fixture published the Armenian forum story two minutes before the Russian one.
-  const articles = JSON.parse(cli('articles', '--json', '--limit', '100'));
+  const articles = JSON.parse(profile.cli('articles', '--json', '--limit', '100'));
   const hy = articles.find((a) => a.title === HY_FORUM);
   const ru = articles.find((a) => a.title === RU_FORUM);
   assert.equal(hy.language, 'hy');
