@@ -14,6 +14,7 @@ mod opml;
 mod model;
 pub mod notify;
 mod parse;
+pub mod phases;
 mod sanitize;
 mod site;
 mod store;
@@ -90,6 +91,7 @@ impl Core {
             retention: config.retention,
             cpu_workers: config.cpu_workers,
             full_text: config.full_text,
+            stop_after_listing: false,
         };
         Ok(Self { store: Mutex::new(store), sync: Arc::new(sync), images: config.images })
     }
@@ -372,4 +374,12 @@ pub mod fuzzing;
 #[doc(hidden)]
 pub mod testing {
     pub use crate::store::{PreparedArticle, SourceUpdate, Store};
+
+    /// A sync that stops once every source's listing is written, its bodies still waiting
+    /// to be sanitised and indexed: the state a sync killed at that moment leaves behind.
+    pub async fn sync_listing_only(core: &crate::Core) -> crate::Result<crate::SyncReport> {
+        let ctx = crate::sync::SyncContext { stop_after_listing: true, ..(*core.sync).clone() };
+        let (report, _) = crate::sync::run_once(std::sync::Arc::new(ctx), std::sync::Arc::new(|_| {})).await?;
+        Ok(report)
+    }
 }

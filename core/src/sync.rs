@@ -1,6 +1,8 @@
-//! One sync pass over every source: fetch (bounded concurrency) → parse and sanitise
-//! (one worker per core) → a single writer committing each source in its own transaction.
-//! A bounded queue between workers and the writer keeps memory flat on large syncs.
+//! One sync pass over every source: fetch (bounded concurrency) → parse into what the list
+//! shows (one worker per core) → a single writer committing each source in its own
+//! transaction, listable from then on, its bodies waiting unsanitised in the store → once
+//! every source is written, the bodies are sanitised (a worker per core) and indexed. A
+//! bounded queue between workers and the writer keeps memory flat on large syncs.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,10 +17,11 @@ use crate::error::{Error, FetchError, ParseError, Result};
 use crate::fetch::{FetchOutcome, Fetched, HttpClient, Validators};
 use crate::fulltext;
 use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus};
+use crate::phases::{self, Phase};
 use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed, to_utf8};
 use crate::sanitize::{html_to_text, html_to_text_up_to, sanitize_html, strip_controls, truncate_words};
 use crate::site;
-use crate::store::{PreparedArticle, SourceUpdate, Store};
+use crate::store::{PreparedArticle, SourceUpdate, Store, UnsanitisedBody};
 
 const SUMMARY_CHARS: usize = 280;
 /// A source failing this many syncs in a row was "unreachable for long" (an hour at the
@@ -34,6 +37,7 @@ const MAX_TITLE_CHARS: usize = 1000;
 
 pub type Progress = Arc<dyn Fn(SyncEvent) + Send + Sync>;
 
+#[derive(Clone)]
 pub(crate) struct SyncContext {
     pub db_path: PathBuf,
     pub http: HttpClient,
@@ -41,6 +45,8 @@ pub(crate) struct SyncContext {
     pub retention: Retention,
     pub cpu_workers: usize,
     pub full_text: bool,
+    /// Tests: end where a sync killed right after writing the last source's listing would.
+    pub stop_after_listing: bool,
 }
 
 enum WriteJob {
@@ -173,7 +179,7 @@ async fn sync_feed(
     let last_body = source.body_hash;
     // More items than retention keeps would be stored only to be pruned again.
     let max_items = ctx.retention.max_per_source.map_or(MAX_ITEMS_PER_DOCUMENT, |n| (n as usize).clamp(1, MAX_ITEMS_PER_DOCUMENT));
-    let parsed = cpu(cpu_slots, move || {
+    let parsed = cpu(cpu_slots, move || phases::measure(Phase::Parse, || {
         let body_hash = document_hash(&fetched.body);
         let update = SourceUpdate {
             new_url: fetched.moved_to,
@@ -205,7 +211,7 @@ async fn sync_feed(
         }
         let items: Vec<RawItem> = items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
         Ok::<_, String>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items, problems))
-    })
+    }))
     .await
     .and_then(|r| r);
     let (update, mut items, problems) = match parsed {
@@ -216,19 +222,19 @@ async fn sync_feed(
         fetch_full_text(ctx, &mut items, &source.url, pages_until).await;
     }
     // A timeout cannot stop a blocking thread: past the deadline the job is dropped anyway,
-    // so stop sanitising then rather than hold a core (and the CLI's exit) for nothing.
-    // Cut short, nothing is written: a part stored under the document's hash would make the
-    // next sync take the same bytes for "nothing new" and never store the rest.
-    let prepared = cpu(cpu_slots, move || {
+    // so stop then rather than hold a core (and the CLI's exit) for nothing. Cut short,
+    // nothing is written: a part stored under the document's hash would make the next sync
+    // take the same bytes for "nothing new" and never store the rest.
+    let prepared = cpu(cpu_slots, move || phases::measure(Phase::Parse, || {
         let mut articles = Vec::with_capacity(items.len());
         for item in items {
             if Instant::now() >= deadline {
                 return None;
             }
-            articles.push(prepare_article(item));
+            articles.push(prepare_listing(item));
         }
         Some(articles)
-    });
+    }));
     match prepared.await {
         Ok(Some(articles)) => WriteJob::Articles { source, update, articles, problems },
         Ok(None) => WriteJob::Failed { error: ran_past_deadline(&source.url, ctx.http.options().source_deadline), source, unreachable: false },
@@ -375,16 +381,28 @@ fn summarize_problems(problems: &[String]) -> String {
     }
 }
 
+/// `prepare_listing` with the body sanitised at once (one step, for the fuzz targets).
 pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
-    let base = &item.base;
-    let content_html = item.content_html.as_deref().or(item.summary_html.as_deref()).map(|html| sanitize_html(html, base));
-    // Plain text needs no sanitising (the UI escapes it); html_to_text drops script/style.
-    // The body's whole text is for the index, extracted later (store::index).
+    let mut article = prepare_listing(item);
+    if let Some(body) = article.unsanitised_body.take() {
+        article.content_html = Some(sanitize_html(&body.html, &body.base)).filter(|h| !h.trim().is_empty());
+    }
+    article
+}
+
+/// What the list shows (title, summary, date, section, picture), from the feed's item; the
+/// body goes along unsanitised, for the store to keep out of readers' way until
+/// `Store::sanitize_pending` (store/pending.rs).
+pub(crate) fn prepare_listing(item: RawItem) -> PreparedArticle {
+    let body_html = item.content_html.as_deref().or(item.summary_html.as_deref());
+    // Plain text needs no sanitising (the UI escapes it); html_to_text drops script, style
+    // and comments. The body's whole text is for the index, extracted later (store::index).
     let summary = match &item.summary_html {
         Some(summary) if item.content_html.is_some() => html_to_text(summary),
         // At most 4 bytes a character: enough text for the summary, not the whole body.
-        _ => content_html.as_deref().map(|html| html_to_text_up_to(html, SUMMARY_CHARS * 4)).unwrap_or_default(),
+        _ => body_html.map(|html| html_to_text_up_to(html, SUMMARY_CHARS * 4)).unwrap_or_default(),
     };
+    let unsanitised_body = item.content_html.or(item.summary_html).filter(|h| !h.trim().is_empty()).map(|html| UnsanitisedBody::new(html, item.base));
     let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());
     // Text fields go to terminals and the UI as they are: no control characters in them.
     let text = |s: String| strip_controls(&s).into_owned();
@@ -397,7 +415,7 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
         url: item.link.map(|l| site::canonical_url(&l)),
         title,
         summary,
-        content_html: content_html.filter(|h| !h.trim().is_empty()),
+        content_html: None,
         author: item.author.map(text).filter(|a| !a.trim().is_empty()),
         categories,
         published_at: item.published,
@@ -406,6 +424,7 @@ pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
         language: item.language,
         views: item.views,
         hash: item.hash,
+        unsanitised_body,
     }
 }
 
@@ -416,8 +435,7 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
         let now = ctx.clock.now();
         let (source, result, problems) = match job {
             WriteJob::Articles { source, update, articles, problems } => {
-                let result = store
-                    .write_source(source.id, &update, &articles, ctx.retention, now)
+                let result = phases::measure(Phase::Store, || store.write_source(source.id, &update, &articles, ctx.retention, now))
                     .map(|o| (o.url, SyncStatus::Ok, o.new, o.updated, o.changed_ids));
                 (source, result, problems)
             }
@@ -473,9 +491,17 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
             }
         }
     }
-    // Every article is listable by now; searching finds them once this is done. A failure
-    // here loses nothing: the queue stays for the next sync.
-    match store.index_pending() {
+    if ctx.stop_after_listing {
+        return Ok(report);
+    }
+    // Every article is listable by now. Its body is sanitised next, and searching finds it
+    // once it is indexed. A failure here loses nothing: what waits stays for the next sync.
+    match store.sanitize_pending(ctx.cpu_workers) {
+        Ok(_) => {}
+        Err(e) if e.is_disk_full() => return Err(e),
+        Err(e) => report.index_error = Some(format!("could not prepare article bodies: {e}")),
+    }
+    match phases::measure(Phase::Index, || store.index_pending()) {
         Ok(_) => {}
         // The articles are stored and stay queued; the reader must still hear why the sync failed.
         Err(e) if e.is_disk_full() => return Err(e),

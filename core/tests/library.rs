@@ -540,6 +540,7 @@ fn prepared(guid: &str, title: &str, body: &str) -> caliber_core::testing::Prepa
         views: None,
         is_breaking: false,
         hash: [guid.len() as u8; 16],
+        unsanitised_body: None,
     }
 }
 

@@ -145,6 +145,7 @@ fn prepared(guid: &str, title: &str) -> PreparedArticle {
         views: None,
         is_breaking: false,
         hash: [guid.len() as u8; 16],
+        unsanitised_body: None,
     }
 }
 

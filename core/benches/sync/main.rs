@@ -48,11 +48,13 @@ mod measure;
 mod report;
 mod search;
 mod server;
+mod shapes;
 
 use measure::*;
 use report::*;
 use search::*;
 use server::*;
+use shapes::*;
 
 // ---------------------------------------------------------------------------------------
 
@@ -117,6 +119,43 @@ fn main() {
         }
     }
 
+    // The corpus shapes × sizes against newsboat (shapes.rs). Alone with
+    // CALIBER_BENCH_QUICK=1 (2,000 articles, 1 run) or CALIBER_BENCH_ONLY=shapes; otherwise
+    // after the cases below.
+    let quick = std::env::var("CALIBER_BENCH_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+    let shape_runs: usize = std::env::var("CALIBER_BENCH_SHAPE_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(if quick { 1 } else { 3 }).max(1);
+    let sizes: Vec<usize> = std::env::var("CALIBER_BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| if quick { vec![2000] } else { vec![2000, 10_000, 20_000] });
+    let shapes: Vec<CorpusShape> = std::env::var("CALIBER_BENCH_SHAPES")
+        .ok()
+        .map(|v| CorpusShape::ALL.into_iter().filter(|s| v.split(',').any(|n| n.trim() == s.name())).collect())
+        .unwrap_or_else(|| CorpusShape::ALL.to_vec());
+    let run_all_shapes = |t0: Instant| {
+        let rows = run_shapes(&caliber, newsboat.as_deref(), &server, &vocab, &origin, &sizes, &shapes, shape_runs, t0);
+        let table = shapes_table(&rows);
+        let note = format!(
+            "Shapes: medians of {shape_runs} cold `caliber sync --no-images` runs, each followed by a cold `newsboat -x reload` (8 threads) \
+             on the same XML feeds (newsboat reads no JSON Feed). Load average (1, 5, 15 min) at the end of the shapes: {}. Machine: {}. \
+             CPU by phase comes from `CALIBER_PHASE_CPU` (thread CPU time per phase); fetch+rest is the process's CPU time less the four phases.",
+            load_average(),
+            machine()
+        );
+        (table, note)
+    };
+    if quick || std::env::var("CALIBER_BENCH_ONLY").is_ok_and(|v| v == "shapes") {
+        let (table, note) = run_all_shapes(t0);
+        println!("\n{}\n- {note}\n- Load average at the start: {load_at_start}.", table.text());
+        let out = target_dir().join("bench-shapes.md");
+        let md = format!("# caliber sync benchmark: corpus shapes\n\n{}\n- {note}\n- Load average at the start: {load_at_start}.\n", table.markdown());
+        match std::fs::write(&out, md) {
+            Ok(()) => println!("\nwritten to {}", out.display()),
+            Err(e) => eprintln!("could not write {}: {e}", out.display()),
+        }
+        return;
+    }
+
     // 3a/b and 3e (cold). Cold syncs into an empty database, feeds only (`--no-images`:
     // newsboat downloads no pictures either), interleaved with newsboat's cold reloads so
     // that both see the same machine; then the default sync, which also stores pictures.
@@ -129,7 +168,7 @@ fn main() {
         log_cold(t0, "caliber cold sync --no-images", &m);
         cold.push(m);
         if let Some(newsboat) = &newsboat {
-            let (m, dir, items) = newsboat_cold(newsboat, &urls);
+            let (m, dir, items) = newsboat_cold(newsboat, &urls, SYNC_ARTICLES);
             log_cold(t0, "newsboat cold reload", &m);
             nb_items = items;
             nb_cold.push(m);
@@ -240,6 +279,9 @@ fn main() {
 
     // 3f. Search over 100,000 articles.
     let search = measure_search(&vocab, runs, t0);
+
+    // 3g. The corpus shapes (they replace the feeds the server serves).
+    let (shapes_table, shapes_note) = run_all_shapes(t0);
 
     // 4. Report.
     let wall = |v: &[Measured]| stats(&v.iter().map(|m| ms(m.wall)).collect::<Vec<_>>());
@@ -385,13 +427,15 @@ fn main() {
 
     println!("\ncaliber sync benchmark\n");
     println!("{}", table.text());
+    println!("\n{}\n- {shapes_note}", shapes_table.text());
     for n in &notes {
         println!("- {n}");
     }
     let md = format!(
-        "# caliber sync benchmark\n\n{}\n{}\n",
+        "# caliber sync benchmark\n\n{}\n{}\n## Corpus shapes\n\n{}\n- {shapes_note}\n",
         table.markdown(),
-        notes.iter().map(|n| format!("- {n}\n")).collect::<String>()
+        notes.iter().map(|n| format!("- {n}\n")).collect::<String>(),
+        shapes_table.markdown()
     );
     let out = target_dir().join("bench-sync.md");
     match std::fs::write(&out, md) {

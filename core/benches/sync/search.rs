@@ -41,6 +41,7 @@ pub(crate) fn build_search_db(vocab: &Vocab, path: &Path) -> usize {
                             views: None,
                             is_breaking: false,
                             hash,
+                            unsanitised_body: None,
                         }
                     })
                     .collect();

@@ -3,7 +3,8 @@
 use super::*;
 
 pub(crate) struct ServerState {
-    pub(crate) feeds: HashMap<String, FeedDoc>,
+    /// Replaced between the corpus shapes (`Server::serve`).
+    pub(crate) feeds: std::sync::RwLock<HashMap<String, FeedDoc>>,
     /// On: strong ETag + Last-Modified, conditional requests answered with 304.
     /// Off: the same bodies with 200 and no validators (a server that never says "unchanged").
     pub(crate) validators: AtomicBool,
@@ -58,7 +59,7 @@ impl Server {
         let names: Vec<String> = docs.iter().map(|d| d.name.clone()).collect();
         let picture = picture_bytes();
         let state = Arc::new(ServerState {
-            feeds: docs.into_iter().map(|d| (d.name.clone(), d)).collect(),
+            feeds: std::sync::RwLock::new(docs.into_iter().map(|d| (d.name.clone(), d)).collect()),
             validators: AtomicBool::new(true),
             requests: AtomicU64::new(0),
             not_modified: AtomicU64::new(0),
@@ -87,6 +88,14 @@ impl Server {
             .unwrap();
         let urls = names.iter().map(|n| format!("http://{addr}/feeds/{n}")).collect();
         Server { state, urls }
+    }
+
+    /// Serve these feeds instead; their URLs.
+    pub(crate) fn serve(&self, docs: Vec<FeedDoc>) -> Vec<String> {
+        let origin = self.urls.first().and_then(|u| u.split("/feeds/").next()).expect("a server URL").to_owned();
+        let urls = docs.iter().map(|d| format!("{origin}/feeds/{}", d.name)).collect();
+        *self.state.feeds.write().unwrap() = docs.into_iter().map(|d| (d.name.clone(), d)).collect();
+        urls
     }
 
     pub(crate) fn set_validators(&self, on: bool) {
@@ -128,7 +137,8 @@ pub(crate) async fn serve_picture(State(state): State<Arc<ServerState>>, uri: ax
 
 pub(crate) async fn serve_feed(State(state): State<Arc<ServerState>>, UrlPath(name): UrlPath<String>, headers: HeaderMap) -> Response {
     state.requests.fetch_add(1, Ordering::Relaxed);
-    let Some(doc) = state.feeds.get(&name) else {
+    let feeds = state.feeds.read().unwrap();
+    let Some(doc) = feeds.get(&name) else {
         return Response::builder().status(StatusCode::NOT_FOUND).body(Body::empty()).unwrap();
     };
     let validators = state.validators.load(Ordering::SeqCst);

@@ -194,6 +194,7 @@ pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<U
         language: language_of(url),
         views,
         hash,
+        unsanitised_body: None,
     })
 }
 

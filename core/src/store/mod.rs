@@ -16,6 +16,7 @@ use crate::model::{Article, ArticleQuery, Retention, SearchHit, Source, SourceKi
 
 mod fts_rank;
 mod index;
+mod pending;
 pub(crate) mod search;
 
 /// Append-only: never edit a migration that has landed; add the next number.
@@ -26,7 +27,10 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (4, include_str!("migrations/0004_notifications.sql")),
     (5, include_str!("migrations/0005_index_queue.sql")),
     (6, include_str!("migrations/0006_keep_saved.sql")),
+    (7, include_str!("migrations/0007_pending_bodies.sql")),
 ];
+
+pub use pending::UnsanitisedBody;
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
@@ -38,7 +42,8 @@ pub struct Store {
 /// 1,000). A sync writes hundreds of MB: fewer, larger checkpoints copy each page fewer times.
 const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 
-/// An article ready to be written: HTML sanitised, summary extracted.
+/// An article ready to be written: summary extracted; its HTML either sanitised
+/// (`content_html`) or waiting to be (`unsanitised_body`, see store/pending.rs).
 #[derive(Debug, Clone)]
 pub struct PreparedArticle {
     pub guid: String,
@@ -55,6 +60,8 @@ pub struct PreparedArticle {
     pub views: Option<i64>,
     pub is_breaking: bool,
     pub hash: [u8; 16],
+    /// A body still to be sanitised: written to `pending_bodies`, never to `content_html`.
+    pub unsanitised_body: Option<UnsanitisedBody>,
 }
 
 /// What a fetch taught us about a source, written with its articles.
@@ -311,7 +318,8 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?;
             let mut update_article = tx.prepare_cached(
-                "UPDATE articles SET url = ?2, title = ?3, summary = ?4, content_html = ?5, author = ?6, categories = ?7,
+                "UPDATE articles SET url = ?2, title = ?3, summary = ?4, content_html = CASE WHEN ?15 THEN content_html ELSE ?5 END,
+                     author = ?6, categories = ?7,
                      published_at = COALESCE(?8, published_at), updated_at = ?9, image_url = ?10, language = ?11,
                      views = COALESCE(?12, views), is_breaking = ?13, content_hash = ?14
                  WHERE id = ?1",
@@ -348,6 +356,8 @@ impl Store {
                             a.views,
                             a.is_breaking,
                             &a.hash[..],
+                            // Until the new body is sanitised the reader keeps the old one.
+                            a.unsanitised_body.is_some(),
                         ])?;
                         // Searching must not find the old text; the new follows in index_pending.
                         index_delete.execute([id])?;
@@ -390,7 +400,15 @@ impl Store {
                         tx.last_insert_rowid()
                     }
                 };
-                queue_for_index.execute([id])?;
+                match &a.unsanitised_body {
+                    // Indexed once its body is in (pending::sanitize_pending queues it).
+                    Some(body) => pending::hold(&tx, id, body)?,
+                    None => {
+                        // A body an earlier, interrupted sync left waiting is older than this one.
+                        pending::forget(&tx, id)?;
+                        queue_for_index.execute([id])?;
+                    }
+                }
                 // The cover is known at once, so the reader's window may load it before the
                 // picture phase (which links body pictures too) has run.
                 if let Some(cover) = image_url {
@@ -505,6 +523,16 @@ impl Store {
     }
 
     /// Stored articles search cannot find yet.
+    /// Sanitise every body a sync left waiting (store/pending.rs), `workers` at a time.
+    pub fn sanitize_pending(&mut self, workers: usize) -> Result<u64> {
+        pending::sanitize_pending(&self.conn, workers)
+    }
+
+    /// Bodies waiting to be sanitised.
+    pub fn pending_body_count(&self) -> Result<i64> {
+        pending::pending_count(&self.conn)
+    }
+
     pub fn unindexed_count(&self) -> Result<i64> {
         index::unindexed_count(&self.conn)
     }
