@@ -133,8 +133,13 @@ fn main() {
         .map(|v| CorpusShape::ALL.into_iter().filter(|s| v.split(',').any(|n| n.trim() == s.name())).collect())
         .unwrap_or_else(|| CorpusShape::ALL.to_vec());
     let run_all_shapes = |t0: Instant| {
-        let rows = run_shapes(&caliber, newsboat.as_deref(), &server, &vocab, &origin, &sizes, &shapes, shape_runs, t0);
+        let baseline = std::env::var_os("CALIBER_BENCH_BASELINE").map(PathBuf::from);
+        let rows = run_shapes(&caliber, baseline.as_deref(), newsboat.as_deref(), &server, &vocab, &origin, &sizes, &shapes, shape_runs, t0);
         let table = shapes_table(&rows);
+        let before = baseline_table(&rows).map(|t| {
+            let text = format!("Before and after (`CALIBER_BENCH_BASELINE` = {}):\n\n", baseline.as_ref().map_or(String::new(), |b| b.display().to_string()));
+            (format!("{text}{}", t.text()), format!("{text}{}", t.markdown()))
+        });
         let note = format!(
             "Shapes: medians of {shape_runs} cold `caliber sync --no-images` runs, each followed by a cold `newsboat -x reload` (8 threads) \
              on the same XML feeds (newsboat reads no JSON Feed). Load average (1, 5, 15 min) at the end of the shapes: {}. Machine: {}. \
@@ -142,13 +147,14 @@ fn main() {
             load_average(),
             machine()
         );
-        (table, note)
+        (table, before, note)
     };
     if quick || std::env::var("CALIBER_BENCH_ONLY").is_ok_and(|v| v == "shapes") {
-        let (table, note) = run_all_shapes(t0);
-        println!("\n{}\n- {note}\n- Load average at the start: {load_at_start}.", table.text());
+        let (table, before, note) = run_all_shapes(t0);
+        let (before_text, before_md) = before.unwrap_or_default();
+        println!("\n{}\n- {note}\n- Load average at the start: {load_at_start}.\n\n{before_text}", table.text());
         let out = target_dir().join("bench-shapes.md");
-        let md = format!("# caliber sync benchmark: corpus shapes\n\n{}\n- {note}\n- Load average at the start: {load_at_start}.\n", table.markdown());
+        let md = format!("# caliber sync benchmark: corpus shapes\n\n{}\n- {note}\n- Load average at the start: {load_at_start}.\n\n{before_md}", table.markdown());
         match std::fs::write(&out, md) {
             Ok(()) => println!("\nwritten to {}", out.display()),
             Err(e) => eprintln!("could not write {}: {e}", out.display()),
@@ -281,7 +287,8 @@ fn main() {
     let search = measure_search(&vocab, runs, t0);
 
     // 3g. The corpus shapes (they replace the feeds the server serves).
-    let (shapes_table, shapes_note) = run_all_shapes(t0);
+    let (shapes_table, shapes_before, shapes_note) = run_all_shapes(t0);
+    let (before_text, before_md) = shapes_before.unwrap_or_default();
 
     // 4. Report.
     let wall = |v: &[Measured]| stats(&v.iter().map(|m| ms(m.wall)).collect::<Vec<_>>());
@@ -427,12 +434,12 @@ fn main() {
 
     println!("\ncaliber sync benchmark\n");
     println!("{}", table.text());
-    println!("\n{}\n- {shapes_note}", shapes_table.text());
+    println!("\n{}\n- {shapes_note}\n\n{before_text}", shapes_table.text());
     for n in &notes {
         println!("- {n}");
     }
     let md = format!(
-        "# caliber sync benchmark\n\n{}\n{}\n## Corpus shapes\n\n{}\n- {shapes_note}\n",
+        "# caliber sync benchmark\n\n{}\n{}\n## Corpus shapes\n\n{}\n- {shapes_note}\n\n{before_md}",
         table.markdown(),
         notes.iter().map(|n| format!("- {n}\n")).collect::<String>(),
         shapes_table.markdown()

@@ -233,12 +233,14 @@ pub(crate) struct ShapeRow {
     pub(crate) feeds: usize,
     pub(crate) caliber: Vec<Measured>,
     pub(crate) newsboat: Vec<Measured>,
+    /// `CALIBER_BENCH_BASELINE`: another build of `caliber` (an earlier commit), same runs.
+    pub(crate) baseline: Vec<Measured>,
     pub(crate) newsboat_articles: i64,
     pub(crate) xml_mib: f64,
 }
 
 /// Every shape at every size, `runs` cold syncs each, interleaved with newsboat's.
-pub(crate) fn run_shapes(caliber: &Path, newsboat: Option<&Path>, server: &Server, vocab: &Vocab, origin: &str, sizes: &[usize], shapes: &[CorpusShape], runs: usize, t0: Instant) -> Vec<ShapeRow> {
+pub(crate) fn run_shapes(caliber: &Path, baseline: Option<&Path>, newsboat: Option<&Path>, server: &Server, vocab: &Vocab, origin: &str, sizes: &[usize], shapes: &[CorpusShape], runs: usize, t0: Instant) -> Vec<ShapeRow> {
     let mut rows = Vec::new();
     for &size in sizes {
         for &shape in shapes {
@@ -249,11 +251,16 @@ pub(crate) fn run_shapes(caliber: &Path, newsboat: Option<&Path>, server: &Serve
             let urls = server.serve(corpus.docs);
             let xml_urls: Vec<String> = urls.iter().filter(|u| !json_docs.iter().any(|j| u.ends_with(&format!("/{j}")))).cloned().collect();
             log(t0, format!("shape {} at {articles}: {feeds} feeds, {:.0} MiB", shape.name(), raw as f64 / 1048576.0));
-            let mut row = ShapeRow { shape, articles, feeds, caliber: Vec::new(), newsboat: Vec::new(), newsboat_articles: xml_articles, xml_mib: raw as f64 / 1048576.0 };
+            let mut row = ShapeRow { shape, articles, feeds, caliber: Vec::new(), newsboat: Vec::new(), baseline: Vec::new(), newsboat_articles: xml_articles, xml_mib: raw as f64 / 1048576.0 };
             for _ in 0..runs {
                 let m = caliber_cold(caliber, &urls, articles);
                 log_cold(t0, &format!("  caliber {} {articles}", shape.name()), &m);
                 row.caliber.push(m);
+                if let Some(baseline) = baseline {
+                    let m = caliber_cold(baseline, &urls, articles);
+                    log_cold(t0, &format!("  baseline {} {articles}", shape.name()), &m);
+                    row.baseline.push(m);
+                }
                 if let Some(newsboat) = newsboat {
                     let (m, _dir, _) = newsboat_cold(newsboat, &xml_urls, xml_articles);
                     log_cold(t0, &format!("  newsboat {} {xml_articles}", shape.name()), &m);
@@ -303,4 +310,35 @@ pub(crate) fn shapes_table(rows: &[ShapeRow]) -> Table {
         ]);
     }
     table
+}
+
+/// Before and after: the baseline build against this one, same runs, with newsboat's time.
+pub(crate) fn baseline_table(rows: &[ShapeRow]) -> Option<Table> {
+    if rows.iter().all(|r| r.baseline.is_empty()) {
+        return None;
+    }
+    let mut table = Table::new(&[
+        "shape", "articles", "cold before / after", "cold ÷ newsboat before / after", "listable before / after", "listable ÷ newsboat before / after",
+        "peak RSS before / after", "CPU before / after",
+    ]);
+    let median = |v: Vec<f64>| if v.is_empty() { f64::NAN } else { stats(&v).median };
+    for row in rows {
+        let cold = |v: &[Measured]| median(v.iter().map(|m| ms(m.wall)).collect());
+        let listable = |v: &[Measured]| median(v.iter().map(|m| ms(m.listable.unwrap_or(m.wall))).collect());
+        let rss = |v: &[Measured]| median(v.iter().filter_map(|m| m.peak_rss_kib.map(|k| k as f64)).collect());
+        let cpu = |v: &[Measured]| median(v.iter().map(|m| m.cpu_user_s.unwrap_or(0.0) + m.cpu_sys_s.unwrap_or(0.0)).collect());
+        let nb = cold(&row.newsboat);
+        let (b, a) = (&row.baseline, &row.caliber);
+        table.row(vec![
+            row.shape.name().into(),
+            row.articles.to_string(),
+            format!("{} / {}", fmt_ms(cold(b)), fmt_ms(cold(a))),
+            format!("{:.2} / {:.2}", cold(b) / nb, cold(a) / nb),
+            format!("{} / {}", fmt_ms(listable(b)), fmt_ms(listable(a))),
+            format!("{:.2} / {:.2}", listable(b) / nb, listable(a) / nb),
+            format!("{} / {}", fmt_mib(rss(b)), fmt_mib(rss(a))),
+            format!("{:.2} / {:.2} s", cpu(b), cpu(a)),
+        ]);
+    }
+    Some(table)
 }
