@@ -11,25 +11,24 @@
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, Transaction, params};
 use url::Url;
 
+use super::Store;
 use crate::error::Result;
+use crate::model::UnsanitisedBody;
 use crate::phases::{self, Phase};
 use crate::sanitize::sanitize_html;
 
-/// A feed's body for an article, not yet sanitised. Its HTML is readable only inside the
-/// crate, and the store keeps it out of every reader's way (see the module docs).
-#[derive(Debug, Clone)]
-pub struct UnsanitisedBody {
-    pub(crate) html: String,
-    /// What relative URLs in `html` resolve against.
-    pub(crate) base: Url,
-}
+impl Store {
+    /// Sanitise every body a sync left waiting, `workers` at a time.
+    pub fn sanitize_pending(&mut self, workers: usize) -> Result<u64> {
+        sanitize_pending(self.connection(), workers)
+    }
 
-impl UnsanitisedBody {
-    pub(crate) fn new(html: String, base: Url) -> Self {
-        Self { html, base }
+    /// Bodies waiting to be sanitised.
+    pub fn pending_body_count(&self) -> Result<i64> {
+        pending_count(self.connection())
     }
 }
 
@@ -65,7 +64,7 @@ fn read_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec<(i64, S
 }
 
 fn write(conn: &Connection, done: &[(i64, Option<String>)]) -> Result<()> {
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    let tx = super::write_tx(conn)?;
     {
         let mut body = tx.prepare_cached("UPDATE articles SET content_html = ?2 WHERE id = ?1")?;
         let mut forget = tx.prepare_cached("DELETE FROM pending_bodies WHERE article_id = ?1")?;
