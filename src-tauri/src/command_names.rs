@@ -12,6 +12,7 @@ pub const COMMANDS: &[&str] = &[
     "list_sections",
     "get_settings",
     "update_settings",
+    "update_notify_prefs",
     "list_sources",
     "add_source",
     "remove_source",

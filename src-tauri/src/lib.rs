@@ -44,6 +44,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             commands::list_sections,
             commands::get_settings,
             commands::update_settings,
+            commands::update_notify_prefs,
             commands::list_sources,
             commands::add_source,
             commands::remove_source,

@@ -121,6 +121,17 @@ quietHours: QuietHours | null, maxPerHour: number,
  */
 pausedUntil: string | null, };
 
+/**
+ * A change to some alert preferences (Settings → Alerts sends only what the reader touched);
+ * absent fields are kept. `pausedUntil` is not here: only `pause_alerts` sets it, so a
+ * pause from the tray is never overwritten by a stale copy.
+ */
+export type NotifyPrefsPatch = { enabled?: boolean, sections?: Array<string>, keywords?: Array<string>, languages?: Array<string>, maxAgeMinutes?: number, 
+/**
+ * Absent: kept; `null`: quiet hours off; a value: on, with these times.
+ */
+quietHours?: QuietHours | null, maxPerHour?: number, };
+
 export type QuietHours = { start: string, end: string, };
 
 export type ArticleSummary = { id: number, sourceUrl: string, 
@@ -241,6 +252,7 @@ export type Commands = {
   list_sections: { args: { edition?: string | null }; result: Array<string> };
   get_settings: { args: Record<string, never>; result: Settings };
   update_settings: { args: { settings: SettingsPatch }; result: Settings };
+  update_notify_prefs: { args: { patch: NotifyPrefsPatch }; result: NotifyPrefs };
   list_sources: { args: Record<string, never>; result: Array<SourceDto> };
   add_source: { args: { url: string }; result: SourceDto };
   remove_source: { args: { url: string }; result: SourceRemovalDto };
@@ -255,7 +267,7 @@ export type Commands = {
   share_article: { args: { id: number }; result: null };
 };
 export type CommandName = keyof Commands;
-export const COMMAND_NAMES = ["list_articles", "get_article", "search_articles", "mark_article", "list_sections", "get_settings", "update_settings", "list_sources", "add_source", "remove_source", "import_opml", "export_opml", "list_editions", "set_edition_followed", "sync_now", "storage_stats", "send_test_notification", "pause_alerts", "share_article"] as const;
+export const COMMAND_NAMES = ["list_articles", "get_article", "search_articles", "mark_article", "list_sections", "get_settings", "update_settings", "update_notify_prefs", "list_sources", "add_source", "remove_source", "import_opml", "export_opml", "list_editions", "set_edition_followed", "sync_now", "storage_stats", "send_test_notification", "pause_alerts", "share_article"] as const;
 
 /** Each command's argument names; `optional` ones may be left out (Rust `Option`). */
 export const COMMAND_ARGS: { readonly [K in CommandName]: readonly { name: string; optional: boolean }[] } = {
@@ -266,6 +278,7 @@ export const COMMAND_ARGS: { readonly [K in CommandName]: readonly { name: strin
   list_sections: [{ name: "edition", optional: true }],
   get_settings: [],
   update_settings: [{ name: "settings", optional: false }],
+  update_notify_prefs: [{ name: "patch", optional: false }],
   list_sources: [],
   add_source: [{ name: "url", optional: false }],
   remove_source: [{ name: "url", optional: false }],
@@ -289,6 +302,7 @@ export const commands = {
   listSections: (args?: Commands["list_sections"]['args']): Promise<Array<string>> => invoke<Array<string>>("list_sections", args),
   getSettings: (): Promise<Settings> => invoke<Settings>("get_settings"),
   updateSettings: (args: Commands["update_settings"]['args']): Promise<Settings> => invoke<Settings>("update_settings", args),
+  updateNotifyPrefs: (args: Commands["update_notify_prefs"]['args']): Promise<NotifyPrefs> => invoke<NotifyPrefs>("update_notify_prefs", args),
   listSources: (): Promise<Array<SourceDto>> => invoke<Array<SourceDto>>("list_sources"),
   addSource: (args: Commands["add_source"]['args']): Promise<SourceDto> => invoke<SourceDto>("add_source", args),
   removeSource: (args: Commands["remove_source"]['args']): Promise<SourceRemovalDto> => invoke<SourceRemovalDto>("remove_source", args),
