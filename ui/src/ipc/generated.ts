@@ -198,6 +198,10 @@ export type StorageStats = { articles: number, images: number, imageBytes: numbe
 
 export type SyncSummary = { newTotal: number, failed: number, 
 /**
+ * Sources that answered (with news or without): "up to date" is only said when some did.
+ */
+reached: number, 
+/**
  * Every source failed to connect: the reader is offline.
  */
 offline: boolean, };
