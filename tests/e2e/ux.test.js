@@ -91,9 +91,17 @@ async function statusText() {
   return found.length ? found[0].getText() : null;
 }
 
+/** Press "sync now" and wait for that run's result (the sync:done the UI counts). */
 async function syncAndWait() {
+  const busy = async () => (await app.findElement(byTestId('sync-now')).getAttribute('aria-busy')) === 'true';
+  await app.wait(async () => !(await busy()), 60000, 'a sync already running did not finish');
   await (await waitVisible(app, 'sync-now')).click();
-  await app.wait(async () => (await app.findElement(byTestId('sync-now')).getAttribute('aria-busy')) !== 'true', 60000, 'sync did not finish');
+  try {
+    await app.wait(busy, 3000);
+  } catch {
+    // Over before we looked.
+  }
+  await app.wait(async () => !(await busy()), 90000, 'sync did not finish');
 }
 
 test('a sync that reached the site says "up to date" and names the failing source on demand', async () => {
@@ -120,7 +128,9 @@ test('offline: the banner alone says so, once; nothing says "updated"; no messag
   try {
     await go('#/');
     await syncAndWait();
-    const banner = await waitVisible(app, 'offline-banner', 30000);
+    const banner = await waitVisible(app, 'offline-banner', 30000).catch(async (e) => {
+      throw new Error(`${e.message}; the page says: ${await app.findElement(By.css('body')).getText()}`);
+    });
     assert.match(await banner.getText(), /Нет сети/);
     await settle(app);
     assert.equal(await statusText(), null, 'no sync summary beside the banner');
