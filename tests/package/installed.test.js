@@ -53,7 +53,8 @@ test('installed: the binary, a desktop entry that registers caliber://, and icon
   assert.equal(desktops.length, 1, `one .desktop entry: ${desktops}`);
   const entry = readFileSync(join(apps, desktops[0]), 'utf8');
   assert.match(entry, /^Name=Caliber Reader$/m);
-  assert.match(entry, /^Exec=caliber-app( %u)?$/m);
+  // %u: a caliber:// link reaches the app as its argument (the deep-link plugin reads it).
+  assert.match(entry, /^Exec=caliber-app %u$/m);
   assert.match(entry, /^MimeType=.*x-scheme-handler\/caliber;?/m);
   assert.match(entry, /^Categories=.*News/m);
   const icon = /^Icon=(.+)$/m.exec(entry)[1];
