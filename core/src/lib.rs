@@ -6,18 +6,25 @@
 
 mod breaking;
 mod clock;
+mod digest;
 mod error;
 mod fetch;
+mod fold;
 mod fulltext;
 mod images;
-mod opml;
+mod locks;
 mod model;
 pub mod notify;
+mod opml;
 mod parse;
+pub mod phases;
+mod prepare;
 mod sanitize;
 mod site;
 mod store;
+mod stories;
 mod sync;
+mod weburl;
 mod xmlfeed;
 
 use std::path::{Path, PathBuf};
@@ -90,6 +97,7 @@ impl Core {
             retention: config.retention,
             cpu_workers: config.cpu_workers,
             full_text: config.full_text,
+            stop_after_listing: false,
         };
         Ok(Self { store: Mutex::new(store), sync: Arc::new(sync), images: config.images })
     }
@@ -100,7 +108,7 @@ impl Core {
 
     fn store(&self) -> MutexGuard<'_, store::Store> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll back).
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        locks::lock(&self.store)
     }
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -132,14 +140,14 @@ impl Core {
         let changed: Vec<(String, Vec<i64>)> = report
             .sources
             .iter()
-            .filter(|s| !s.new_article_ids.is_empty())
-            .map(|s| (s.url.clone(), s.new_article_ids.clone()))
+            .filter(|s| !s.changed_article_ids.is_empty())
+            .map(|s| (s.url.clone(), s.changed_article_ids.clone()))
             .collect();
         // A source's pictures are fetched within what is left of its deadline.
         let until: Vec<tokio::time::Instant> = report
             .sources
             .iter()
-            .filter(|s| !s.new_article_ids.is_empty())
+            .filter(|s| !s.changed_article_ids.is_empty())
             .map(|s| deadlines.get(&s.source_id).copied().unwrap_or_else(tokio::time::Instant::now))
             .collect();
         // Nothing stored, nothing to fetch or evict: an all-304 sync stays a few requests.
@@ -166,7 +174,7 @@ impl Core {
         let store = self.store();
         let mut candidates = Vec::new();
         for source in report.sources.iter().filter(|s| s.status == SyncStatus::Ok) {
-            for &id in &source.new_article_ids {
+            for &id in &source.changed_article_ids {
                 let Some(a) = store.article(id)? else { continue };
                 candidates.push(notify::Candidate {
                     article_id: a.id,
@@ -207,14 +215,11 @@ impl Core {
         let Some(source_url) = self.store().picture_source(url)? else { return Ok(None) };
         let outcome = self.sync.http.get_derived(url, self.images.max_image_bytes, 0, &source_url).await;
         let Ok(fetch::FetchOutcome::Fetched(fetched)) = outcome else { return Ok(None) };
-        let content_type = fetched.content_type.unwrap_or_default();
-        if !content_type.to_ascii_lowercase().starts_with("image/") {
-            return Ok(None);
-        }
+        let Some((content_type, body)) = images::as_picture(fetched) else { return Ok(None) };
         let store = self.store();
-        store.put_images([(url, content_type.as_str(), fetched.body.as_slice())], self.now())?;
+        store.put_images([(url, content_type.as_str(), body.as_slice())], self.now())?;
         store.evict_images(self.images.cap_bytes)?;
-        Ok(Some((content_type, fetched.body)))
+        Ok(Some((content_type, body)))
     }
 
     /// A host's setting (opaque to the core).
@@ -231,14 +236,22 @@ impl Core {
         self.store().sections(language, limit)
     }
 
+    /// Sections of an edition's recent articles (of all editions when `None`), most used
+    /// first, each with the site's description where it gives one.
+    pub fn edition_sections(&self, edition: Option<&str>, limit: u32) -> Result<Vec<Section>> {
+        let edition = edition
+            .map(|code| site::data().editions.iter().find(|e| e.code == code).ok_or_else(|| Error::UnknownEdition(code.into())))
+            .transpose()?;
+        let names = self.store().sections(edition.map(|e| e.language.as_str()), limit)?;
+        Ok(names
+            .into_iter()
+            .map(|name| Section { description: edition.and_then(|e| e.section_description(&name)).map(str::to_owned), name })
+            .collect())
+    }
+
     /// Total articles stored.
     pub fn article_count(&self) -> Result<i64> {
         self.store().article_count()
-    }
-
-    /// Trim stored pictures to the configured cap now (sync does this after downloading).
-    pub fn evict_images(&self) -> Result<u64> {
-        self.store().evict_images(self.images.cap_bytes)
     }
 
     /// (count, bytes) of stored pictures.
@@ -336,6 +349,38 @@ impl Core {
         self.store().article(id)?.ok_or(Error::ArticleNotFound(id))
     }
 
+    /// The same story in the reader's other editions: for each followed edition (in the
+    /// site's order) that has it, that edition and its article. A local lookup — it works
+    /// offline. Two articles are one story by the rule in `stories` (same cover picture,
+    /// each the other's nearest in time); an article without a cover has none.
+    pub fn story_in_other_editions(&self, id: i64) -> Result<Vec<StoryEdition>> {
+        let store = self.store();
+        let article = store.article(id)?.ok_or(Error::ArticleNotFound(id))?;
+        let (Some(picture), Some(language)) = (article.image_url.as_deref().and_then(notify::picture_name), article.language.as_deref())
+        else {
+            return Ok(Vec::new());
+        };
+        let base_language = |l: &str| l.split(['-', '_']).next().unwrap_or(l).to_ascii_lowercase();
+        let of = stories::StoryArticle { id, language: base_language(language), published_at: article.published_at };
+        // Twice the window: the mutual check looks a window around each candidate.
+        let span = stories::WINDOW * 2;
+        let mut group = store.articles_with_picture(picture, article.published_at - span, article.published_at + span, id)?;
+        for a in &mut group {
+            a.language = base_language(&a.language);
+        }
+        let editions = &site::data().editions;
+        let mut found = Vec::new();
+        for other_id in stories::other_editions(&of, &group) {
+            let Some(other) = store.article(other_id)? else { continue };
+            let other_language = other.language.as_deref().map(base_language).unwrap_or_default();
+            if let Some(edition) = editions.iter().find(|e| e.language == other_language) {
+                found.push(StoryEdition { article_id: other.id, title: other.title, edition: edition.clone() });
+            }
+        }
+        found.sort_by_key(|s| editions.iter().position(|e| e.code == s.edition.code));
+        Ok(found)
+    }
+
     /// Ranked full-text search; any input is accepted (operators are searched for, not parsed).
     pub fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
         self.store().search(query, limit)
@@ -351,6 +396,21 @@ impl Core {
         let now = self.now();
         self.store().apply_retention(self.sync.retention, now)
     }
+}
+
+/// A section of an edition, with the site's description of it where there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// One story in another edition (`Core::story_in_other_editions`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryEdition {
+    pub article_id: i64,
+    pub title: String,
+    pub edition: Edition,
 }
 
 /// Trim, require http(s), drop the fragment. Errors name the URL.
@@ -371,5 +431,14 @@ pub mod fuzzing;
 /// The store, for tests and benchmarks that seed or inspect the database directly.
 #[doc(hidden)]
 pub mod testing {
-    pub use crate::store::{PreparedArticle, SourceUpdate, Store};
+    pub use crate::model::PreparedArticle;
+    pub use crate::store::{SourceUpdate, Store};
+
+    /// A sync that stops once every source's listing is written, its bodies still waiting
+    /// to be sanitised and indexed: the state a sync killed at that moment leaves behind.
+    pub async fn sync_listing_only(core: &crate::Core) -> crate::Result<crate::SyncReport> {
+        let ctx = crate::sync::SyncContext { stop_after_listing: true, ..(*core.sync).clone() };
+        let (report, _) = crate::sync::run_once(std::sync::Arc::new(ctx), std::sync::Arc::new(|_| {})).await?;
+        Ok(report)
+    }
 }

@@ -43,7 +43,7 @@ async fn updated_item_is_counted_as_updated_keeps_marks_and_is_reindexed() {
     let report = sync(&core).await;
     let r = report_for(&report, &url);
     assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 0, 1), "{r:?}");
-    assert_eq!(r.new_article_ids, [original.id]);
+    assert_eq!(r.changed_article_ids, [original.id]);
 
     let articles = articles_of(&core, &url);
     assert_eq!(articles.len(), 2, "updated in place, no duplicate row");
@@ -77,7 +77,7 @@ async fn unchanged_feed_without_validators_stores_nothing_new() {
     let report = sync(&core).await;
     let r = report_for(&report, &url);
     assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 0, 0), "{r:?}");
-    assert!(r.new_article_ids.is_empty());
+    assert!(r.changed_article_ids.is_empty());
     assert!(!r.first_sync);
     assert_eq!(articles_of(&core, &url), before);
 }
@@ -329,7 +329,7 @@ async fn retention_pruned_items_are_not_reported_as_new_again() {
     let report = sync(&core).await;
     let r = report_for(&report, &url);
     assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 0, 0), "{r:?}");
-    for id in &r.new_article_ids {
+    for id in &r.changed_article_ids {
         assert!(core.article(*id).is_ok(), "report names article {id}, which retention deleted");
     }
     assert_eq!(guids(&core, &url), ["r-5", "r-4", "r-3"]);
@@ -486,18 +486,9 @@ async fn schema_4_database_is_migrated_and_stays_searchable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("caliber.db");
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        for sql in [
-            include_str!("../src/store/migrations/0001_init.sql"),
-            include_str!("../src/store/migrations/0002_images.sql"),
-            include_str!("../src/store/migrations/0003_settings.sql"),
-            include_str!("../src/store/migrations/0004_notifications.sql"),
-        ] {
-            conn.execute_batch(sql).unwrap();
-        }
+        let conn = database_at_schema(&path, 4);
         conn.execute_batch(
-            "PRAGMA user_version = 4;
-             INSERT INTO sources (id, url, kind, title, created_at, last_status) VALUES
+            "INSERT INTO sources (id, url, kind, title, created_at, last_status) VALUES
                  (1, 'https://old.example/rss.xml', 'feed', 'Old Feed', 1717000000, 'ok');
              INSERT INTO articles (id, source_id, guid, url, title, summary, content_html, categories, published_at,
                  content_hash, first_seen_at) VALUES
@@ -525,22 +516,7 @@ async fn schema_4_database_is_migrated_and_stays_searchable() {
 }
 
 fn prepared(guid: &str, title: &str, body: &str) -> caliber_core::testing::PreparedArticle {
-    caliber_core::testing::PreparedArticle {
-        guid: guid.into(),
-        url: Some(format!("https://queue.example/{guid}")),
-        title: title.into(),
-        summary: None,
-        content_html: Some(body.into()),
-        author: None,
-        categories: Vec::new(),
-        published_at: None,
-        updated_at: None,
-        image_url: None,
-        language: Some("en".into()),
-        views: None,
-        is_breaking: false,
-        hash: [guid.len() as u8; 16],
-    }
+    prepared_article(&format!("https://queue.example/{guid}"), guid, title, body)
 }
 
 /// Articles are listed as soon as their source's transaction commits; the index follows.

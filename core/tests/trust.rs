@@ -130,22 +130,7 @@ fn no_statement_can_delete_a_saved_article() {
 }
 
 fn prepared(guid: &str, title: &str) -> PreparedArticle {
-    PreparedArticle {
-        guid: guid.into(),
-        url: Some(format!("https://caliber.az/en/post/{guid}")),
-        title: title.into(),
-        summary: None,
-        content_html: Some(format!("<p>{title}</p>")),
-        author: None,
-        categories: Vec::new(),
-        published_at: None,
-        updated_at: None,
-        image_url: None,
-        language: Some("en".into()),
-        views: None,
-        is_breaking: false,
-        hash: [guid.len() as u8; 16],
-    }
+    prepared_article(&format!("https://caliber.az/en/post/{guid}"), guid, title, &format!("<p>{title}</p>"))
 }
 
 #[test]
@@ -172,19 +157,9 @@ fn schema_5_database_keeps_saved_articles_when_their_source_is_removed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("caliber.db");
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        for sql in [
-            include_str!("../src/store/migrations/0001_init.sql"),
-            include_str!("../src/store/migrations/0002_images.sql"),
-            include_str!("../src/store/migrations/0003_settings.sql"),
-            include_str!("../src/store/migrations/0004_notifications.sql"),
-            include_str!("../src/store/migrations/0005_index_queue.sql"),
-        ] {
-            conn.execute_batch(sql).unwrap();
-        }
+        let conn = database_at_schema(&path, 5);
         conn.execute_batch(
-            "PRAGMA user_version = 5;
-             INSERT INTO sources (id, url, kind, title, created_at, last_status) VALUES
+            "INSERT INTO sources (id, url, kind, title, created_at, last_status) VALUES
                  (1, 'https://old.example/rss.xml', 'feed', 'Old Feed', 1717000000, 'ok');
              INSERT INTO articles (id, source_id, guid, url, title, categories, published_at, content_hash, first_seen_at) VALUES
                  (7, 1, 'old-1', 'https://old.example/a', 'Saved long ago', '[]', 1717000000, x'00', 1717000000),

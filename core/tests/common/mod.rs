@@ -433,3 +433,42 @@ pub fn attr_values(html: &str, attr: &str) -> Vec<String> {
     }
     values
 }
+
+/// An article as a sync would hand it to the store, for tests that write through `Store`.
+pub fn prepared_article(url: &str, guid: &str, title: &str, body: &str) -> caliber_core::testing::PreparedArticle {
+    caliber_core::testing::PreparedArticle {
+        guid: guid.into(),
+        url: Some(url.into()),
+        title: title.into(),
+        summary: None,
+        content_html: Some(body.into()),
+        author: None,
+        categories: Vec::new(),
+        published_at: None,
+        updated_at: None,
+        image_url: None,
+        language: Some("en".into()),
+        views: None,
+        is_breaking: false,
+        hash: [guid.len() as u8; 16],
+        unsanitised_body: None,
+    }
+}
+
+/// A database as a release with schema `version` left it: its migrations, applied by hand.
+pub fn database_at_schema(path: &Path, version: usize) -> rusqlite::Connection {
+    const MIGRATIONS: [&str; 6] = [
+        include_str!("../../src/store/migrations/0001_init.sql"),
+        include_str!("../../src/store/migrations/0002_images.sql"),
+        include_str!("../../src/store/migrations/0003_settings.sql"),
+        include_str!("../../src/store/migrations/0004_notifications.sql"),
+        include_str!("../../src/store/migrations/0005_index_queue.sql"),
+        include_str!("../../src/store/migrations/0006_keep_saved.sql"),
+    ];
+    let conn = rusqlite::Connection::open(path).unwrap();
+    for sql in &MIGRATIONS[..version] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", version as i64).unwrap();
+    conn
+}

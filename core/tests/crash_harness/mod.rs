@@ -262,13 +262,24 @@ pub(crate) fn check_db(db: &Path, marks: &Marks) -> Result<DbState, Vec<String>>
         Err(e) => failures.push(e),
     };
     expect_zero("articles without a title", "SELECT count(*) FROM articles WHERE title IS NULL OR title = ''");
-    expect_zero("articles without a body", "SELECT count(*) FROM articles WHERE content_html IS NULL OR content_html = ''");
+    // A body is sanitised after its article is listed (store/pending.rs): until then it waits.
+    expect_zero(
+        "articles without a body, none waiting",
+        "SELECT count(*) FROM articles WHERE (content_html IS NULL OR content_html = '') AND id NOT IN (SELECT article_id FROM pending_bodies)",
+    );
+    expect_zero("waiting bodies without an article", "SELECT count(*) FROM pending_bodies WHERE article_id NOT IN (SELECT id FROM articles)");
+    expect_zero(
+        "new articles indexed or queued before their body is sanitised",
+        "SELECT count(*) FROM pending_bodies p JOIN articles a ON a.id = p.article_id WHERE a.content_html IS NULL
+           AND (p.article_id IN (SELECT article_id FROM index_queue) OR p.article_id IN (SELECT rowid FROM articles_fts))",
+    );
     expect_zero("articles without a summary", "SELECT count(*) FROM articles WHERE summary IS NULL OR summary = ''");
     expect_zero("index rows without an article", "SELECT count(*) FROM articles_fts WHERE rowid NOT IN (SELECT id FROM articles)");
     expect_zero("queue rows without an article", "SELECT count(*) FROM index_queue WHERE article_id NOT IN (SELECT id FROM articles)");
     expect_zero(
         "articles neither indexed nor queued",
-        "SELECT count(*) FROM articles WHERE id NOT IN (SELECT rowid FROM articles_fts) AND id NOT IN (SELECT article_id FROM index_queue)",
+        "SELECT count(*) FROM articles WHERE id NOT IN (SELECT rowid FROM articles_fts) AND id NOT IN (SELECT article_id FROM index_queue)
+           AND id NOT IN (SELECT article_id FROM pending_bodies)",
     );
     expect_zero("articles both indexed and queued", "SELECT count(*) FROM index_queue WHERE article_id IN (SELECT rowid FROM articles_fts)");
     expect_zero(
@@ -305,7 +316,8 @@ pub(crate) fn check_db(db: &Path, marks: &Marks) -> Result<DbState, Vec<String>>
     }
     let state = DbState {
         articles: one("SELECT count(*) FROM articles").unwrap_or(-1),
-        queued: one("SELECT count(*) FROM index_queue").unwrap_or(-1),
+        // Queued for the index, or with a body waiting to be sanitised first.
+        queued: one("SELECT (SELECT count(*) FROM index_queue) + (SELECT count(*) FROM pending_bodies)").unwrap_or(-1),
         images: one("SELECT count(*) FROM images").unwrap_or(-1),
         wal_bytes,
     };
@@ -393,6 +405,45 @@ pub(crate) struct Figures {
 }
 
 impl Figures {
+    /// One last sync runs to the end: it must leave nothing queued and find what it stored.
+    fn finish(mut self, db: &Path, marks: &Marks, t0: Instant) -> Self {
+        match final_sync_and_search(db, marks) {
+            Ok(state) => {
+                self.final_articles = state.articles;
+                self.final_images = state.images;
+            }
+            Err(f) => self.failures.extend(f.into_iter().map(|f| format!("final sync: {f}"))),
+        }
+        self.total = t0.elapsed();
+        self
+    }
+
+    /// What one kill left: its figures and a line on stdout, or each invariant it broke.
+    fn record_kill(&mut self, label: &str, delay: Duration, progress: &str, checked: Result<DbState, Vec<String>>, last: &mut DbState) {
+        let at = delay.as_millis();
+        match checked {
+            Ok(state) => {
+                self.wal_nonempty += usize::from(state.wal_bytes > 0);
+                self.queue_nonempty += usize::from(state.queued > 0);
+                self.articles_added += state.articles - last.articles;
+                println!(
+                    "{label} {:>3} at {at:>5} ms: {progress}WAL {:>9} B, {:>6} articles (+{}), {:>5} queued, {:>6} pictures",
+                    self.kills,
+                    state.wal_bytes,
+                    state.articles,
+                    state.articles - last.articles,
+                    state.queued,
+                    state.images
+                );
+                *last = state;
+            }
+            Err(f) => {
+                println!("{label} {} at {at} ms: FAILED {f:?}", self.kills);
+                self.failures.extend(f.into_iter().map(|f| format!("{label} {} ({at} ms): {f}", self.kills)));
+            }
+        }
+    }
+
     pub(crate) fn summary(&self) -> String {
         let mut d = self.delays_ms.clone();
         d.sort_unstable();
@@ -534,41 +585,11 @@ pub(crate) fn run_cli_kills(kills: usize, shape: Shape) -> Figures {
         if sources_done > 0 && sources_done < shape.feeds {
             figures.mid_sources += 1;
         }
-        match check_db(&db, &marks) {
-            Ok(state) => {
-                figures.wal_nonempty += usize::from(state.wal_bytes > 0);
-                figures.queue_nonempty += usize::from(state.queued > 0);
-                figures.articles_added += state.articles - last.articles;
-                println!(
-                    "kill {:>3} at {:>5} ms: {:>2}/{} sources done, WAL {:>9} B, {:>6} articles (+{}), {:>5} queued, {:>6} pictures",
-                    figures.kills,
-                    delay.as_millis(),
-                    sources_done,
-                    shape.feeds,
-                    state.wal_bytes,
-                    state.articles,
-                    state.articles - last.articles,
-                    state.queued,
-                    state.images
-                );
-                last = state;
-            }
-            Err(f) => {
-                println!("kill {} at {} ms: FAILED {f:?}", figures.kills, delay.as_millis());
-                figures.failures.extend(f.into_iter().map(|f| format!("kill {} ({} ms): {f}", figures.kills, delay.as_millis())));
-            }
-        }
+        let progress = format!("{:>2}/{} sources done, ", sources_done, shape.feeds);
+        figures.record_kill("kill", delay, &progress, check_db(&db, &marks), &mut last);
     }
     server.next_generation();
-    match final_sync_and_search(&db, &marks) {
-        Ok(state) => {
-            figures.final_articles = state.articles;
-            figures.final_images = state.images;
-        }
-        Err(f) => figures.failures.extend(f.into_iter().map(|f| format!("final sync: {f}"))),
-    }
-    figures.total = t0.elapsed();
-    figures
+    figures.finish(&db, &marks, t0)
 }
 
 
@@ -675,7 +696,9 @@ pub(crate) fn wait_app_synced(db: &Path, feeds: usize, since: i64, limit: Durati
     while started.elapsed() < limit {
         if let Ok(conn) = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) {
             let synced: i64 = conn.query_row("SELECT count(*) FROM sources WHERE last_sync_at >= ?1", [since], |r| r.get(0)).unwrap_or(0);
-            let queued: i64 = conn.query_row("SELECT count(*) FROM index_queue", [], |r| r.get(0)).unwrap_or(1);
+            let queued: i64 = conn
+                .query_row("SELECT (SELECT count(*) FROM index_queue) + (SELECT count(*) FROM pending_bodies)", [], |r| r.get(0))
+                .unwrap_or(1);
             if synced as usize >= feeds && queued == 0 {
                 return Some(started.elapsed());
             }
@@ -747,28 +770,7 @@ pub(crate) fn run_app_kills(kills: usize, shape: Shape) -> Figures {
         running.kill(); // SIGKILL to the app's own pid, found above
         figures.kills += 1;
         figures.delays_ms.push(delay.as_millis() as u64);
-        match check_db(&db, &marks) {
-            Ok(state) => {
-                figures.wal_nonempty += usize::from(state.wal_bytes > 0);
-                figures.queue_nonempty += usize::from(state.queued > 0);
-                figures.articles_added += state.articles - last.articles;
-                println!(
-                    "app kill {:>3} at {:>5} ms: WAL {:>9} B, {:>6} articles (+{}), {:>5} queued, {:>6} pictures",
-                    figures.kills,
-                    delay.as_millis(),
-                    state.wal_bytes,
-                    state.articles,
-                    state.articles - last.articles,
-                    state.queued,
-                    state.images
-                );
-                last = state;
-            }
-            Err(f) => {
-                println!("app kill {} at {} ms: FAILED {f:?}", figures.kills, delay.as_millis());
-                figures.failures.extend(f.into_iter().map(|f| format!("app kill {} ({} ms): {f}", figures.kills, delay.as_millis())));
-            }
-        }
+        figures.record_kill("app kill", delay, "", check_db(&db, &marks), &mut last);
     }
     // The next start-up sync (the app's own) completes and indexes what was queued.
     server.next_generation();
@@ -781,15 +783,7 @@ pub(crate) fn run_app_kills(kills: usize, shape: Shape) -> Figures {
     if synced.is_none() {
         figures.failures.push("the app's sync after the kills did not finish".into());
     }
-    match final_sync_and_search(&db, &marks) {
-        Ok(state) => {
-            figures.final_articles = state.articles;
-            figures.final_images = state.images;
-        }
-        Err(f) => figures.failures.extend(f.into_iter().map(|f| format!("final sync: {f}"))),
-    }
-    figures.total = t0.elapsed();
-    figures
+    figures.finish(&db, &marks, t0)
 }
 
 
