@@ -80,8 +80,9 @@ impl Relay {
     pub fn open(config: &Config) -> Result<Self> {
         let http = HttpClient::new(FetchOptions::default()).map_err(caliber_core::Error::from)?;
         let mut core_config = CoreConfig::at(config.db.clone(), http);
-        // Alerts need titles and links only: no article pages, no pictures.
-        core_config.full_text = false;
+        // Article pages stay on (as in the app): a feed item without a picture gets its
+        // cover from the page, and the cover is what identifies a story across editions.
+        // Pictures themselves are never downloaded: an alert carries no image.
         core_config.images = ImageOptions { enabled: false, ..ImageOptions::default() };
         let core = Core::open(core_config)?;
         let store = Arc::new(Store::open(&config.db)?);

@@ -107,7 +107,12 @@ impl Poller {
             let ids: Vec<i64> = candidates.iter().map(|c| c.article_id).collect();
             let history = self.store.edition_history(&edition.code, &ids, now)?;
             // Quiet hours are each subscriber's, applied below; the edition's clock is UTC.
-            let plan = notify::decide(&candidates, &prefs, &history, now, Utc.fix());
+            let mut plan = notify::decide(&candidates, &prefs, &history, now, Utc.fix());
+            // The same story may come twice in one edition (the feed without its picture, the
+            // listing with it): the keys of both are recorded, so the other editions match.
+            for (_, keys) in plan.sent.iter_mut().chain(plan.held.iter_mut()) {
+                *keys = same_story_keys(keys, &candidates);
+            }
             // Recorded before anything is sent: a crash may lose an alert, never repeat one.
             self.store.record_plan(&edition.code, &plan, now)?;
 
@@ -117,15 +122,22 @@ impl Poller {
                 let (alert, candidate) = match notice {
                     Notice::Article { article_id, title, source, breaking } => {
                         let Some(c) = by_id.get(article_id) else { continue };
-                        let keys = notify::story_keys(c);
+                        let keys = same_story_keys(&notify::story_keys(c), &candidates);
                         let alert = Alert::Story {
                             edition: edition.code.clone(),
                             title: title.clone(),
                             source: source.clone(),
                             url: c.url.clone(),
                             breaking: *breaking,
-                            story: keys.first().cloned().unwrap_or_else(|| format!("id:{article_id}")),
+                            // The picture is what editions share; a link is per edition.
+                            story: keys
+                                .iter()
+                                .find(|k| k.starts_with("img:"))
+                                .or(keys.first())
+                                .cloned()
+                                .unwrap_or_else(|| format!("id:{article_id}")),
                         };
+                        eprintln!("caliber-relay: {}: {title}", edition.code);
                         tick.stories += 1;
                         (alert, Some((*c, keys)))
                     }
@@ -218,6 +230,22 @@ impl Poller {
             }
         }
     }
+}
+
+/// `keys` plus the keys of every candidate that shares one of them.
+fn same_story_keys(keys: &[String], candidates: &[Candidate]) -> Vec<String> {
+    let mut all = keys.to_vec();
+    for c in candidates {
+        let theirs = notify::story_keys(c);
+        if theirs.iter().any(|k| keys.contains(k)) {
+            for k in theirs {
+                if !all.contains(&k) {
+                    all.push(k);
+                }
+            }
+        }
+    }
+    all
 }
 
 /// Whether a subscriber wants this story: breaking news, or one of their sections or words.

@@ -109,6 +109,9 @@ async fn a_breaking_story_reaches_web_push_subscribers_encrypted_once_and_only_t
     let options = VerificationOptions { allowed_audiences: Some(HashSet::from([origin])), ..Default::default() };
     let claims = key.verify_token::<NoCustomClaims>(t, Some(options)).expect("a valid VAPID signature for this origin");
     assert_eq!(claims.subject.as_deref(), Some("mailto:relay@caliber.invalid"));
+    let exp = claims.expires_at.expect("a VAPID token expires").as_secs();
+    let now = chrono::Utc::now().timestamp() as u64;
+    assert!(exp > now && exp <= now + 24 * 3600, "RFC 8292: exp within 24 hours");
     use base64ct::Encoding;
 
     // 429 then 503, then accepted: retried with backoff, delivered once.

@@ -2,10 +2,12 @@
 //! all by the `web-push-native` crate (RustCrypto, no OpenSSL). Covers browsers and
 //! UnifiedPush distributors on Android without Google services.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike, ES256KeyPair};
+use web_push_native::jwt_simple::prelude::*;
 use web_push_native::{Auth, WebPushBuilder, p256};
 
 use super::{Alert, Delivery, RetryPolicy, send_with_retry};
@@ -13,6 +15,9 @@ use crate::error::PushError;
 
 /// How long a push service keeps an undelivered alert: stale news is not news.
 const TTL: Duration = Duration::from_secs(6 * 3600);
+/// RFC 8292 allows at most 24 hours; a token is reused per push service for an hour.
+const VAPID_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+const VAPID_REUSE: Duration = Duration::from_secs(3600);
 /// RFC 8030 §7.2 asks push services to accept at least 4096 bytes of payload.
 const MAX_PAYLOAD: usize = 3800;
 
@@ -21,11 +26,31 @@ pub struct WebPush {
     vapid: ES256KeyPair,
     subject: String,
     retry: RetryPolicy,
+    /// VAPID header per push-service origin, with when it was signed.
+    tokens: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl WebPush {
     pub fn new(client: reqwest::Client, vapid: ES256KeyPair, subject: String, retry: RetryPolicy) -> Self {
-        Self { client, vapid, subject, retry }
+        Self { client, vapid, subject, retry, tokens: Mutex::new(HashMap::new()) }
+    }
+
+    /// `Authorization: vapid t=…, k=…` (RFC 8292). Signed here rather than by
+    /// `WebPushBuilder::with_vapid`, whose `aud` drops a non-default port: the audience must
+    /// be the push resource's origin, port included.
+    fn vapid_header(&self, endpoint: &str) -> Result<String, PushError> {
+        let origin = url::Url::parse(endpoint).map_err(|e| PushError::Build(e.to_string()))?.origin().ascii_serialization();
+        let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((header, signed)) = tokens.get(&origin)
+            && signed.elapsed() < VAPID_REUSE
+        {
+            return Ok(header.clone());
+        }
+        let claims = Claims::create(VAPID_LIFETIME.into()).with_audience(&origin).with_subject(&self.subject);
+        let token = self.vapid.sign(claims).map_err(|e| PushError::Auth(e.to_string()))?;
+        let header = format!("vapid t={token}, k={}", self.public_key());
+        tokens.insert(origin, (header.clone(), Instant::now()));
+        Ok(header)
     }
 
     /// The application server key a browser passes to `pushManager.subscribe`.
@@ -34,7 +59,8 @@ impl WebPush {
     }
 
     pub async fn send(&self, endpoint: &str, p256dh: &str, auth: &str, alert: &Alert) -> Delivery {
-        let builder = builder(endpoint, p256dh, auth)?.with_valid_duration(TTL).with_vapid(&self.vapid, &self.subject);
+        let builder = builder(endpoint, p256dh, auth)?.with_valid_duration(TTL);
+        let authorization = http::HeaderValue::from_str(&self.vapid_header(endpoint)?).map_err(|e| PushError::Build(e.to_string()))?;
         let payload = payload(alert);
         let urgency = match alert {
             Alert::Story { breaking: true, .. } => "high",
@@ -46,6 +72,7 @@ impl WebPush {
             || {
                 let mut request = builder.build(payload.clone()).map_err(|e| PushError::Build(e.to_string()))?;
                 request.headers_mut().insert("Urgency", http::HeaderValue::from_static(urgency));
+                request.headers_mut().insert(http::header::AUTHORIZATION, authorization.clone());
                 reqwest::Request::try_from(request).map_err(|e| PushError::Build(e.to_string()))
             },
             |status, _| status == 404 || status == 410,
