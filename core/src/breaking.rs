@@ -12,23 +12,18 @@ const URGENT_MARKERS: &[&str] = &[
 /// "Urgent care reform" is not breaking news.
 pub fn is_breaking(title: &str, categories: &[String]) -> bool {
     categories.iter().any(|c| {
-        let c = fold(c.trim());
+        let c = crate::fold::fold_case(c.trim());
         URGENT_MARKERS.contains(&c.as_str())
     }) || title_marked(title)
 }
 
 fn title_marked(title: &str) -> bool {
-    let title = fold(title.trim_start_matches(|c: char| c.is_whitespace() || "⚡🔴❗!*[(".contains(c)));
+    let title = crate::fold::fold_case(title.trim_start_matches(|c: char| c.is_whitespace() || "⚡🔴❗!*[(".contains(c)));
     URGENT_MARKERS.iter().any(|marker| {
         title.strip_prefix(marker).is_some_and(|rest| {
             rest.trim_start().starts_with([':', '!', '—', '–', '-', '|', ']', ')', '.'])
         })
     })
-}
-
-/// Lower case; Turkic capital İ lower-cases to "i" plus a combining dot, which is dropped.
-fn fold(s: &str) -> String {
-    s.to_lowercase().replace('\u{307}', "")
 }
 
 #[cfg(test)]

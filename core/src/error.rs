@@ -94,6 +94,31 @@ pub enum ParseError {
     LayoutChanged { url: String, selector: String },
 }
 
+/// Why one source's sync failed; the other sources carry on. It becomes text once, where it
+/// is recorded on the source and reported.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Store(#[from] Error),
+    #[error("not a feed: {page} is a web page that announces no feed (<link rel=\"alternate\">)")]
+    NoFeedAnnounced { page: String },
+    #[error("the page announces {feed}, but: {source}")]
+    AnnouncedFeedFailed { feed: String, source: FetchError },
+    #[error("{url}: unexpected 304")]
+    UnexpectedNotModified { url: String },
+    #[error("gave up on {url} after {seconds} s (the deadline of one source); the next sync tries again")]
+    PastDeadline { url: String, seconds: u64 },
+    #[error("{count} article pages could not be read; first: {first}")]
+    PagesUnreadable { count: usize, first: Box<SourceError> },
+    /// A worker thread panicked or was cancelled.
+    #[error("internal error: {0}")]
+    Worker(String),
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -390,13 +390,17 @@ impl From<Attempt> for FetchError {
     }
 }
 
+/// `Retry-After` as seconds, or as a date measured from the response's own `Date`: the
+/// server's clock against the server's clock, so neither a skewed device clock nor the core
+/// (which never reads the time itself) is needed. A date without `Date` is not trusted.
 fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+    let http_date = |name| httpdate::parse_http_date(headers.get(name)?.to_str().ok()?.trim()).ok();
+    let (when, sent) = (http_date(header::RETRY_AFTER)?, http_date(header::DATE)?);
+    Some(when.duration_since(sent).unwrap_or_default())
 }
 
 /// A reset or an early close shows up deep in the cause chain in hyper's and the OS's words;
@@ -424,6 +428,25 @@ fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_retry_after_date_counts_from_the_servers_date_not_the_device_clock() {
+        let headers = |pairs: &[(header::HeaderName, &str)]| {
+            pairs.iter().map(|(k, v)| (k.clone(), header::HeaderValue::from_str(v).unwrap())).collect::<header::HeaderMap>()
+        };
+        let seconds = headers(&[(header::RETRY_AFTER, "7")]);
+        assert_eq!(retry_after(&seconds), Some(Duration::from_secs(7)));
+        // Years in the past by any device clock: still 2 minutes after the server's Date.
+        let dated = headers(&[
+            (header::RETRY_AFTER, "Wed, 21 Oct 2015 07:30:00 GMT"),
+            (header::DATE, "Wed, 21 Oct 2015 07:28:00 GMT"),
+        ]);
+        assert_eq!(retry_after(&dated), Some(Duration::from_secs(120)));
+        let undated = headers(&[(header::RETRY_AFTER, "Wed, 21 Oct 2015 07:30:00 GMT")]);
+        assert_eq!(retry_after(&undated), None, "a date with nothing to measure it from is not trusted");
+        let already = headers(&[(header::RETRY_AFTER, "Wed, 21 Oct 2015 07:00:00 GMT"), (header::DATE, "Wed, 21 Oct 2015 07:28:00 GMT")]);
+        assert_eq!(retry_after(&already), Some(Duration::ZERO));
+    }
 
     #[test]
     fn derived_fetches_reach_the_source_host_and_public_hosts_only() {

@@ -7,7 +7,7 @@ use url::Url;
 
 use crate::error::ParseError;
 pub use crate::site::Card;
-pub use crate::store::PreparedArticle;
+pub use crate::model::PreparedArticle;
 
 /// The base a fuzzed fragment's relative URLs resolve against.
 pub const BASE: &str = "https://example.org/news/feed.xml";
@@ -24,7 +24,7 @@ pub fn now() -> DateTime<Utc> {
 /// A feed document as a sync reads it: parsed, each item prepared (sanitised) for storage.
 pub fn parse_feed(body: &[u8], url: &str) -> Result<(Option<String>, Vec<PreparedArticle>), ParseError> {
     let feed = crate::parse::parse_feed(body, url, None, None)?;
-    Ok((feed.title, feed.items.into_iter().map(crate::sync::prepare_article).collect()))
+    Ok((feed.title, feed.items.into_iter().map(crate::prepare::prepare_article).collect()))
 }
 
 /// `sanitize_html` against `BASE`.
@@ -32,9 +32,9 @@ pub fn sanitize(html: &str) -> String {
     crate::sanitize::sanitize_html(html, &Url::parse(BASE).unwrap())
 }
 
-/// An article page through the site adapter.
+/// An article page through the site adapter, prepared for storage as a sync does.
 pub fn site_article(html: &str) -> Result<PreparedArticle, ParseError> {
-    crate::site::parse_article(html, SITE_ARTICLE, None, now())
+    crate::site::parse_article(html, SITE_ARTICLE, None, now()).map(crate::prepare::prepare_article)
 }
 
 /// A listing page through the site adapter.

@@ -1,13 +1,13 @@
 //! Pictures for offline reading: after a sync, the cover and body images of the articles it
 //! stored are downloaded into the database (checked, capped, deduplicated by URL), then the
 //! store is trimmed to its size cap. Stored bodies keep the original URLs; hosts ask
-//! `Core::image(url)` for the bytes.
+//! `Core::fetch_image(url)` for the bytes (stored ones, else fetched, checked and stored).
 
 use futures_util::StreamExt;
 
 use crate::error::Result;
-use crate::fetch::{FetchOutcome, HttpClient};
-use crate::parse::first_img_srcs;
+use crate::fetch::{FetchOutcome, Fetched, HttpClient};
+use crate::parse::img_srcs_first_50;
 use crate::store::Store;
 
 const STORE_BATCH_PICTURES: usize = 64;
@@ -53,7 +53,7 @@ pub(crate) fn link_for_articles(store: &Store, per_source: &[(String, Vec<i64>)]
         for &id in article_ids {
             let Some((image_url, content_html)) = store.article_pictures(id)? else { continue };
             let mut urls: Vec<String> = image_url.into_iter().collect();
-            urls.extend(first_img_srcs(content_html.as_deref().unwrap_or("")));
+            urls.extend(img_srcs_first_50(content_html.as_deref().unwrap_or("")));
             urls.retain(|u| u.starts_with("http://") || u.starts_with("https://"));
             links.extend(urls.into_iter().map(|u| (id, u)));
         }
@@ -75,7 +75,7 @@ pub(crate) async fn fetch_for_articles(
     until: &[tokio::time::Instant],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<ImageReport> {
-    let missing = link_for_articles(&store.lock().unwrap_or_else(|p| p.into_inner()), per_source)?;
+    let missing = link_for_articles(&crate::locks::lock(store), per_source)?;
     let mut seen = std::collections::HashSet::new();
     let missing: Vec<(String, String, tokio::time::Instant)> = missing
         .into_iter()
@@ -91,11 +91,7 @@ pub(crate) async fn fetch_for_articles(
                 return None;
             }
             match tokio::time::timeout_at(until, http.get_derived(&url, options.max_image_bytes, 0, &source_url)).await {
-                Ok(Ok(FetchOutcome::Fetched(f))) => {
-                    let content_type = f.content_type.unwrap_or_default();
-                    let is_image = content_type.to_ascii_lowercase().starts_with("image/");
-                    (is_image && !f.body.is_empty()).then_some((url, content_type, f.body))
-                }
+                Ok(Ok(FetchOutcome::Fetched(f))) => as_picture(f).map(|(content_type, body)| (url, content_type, body)),
                 _ => None,
             }
         })
@@ -107,7 +103,7 @@ pub(crate) async fn fetch_for_articles(
     let mut batch_bytes = 0;
     let flush = |batch: &mut Vec<(String, String, Vec<u8>)>| {
         let pictures = batch.iter().map(|(url, content_type, bytes)| (url.as_str(), content_type.as_str(), bytes.as_slice()));
-        let stored = store.lock().unwrap_or_else(|p| p.into_inner()).put_images(pictures, now);
+        let stored = crate::locks::lock(store).put_images(pictures, now);
         batch.clear();
         stored
     };
@@ -127,7 +123,14 @@ pub(crate) async fn fetch_for_articles(
         }
     }
     flush(&mut batch)?;
-    let store = store.lock().unwrap_or_else(|p| p.into_inner());
+    let store = crate::locks::lock(store);
     report.evicted_bytes = store.evict_images(options.cap_bytes)?;
     Ok(report)
+}
+
+/// A response that is a picture (an `image/*` type and some bytes): its type and bytes.
+/// Anything else a picture URL returns (an HTML error page, nothing) is not stored.
+pub(crate) fn as_picture(fetched: Fetched) -> Option<(String, Vec<u8>)> {
+    let content_type = fetched.content_type.unwrap_or_default();
+    (content_type.to_ascii_lowercase().starts_with("image/") && !fetched.body.is_empty()).then_some((content_type, fetched.body))
 }

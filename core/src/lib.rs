@@ -6,18 +6,23 @@
 
 mod breaking;
 mod clock;
+mod digest;
 mod error;
 mod fetch;
+mod fold;
 mod fulltext;
 mod images;
-mod opml;
+mod locks;
 mod model;
 pub mod notify;
+mod opml;
 mod parse;
+mod prepare;
 mod sanitize;
 mod site;
 mod store;
 mod sync;
+mod weburl;
 mod xmlfeed;
 
 use std::path::{Path, PathBuf};
@@ -100,7 +105,7 @@ impl Core {
 
     fn store(&self) -> MutexGuard<'_, store::Store> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll back).
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        locks::lock(&self.store)
     }
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -132,14 +137,14 @@ impl Core {
         let changed: Vec<(String, Vec<i64>)> = report
             .sources
             .iter()
-            .filter(|s| !s.new_article_ids.is_empty())
-            .map(|s| (s.url.clone(), s.new_article_ids.clone()))
+            .filter(|s| !s.changed_article_ids.is_empty())
+            .map(|s| (s.url.clone(), s.changed_article_ids.clone()))
             .collect();
         // A source's pictures are fetched within what is left of its deadline.
         let until: Vec<tokio::time::Instant> = report
             .sources
             .iter()
-            .filter(|s| !s.new_article_ids.is_empty())
+            .filter(|s| !s.changed_article_ids.is_empty())
             .map(|s| deadlines.get(&s.source_id).copied().unwrap_or_else(tokio::time::Instant::now))
             .collect();
         // Nothing stored, nothing to fetch or evict: an all-304 sync stays a few requests.
@@ -166,7 +171,7 @@ impl Core {
         let store = self.store();
         let mut candidates = Vec::new();
         for source in report.sources.iter().filter(|s| s.status == SyncStatus::Ok) {
-            for &id in &source.new_article_ids {
+            for &id in &source.changed_article_ids {
                 let Some(a) = store.article(id)? else { continue };
                 candidates.push(notify::Candidate::from_article(a, source.baseline));
             }
@@ -196,14 +201,11 @@ impl Core {
         let Some(source_url) = self.store().picture_source(url)? else { return Ok(None) };
         let outcome = self.sync.http.get_derived(url, self.images.max_image_bytes, 0, &source_url).await;
         let Ok(fetch::FetchOutcome::Fetched(fetched)) = outcome else { return Ok(None) };
-        let content_type = fetched.content_type.unwrap_or_default();
-        if !content_type.to_ascii_lowercase().starts_with("image/") {
-            return Ok(None);
-        }
+        let Some((content_type, body)) = images::as_picture(fetched) else { return Ok(None) };
         let store = self.store();
-        store.put_images([(url, content_type.as_str(), fetched.body.as_slice())], self.now())?;
+        store.put_images([(url, content_type.as_str(), body.as_slice())], self.now())?;
         store.evict_images(self.images.cap_bytes)?;
-        Ok(Some((content_type, fetched.body)))
+        Ok(Some((content_type, body)))
     }
 
     /// A host's setting (opaque to the core).
@@ -223,11 +225,6 @@ impl Core {
     /// Total articles stored.
     pub fn article_count(&self) -> Result<i64> {
         self.store().article_count()
-    }
-
-    /// Trim stored pictures to the configured cap now (sync does this after downloading).
-    pub fn evict_images(&self) -> Result<u64> {
-        self.store().evict_images(self.images.cap_bytes)
     }
 
     /// (count, bytes) of stored pictures.
@@ -360,5 +357,6 @@ pub mod fuzzing;
 /// The store, for tests and benchmarks that seed or inspect the database directly.
 #[doc(hidden)]
 pub mod testing {
-    pub use crate::store::{PreparedArticle, SourceUpdate, Store};
+    pub use crate::model::PreparedArticle;
+    pub use crate::store::{SourceUpdate, Store};
 }

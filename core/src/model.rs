@@ -161,7 +161,7 @@ pub struct SourceReport {
     pub updated: u32,
     pub error: Option<String>,
     /// Articles this sync added or changed, for the breaking-news policy.
-    pub new_article_ids: Vec<i64>,
+    pub changed_article_ids: Vec<i64>,
     pub first_sync: bool,
     /// First sync, or first after being unreachable for long: a baseline for notifications.
     pub baseline: bool,
@@ -176,6 +176,8 @@ pub struct SyncReport {
     pub images: Option<crate::images::ImageReport>,
     /// The articles were stored but indexing them failed; they are indexed at a later sync.
     pub index_error: Option<String>,
+    /// Unsaved articles of removed sources could not be dropped; a later sync tries again.
+    pub purge_error: Option<String>,
 }
 
 impl SyncReport {
@@ -209,4 +211,24 @@ pub struct RejectedOutline {
     pub outline: String,
     /// Why, for the reader.
     pub reason: String,
+}
+
+/// An article ready to be written: HTML sanitised, summary extracted. Feed items and site
+/// pages both become one through `prepare::prepare_article`.
+#[derive(Debug, Clone)]
+pub struct PreparedArticle {
+    pub guid: String,
+    pub url: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub content_html: Option<String>,
+    pub author: Option<String>,
+    pub categories: Vec<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub image_url: Option<String>,
+    pub language: Option<String>,
+    pub views: Option<i64>,
+    pub is_breaking: bool,
+    pub hash: [u8; 16],
 }

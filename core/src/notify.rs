@@ -8,6 +8,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::fold::fold_case;
+
 /// What the reader chose. Off-by-default parts are empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -154,10 +156,10 @@ pub fn story_keys(c: &Candidate) -> Vec<String> {
 
 fn follows(c: &Candidate, prefs: &NotifyPrefs) -> bool {
     let edition_ok = prefs.languages.is_empty()
-        || c.language.as_ref().is_some_and(|l| prefs.languages.iter().any(|p| l.to_lowercase().starts_with(&p.to_lowercase())));
-    let section = c.categories.iter().any(|cat| prefs.sections.iter().any(|s| s.to_lowercase() == cat.to_lowercase()));
-    let title = c.title.to_lowercase();
-    let keyword = prefs.keywords.iter().any(|k| !k.trim().is_empty() && title.contains(&k.trim().to_lowercase()));
+        || c.language.as_ref().is_some_and(|l| prefs.languages.iter().any(|p| fold_case(l).starts_with(&fold_case(p))));
+    let section = c.categories.iter().any(|cat| prefs.sections.iter().any(|s| fold_case(s) == fold_case(cat)));
+    let title = fold_case(&c.title);
+    let keyword = prefs.keywords.iter().any(|k| !k.trim().is_empty() && title.contains(&fold_case(k.trim())));
     edition_ok && (c.is_breaking || section || keyword)
 }
 
@@ -387,6 +389,16 @@ mod tests {
         assert_eq!(got, vec![1, 2]);
         assert!(plan.skipped.contains(&(3, Skip::NotFollowed)));
         assert!(decide(&[ordinary(4)], &NotifyPrefs::default(), &History::default(), noon(), baku()).notices.is_empty(), "off by default");
+    }
+
+    #[test]
+    fn an_azerbaijani_keyword_matches_a_headline_in_capitals() {
+        // "İ" lower-cases to "i" plus a combining dot: without folding, "ilham" missed "İLHAM".
+        let prefs = NotifyPrefs { keywords: vec!["ilham".into()], ..Default::default() };
+        let mut headline = ordinary(1);
+        headline.title = "İLHAM ƏLİYEV FORUMDA ÇIXIŞ EDİB".into();
+        headline.language = Some("az".into());
+        assert_eq!(ids(&decide(&[headline], &prefs, &History::default(), noon(), baku())), vec![1]);
     }
 
     #[test]

@@ -6,8 +6,10 @@ use encoding_rs::Encoding;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::digest::ContentHash;
 use crate::error::ParseError;
 use crate::sanitize::html_to_text;
+use crate::weburl::resolve_web;
 
 #[derive(Debug, Clone)]
 pub struct ParsedFeed {
@@ -51,7 +53,7 @@ pub fn discover_feeds(html: &str, page_url: &str) -> Vec<String> {
         if !(kind.contains("rss") || kind.contains("atom") || kind.contains("feed+json") || kind == "application/json") {
             continue;
         }
-        if let Some(url) = link.attr("href").and_then(|h| base.join(h.trim()).ok()).filter(|u| matches!(u.scheme(), "http" | "https"))
+        if let Some(url) = link.attr("href").and_then(|h| resolve_web(&base, &h))
             && !found.contains(&url.to_string())
         {
             found.push(url.to_string());
@@ -76,7 +78,7 @@ pub fn looks_like_html(body: &[u8], content_type: Option<&str>) -> bool {
 /// `content_location`: the response's `Content-Location`, the base for relative URLs.
 pub fn parse_feed(body: &[u8], url: &str, content_location: Option<&str>, content_type: Option<&str>) -> Result<ParsedFeed, ParseError> {
     let feed_url = Url::parse(url).map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
-    let feed_url = content_location.and_then(|l| feed_url.join(l.trim()).ok()).filter(|u| matches!(u.scheme(), "http" | "https")).unwrap_or(feed_url);
+    let feed_url = content_location.and_then(|l| resolve_web(&feed_url, l)).unwrap_or(feed_url);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty { url: url.into() });
     }
@@ -374,7 +376,7 @@ fn raw_item(item: crate::xmlfeed::Item, feed_url: &Url, feed_language: Option<&s
     let published = item.published.filter(|d| crate::xmlfeed::in_date_range(*d)).or(updated);
     let language = item.language.or_else(|| feed_language.map(str::to_owned));
 
-    let mut hasher = Sha256::new();
+    let mut hash = ContentHash::default();
     for part in [
         Some(title.as_str()),
         link.as_deref(),
@@ -385,18 +387,14 @@ fn raw_item(item: crate::xmlfeed::Item, feed_url: &Url, feed_language: Option<&s
         language.as_deref(),
         Some(base.as_str()),
     ] {
-        hasher.update(part.unwrap_or("\u{0}").as_bytes());
-        hasher.update([0xff]);
+        hash.part(part.unwrap_or("\u{0}"), 0xff);
     }
     for c in &categories {
-        hasher.update(c.as_bytes());
-        hasher.update([0xfe]);
+        hash.part(c, 0xfe);
     }
-    hasher.update(published.map_or(0, |d| d.timestamp()).to_le_bytes());
-    hasher.update(updated.map_or(0, |d| d.timestamp()).to_le_bytes());
-    let digest = hasher.finalize();
-    let mut hash = [0u8; 16];
-    hash.copy_from_slice(&digest[..16]);
+    hash.fixed(published.map_or(0, |d| d.timestamp()).to_le_bytes());
+    hash.fixed(updated.map_or(0, |d| d.timestamp()).to_le_bytes());
+    let hash = hash.finish();
 
     Some(RawItem {
         guid,
@@ -466,7 +464,7 @@ pub fn first_img_src(html: &str) -> Option<String> {
 }
 
 /// `src` of every `<img>` in an HTML fragment (at most 50).
-pub fn first_img_srcs(html: &str) -> Vec<String> {
+pub fn img_srcs_first_50(html: &str) -> Vec<String> {
     img_srcs(html, 50)
 }
 

@@ -9,18 +9,19 @@ use futures_util::StreamExt;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
-use crate::breaking::is_breaking;
 use crate::clock::Clock;
-use crate::error::{Error, FetchError, ParseError, Result};
+use crate::error::{Error, FetchError, Result, SourceError};
 use crate::fetch::{FetchOutcome, Fetched, HttpClient, Validators};
 use crate::fulltext;
 use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus};
 use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed, to_utf8};
-use crate::sanitize::{html_to_text, html_to_text_up_to, sanitize_html, strip_controls, truncate_words};
+use crate::digest::document_hash;
+use crate::model::PreparedArticle;
+use crate::prepare::prepare_article;
+use crate::sanitize::html_to_text;
 use crate::site;
-use crate::store::{PreparedArticle, SourceUpdate, Store};
+use crate::store::{SourceUpdate, Store};
 
-const SUMMARY_CHARS: usize = 280;
 /// A source failing this many syncs in a row was "unreachable for long" (an hour at the
 /// default interval): what it brings on return is a baseline, not breaking news.
 const UNREACHABLE_LONG_FAILURES: u32 = 4;
@@ -29,8 +30,6 @@ const PAGES_PER_SOURCE: usize = 4;
 /// Items read from one feed document when retention sets no cap per source: a feed of
 /// 50,000 items is not a feed a reader can read, and each item costs a sanitise and a row.
 const MAX_ITEMS_PER_DOCUMENT: usize = 10_000;
-/// Titles longer than this (in characters) are cut at a word: a title is one line.
-const MAX_TITLE_CHARS: usize = 1000;
 
 pub type Progress = Arc<dyn Fn(SyncEvent) + Send + Sync>;
 
@@ -47,7 +46,7 @@ enum WriteJob {
     /// `problems`: pages that could not be read; the rest is stored.
     Articles { source: Source, update: SourceUpdate, articles: Vec<PreparedArticle>, problems: Vec<String> },
     NotModified { source: Source, moved_to: Option<String> },
-    Failed { source: Source, error: String, unreachable: bool },
+    Failed { source: Source, error: SourceError, unreachable: bool },
 }
 
 /// When each source's time is up (its start plus `source_deadline`), by source id: what
@@ -78,12 +77,12 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
             progress(SyncEvent::Started { source_id: source.id, url: source.url.clone() });
             let deadline = ctx.http.options().source_deadline;
             let started = Instant::now();
-            deadlines.lock().unwrap_or_else(|p| p.into_inner()).insert(source.id, started + deadline);
+            crate::locks::lock(&deadlines).insert(source.id, started + deadline);
             // Pages stop being fetched a little before the deadline, so what was read is kept.
             let pages_until = started + deadline.mul_f32(0.75);
             let job = match tokio::time::timeout_at(started + deadline, sync_source(&ctx, source.clone(), &cpu_slots, pages_until, started + deadline)).await {
                 Ok(job) => job,
-                Err(_) => WriteJob::Failed { error: ran_past_deadline(&source.url, deadline), source, unreachable: false },
+                Err(_) => WriteJob::Failed { error: past_deadline(&source.url, deadline), source, unreachable: false },
             };
             // The writer only stops early if it panicked; the join below reports that.
             let _ = jobs.send(job).await;
@@ -94,7 +93,7 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
         joined.map_err(|e| Error::SyncAborted(e.to_string()))?;
     }
     let report = writer.await.map_err(|e| Error::SyncAborted(e.to_string()))??;
-    let deadlines = std::mem::take(&mut *deadlines.lock().unwrap_or_else(|p| p.into_inner()));
+    let deadlines = std::mem::take(&mut *crate::locks::lock(&deadlines));
     Ok((report, deadlines))
 }
 
@@ -104,7 +103,7 @@ async fn sync_source(ctx: &Arc<SyncContext>, source: Source, cpu_slots: &Semapho
     match ctx.http.get(&source.url, &validators).await {
         Err(e) => {
             let unreachable = matches!(e, FetchError::Connect { .. } | FetchError::Timeout { .. });
-            WriteJob::Failed { source, error: e.to_string(), unreachable }
+            WriteJob::Failed { source, error: e.into(), unreachable }
         }
         Ok(FetchOutcome::NotModified { moved_to }) => WriteJob::NotModified { source, moved_to },
         Ok(FetchOutcome::Fetched(fetched)) => {
@@ -135,11 +134,11 @@ fn uses_site_adapter(source: &Source, fetched: &Fetched) -> bool {
 }
 
 /// A web page added as a source: follow the first feed it announces; the source moves there.
-async fn discover_and_fetch(ctx: &SyncContext, page: &Fetched) -> Result<Fetched, String> {
+async fn discover_and_fetch(ctx: &SyncContext, page: &Fetched) -> Result<Fetched, SourceError> {
     let html = to_utf8(&page.body, page.content_type.as_deref());
     let feeds = discover_feeds(&html, &page.final_url);
     let Some(feed_url) = feeds.first() else {
-        return Err(format!("not a feed: {} is a web page that announces no feed (<link rel=\"alternate\">)", page.final_url));
+        return Err(SourceError::NoFeedAnnounced { page: page.final_url.clone() });
     };
     // The page was the reader's choice; the feed it names is the page's, so checked like one.
     match ctx.http.get_derived(feed_url, ctx.http.options().max_body_bytes, ctx.http.options().retries, &page.final_url).await {
@@ -147,15 +146,15 @@ async fn discover_and_fetch(ctx: &SyncContext, page: &Fetched) -> Result<Fetched
             feed.moved_to = Some(feed.moved_to.take().unwrap_or_else(|| feed.final_url.clone()));
             Ok(feed)
         }
-        Ok(FetchOutcome::NotModified { .. }) => Err(format!("{feed_url}: unexpected 304")),
-        Err(e) => Err(format!("the page announces {feed_url}, but: {e}")),
+        Ok(FetchOutcome::NotModified { .. }) => Err(SourceError::UnexpectedNotModified { url: feed_url.clone() }),
+        Err(source) => Err(SourceError::AnnouncedFeedFailed { feed: feed_url.clone(), source }),
     }
 }
 
 /// Run CPU-bound work on a blocking thread, at most one per core.
-async fn cpu<T: Send + 'static>(slots: &Semaphore, work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+async fn cpu<T: Send + 'static>(slots: &Semaphore, work: impl FnOnce() -> T + Send + 'static) -> Result<T, SourceError> {
     let _slot = slots.acquire().await;
-    tokio::task::spawn_blocking(work).await.map_err(|e| format!("internal error: {e}"))
+    tokio::task::spawn_blocking(work).await.map_err(|e| SourceError::Worker(e.to_string()))
 }
 
 async fn sync_feed(
@@ -188,11 +187,11 @@ async fn sync_feed(
             return Ok((update, Vec::new(), Vec::new()));
         }
         let parsed = parse_feed(&fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref())
-            .map_err(|e| e.to_string())?;
+            ?;
         let known = if never_attempted {
             Default::default()
         } else {
-            Store::open_read_only(&db_path).and_then(|s| s.article_hashes(source_id)).map_err(|e| e.to_string())?
+            Store::open_read_only(&db_path).and_then(|s| s.article_hashes(source_id))?
         };
         let mut problems = parsed.problems;
         let mut items = parsed.items;
@@ -204,7 +203,7 @@ async fn sync_feed(
             problems.insert(0, format!("the feed has {total} items; kept the newest {max_items} (by date, else the first in the feed)"));
         }
         let items: Vec<RawItem> = items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
-        Ok::<_, String>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items, problems))
+        Ok::<_, SourceError>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items, problems))
     })
     .await
     .and_then(|r| r);
@@ -231,14 +230,14 @@ async fn sync_feed(
     });
     match prepared.await {
         Ok(Some(articles)) => WriteJob::Articles { source, update, articles, problems },
-        Ok(None) => WriteJob::Failed { error: ran_past_deadline(&source.url, ctx.http.options().source_deadline), source, unreachable: false },
+        Ok(None) => WriteJob::Failed { error: past_deadline(&source.url, ctx.http.options().source_deadline), source, unreachable: false },
         Err(error) => WriteJob::Failed { source, error, unreachable: false },
     }
 }
 
-/// The error of a source that ran out of time: the same words wherever it was stopped.
-fn ran_past_deadline(url: &str, deadline: std::time::Duration) -> String {
-    format!("gave up on {url} after {} s (the deadline of one source); the next sync tries again", deadline.as_secs())
+/// The error of a source that ran out of time: the same wherever it was stopped.
+fn past_deadline(url: &str, deadline: std::time::Duration) -> SourceError {
+    SourceError::PastDeadline { url: url.to_owned(), seconds: deadline.as_secs() }
 }
 
 /// Replace summary-only items' text with the article page's, when the page has more.
@@ -294,10 +293,10 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     let content_type = fetched.content_type.clone();
     let listed = cpu(cpu_slots, move || {
         let html = to_utf8(&body, content_type.as_deref());
-        let cards = site::parse_listing(&html, &page_url, now).map_err(|e| e.to_string())?;
+        let cards = site::parse_listing(&html, &page_url, now)?;
         let urls: Vec<String> = cards.iter().map(|c| c.url.clone()).collect();
-        let known = Store::open_read_only(&db_path).and_then(|s| s.stored_urls(&urls)).map_err(|e| e.to_string())?;
-        Ok::<_, String>(cards.into_iter().filter(|c| !known.contains(&c.url)).collect::<Vec<_>>())
+        let known = Store::open_read_only(&db_path).and_then(|s| s.stored_urls(&urls))?;
+        Ok::<_, SourceError>(cards.into_iter().filter(|c| !known.contains(&c.url)).collect::<Vec<_>>())
     })
     .await
     .and_then(|r| r);
@@ -311,31 +310,39 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     cards.truncate(ctx.http.options().max_derived_fetches);
     let listing_url = fetched.final_url.clone();
     let listing_url = &listing_url;
-    let results: Vec<Result<PreparedArticle, String>> = futures_util::stream::iter(cards)
+    let results: Vec<Result<PreparedArticle, SourceError>> = futures_util::stream::iter(cards)
         .map(|card| async move {
             let page = match ctx.http.get_derived(&card.url, ctx.http.options().max_body_bytes, ctx.http.options().retries, listing_url).await {
                 Ok(FetchOutcome::Fetched(page)) => page,
-                Ok(FetchOutcome::NotModified { .. }) => return Err(format!("{}: unexpected 304", card.url)),
-                Err(e) => return Err(e.to_string()),
+                Ok(FetchOutcome::NotModified { .. }) => return Err(SourceError::UnexpectedNotModified { url: card.url }),
+                Err(e) => return Err(e.into()),
             };
             tokio::task::spawn_blocking(move || {
                 let html = to_utf8(&page.body, page.content_type.as_deref());
-                site::parse_article(&html, &page.final_url, Some(&card), now).map_err(|e: ParseError| e.to_string())
+                Ok(prepare_article(site::parse_article(&html, &page.final_url, Some(&card), now)?))
             })
             .await
-            .map_err(|e| format!("internal error: {e}"))?
+            .map_err(|e| SourceError::Worker(e.to_string()))?
         })
         .buffer_unordered(PAGES_PER_SOURCE)
         .take_until(tokio::time::sleep_until(pages_until))
         .collect()
         .await;
     let deferred = wanted > results.len();
-    let (articles, problems): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
-    let articles: Vec<PreparedArticle> = articles.into_iter().map(Result::unwrap).collect();
-    let problems: Vec<String> = problems.into_iter().map(|p| p.unwrap_err()).collect();
-    if articles.is_empty() && !problems.is_empty() {
-        return WriteJob::Failed { source, error: summarize_problems(&problems), unreachable: false };
+    let mut articles = Vec::with_capacity(results.len());
+    let mut unreadable = Vec::new();
+    for result in results {
+        match result {
+            Ok(article) => articles.push(article),
+            Err(e) => unreadable.push(e),
+        }
     }
+    if articles.is_empty() && !unreadable.is_empty() {
+        let count = unreadable.len();
+        let first = unreadable.swap_remove(0);
+        return WriteJob::Failed { source, error: if count == 1 { first } else { SourceError::PagesUnreadable { count, first: Box::new(first) } }, unreachable: false };
+    }
+    let problems: Vec<String> = unreadable.iter().map(ToString::to_string).collect();
     // With pages left unread, forget the validators so the next sync reads the listing again.
     let (etag, last_modified) = if problems.is_empty() && !deferred {
         (fetched.validators.etag, fetched.validators.last_modified)
@@ -360,52 +367,11 @@ async fn sync_site(ctx: &Arc<SyncContext>, source: Source, fetched: Fetched, cpu
     WriteJob::Articles { source, update, articles, problems }
 }
 
-fn document_hash(body: &[u8]) -> [u8; 16] {
-    use sha2::{Digest, Sha256};
-    let mut hash = [0u8; 16];
-    hash.copy_from_slice(&Sha256::digest(body)[..16]);
-    hash
-}
-
 fn summarize_problems(problems: &[String]) -> String {
     match problems {
         [] => String::new(),
         [only] => only.clone(),
         [first, ..] => format!("{} article pages could not be read; first: {first}", problems.len()),
-    }
-}
-
-pub(crate) fn prepare_article(item: RawItem) -> PreparedArticle {
-    let base = &item.base;
-    let content_html = item.content_html.as_deref().or(item.summary_html.as_deref()).map(|html| sanitize_html(html, base));
-    // Plain text needs no sanitising (the UI escapes it); html_to_text drops script/style.
-    // The body's whole text is for the index, extracted later (store::index).
-    let summary = match &item.summary_html {
-        Some(summary) if item.content_html.is_some() => html_to_text(summary),
-        // At most 4 bytes a character: enough text for the summary, not the whole body.
-        _ => content_html.as_deref().map(|html| html_to_text_up_to(html, SUMMARY_CHARS * 4)).unwrap_or_default(),
-    };
-    let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());
-    // Text fields go to terminals and the UI as they are: no control characters in them.
-    let text = |s: String| strip_controls(&s).into_owned();
-    // One character is kept for the ellipsis a cut title ends with.
-    let title = truncate_words(&text(item.title), MAX_TITLE_CHARS - 1);
-    let categories: Vec<String> = item.categories.into_iter().map(text).filter(|c| !c.trim().is_empty()).collect();
-    PreparedArticle {
-        is_breaking: is_breaking(&title, &categories),
-        guid: item.guid,
-        url: item.link.map(|l| site::canonical_url(&l)),
-        title,
-        summary,
-        content_html: content_html.filter(|h| !h.trim().is_empty()),
-        author: item.author.map(text).filter(|a| !a.trim().is_empty()),
-        categories,
-        published_at: item.published,
-        updated_at: item.updated,
-        image_url: item.image_url,
-        language: item.language,
-        views: item.views,
-        hash: item.hash,
     }
 }
 
@@ -428,12 +394,7 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
                 (source, result, Vec::new())
             }
             WriteJob::Failed { source, error, unreachable } => {
-                let error = match store.record_failure(source.id, &error, now) {
-                    Ok(()) => error,
-                    // Nothing more can be written: the sync stops here (see below).
-                    Err(db) if db.is_disk_full() => return Err(db),
-                    Err(db) => format!("{error} (and recording it failed: {db})"),
-                };
+                let error = record_failure(&store, &source, error.to_string(), now)?;
                 progress(SyncEvent::Failed { source_id: source.id, url: source.url.clone(), error: error.clone() });
                 report.sources.push(SourceReport { unreachable, ..failed_report(&source, error) });
                 continue;
@@ -441,10 +402,15 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
         };
         let first_sync = never_synced(&source);
         match result {
-            Ok((url, status, new, updated, new_article_ids)) => {
-                let error = (!problems.is_empty()).then(|| summarize_problems(&problems));
-                if let Some(error) = &error {
-                    let _ = store.record_problem(source.id, error);
+            Ok((url, status, new, updated, changed_article_ids)) => {
+                let mut error = (!problems.is_empty()).then(|| summarize_problems(&problems));
+                if let Some(problem) = &mut error
+                    && let Err(db) = store.record_problem(source.id, problem)
+                {
+                    if db.is_disk_full() {
+                        return Err(db);
+                    }
+                    *problem = format!("{problem} (and recording it failed: {db})");
                 }
                 progress(SyncEvent::Finished { source_id: source.id, url: url.clone(), status, new, updated });
                 report.sources.push(SourceReport {
@@ -454,7 +420,7 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
                     new,
                     updated,
                     error,
-                    new_article_ids,
+                    changed_article_ids,
                     first_sync,
                     baseline: first_sync || source.consecutive_failures >= UNREACHABLE_LONG_FAILURES,
                     unreachable: false,
@@ -466,8 +432,7 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
             Err(e) if e.is_disk_full() => return Err(e),
             Err(e) => {
                 // The source's transaction rolled back; note the failure on it if the DB lets us.
-                let error = format!("could not store articles: {e}");
-                let _ = store.record_failure(source.id, &error, now);
+                let error = record_failure(&store, &source, format!("could not store articles: {e}"), now)?;
                 progress(SyncEvent::Failed { source_id: source.id, url: source.url.clone(), error: error.clone() });
                 report.sources.push(failed_report(&source, error));
             }
@@ -482,9 +447,23 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
         Err(e) => report.index_error = Some(format!("could not update the search index: {e}")),
     }
     // What the reader unsaved under a removed source goes now; a failure leaves it for next time.
-    let _ = store.purge_removed_sources();
+    match store.purge_removed_sources() {
+        Ok(_) => {}
+        Err(e) if e.is_disk_full() => return Err(e),
+        Err(e) => report.purge_error = Some(format!("could not drop unsaved articles of removed sources: {e}")),
+    }
     report.sources.sort_by_key(|s| s.source_id);
     Ok(report)
+}
+
+/// Record a source's failure on it; the text to report, which says so if recording failed.
+/// A full disk stops the whole sync: every source after this one would hit it too.
+fn record_failure(store: &Store, source: &Source, error: String, now: chrono::DateTime<chrono::Utc>) -> Result<String> {
+    match store.record_failure(source.id, &error, now) {
+        Ok(()) => Ok(error),
+        Err(db) if db.is_disk_full() => Err(db),
+        Err(db) => Ok(format!("{error} (and recording it failed: {db})")),
+    }
 }
 
 /// No sync of this source has succeeded before this one.
@@ -500,7 +479,7 @@ fn failed_report(source: &Source, error: String) -> SourceReport {
         new: 0,
         updated: 0,
         error: Some(error),
-        new_article_ids: Vec::new(),
+        changed_article_ids: Vec::new(),
         first_sync: never_synced(source),
         baseline: false,
         unreachable: false,

@@ -673,7 +673,7 @@ fn read_item(item: &Element, base: &Url, feed_language: Option<&str>) -> Item {
     let mut alternate: Option<String> = None;
     let mut any_link: Option<String> = None;
     let mut images: Vec<(u8, String)> = Vec::new();
-    let absolute = |href: &str, base: &Url| base.join(href.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from);
+    let absolute = |href: &str, base: &Url| crate::weburl::resolve_web(base, href).map(String::from);
 
     let push_category = |out: &mut Item, c: &str| {
         let c = c.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -43,7 +43,7 @@ async fn updated_item_is_counted_as_updated_keeps_marks_and_is_reindexed() {
     let report = sync(&core).await;
     let r = report_for(&report, &url);
     assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 0, 1), "{r:?}");
-    assert_eq!(r.new_article_ids, [original.id]);
+    assert_eq!(r.changed_article_ids, [original.id]);
 
     let articles = articles_of(&core, &url);
     assert_eq!(articles.len(), 2, "updated in place, no duplicate row");
@@ -77,7 +77,7 @@ async fn unchanged_feed_without_validators_stores_nothing_new() {
     let report = sync(&core).await;
     let r = report_for(&report, &url);
     assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 0, 0), "{r:?}");
-    assert!(r.new_article_ids.is_empty());
+    assert!(r.changed_article_ids.is_empty());
     assert!(!r.first_sync);
     assert_eq!(articles_of(&core, &url), before);
 }
@@ -329,7 +329,7 @@ async fn retention_pruned_items_are_not_reported_as_new_again() {
     let report = sync(&core).await;
     let r = report_for(&report, &url);
     assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 0, 0), "{r:?}");
-    for id in &r.new_article_ids {
+    for id in &r.changed_article_ids {
         assert!(core.article(*id).is_ok(), "report names article {id}, which retention deleted");
     }
     assert_eq!(guids(&core, &url), ["r-5", "r-4", "r-3"]);

@@ -127,7 +127,7 @@ fn spawn_sync_loop<R: Runtime>(app: AppHandle<R>) {
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let data_dir = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()).map(PathBuf::from);
-    let builder = desktop_plugins(tauri::Builder::default());
+    let builder = platform_plugins(tauri::Builder::default());
     build_app(builder, data_dir, true)
         .run(tauri::generate_context!())
         .expect("error while running Caliber Reader");
@@ -140,8 +140,10 @@ fn under_automation() -> bool {
     std::env::var_os("TAURI_AUTOMATION").is_some()
 }
 
+/// Desktops: single instance (a second launch or a caliber:// link reaches the running
+/// window), window state, deep links, and closing to the tray.
 #[cfg(desktop)]
-fn desktop_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+fn platform_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     let builder = if under_automation() {
         builder
     } else {
@@ -185,7 +187,8 @@ fn desktop_setup<R: Runtime>(app: &mut tauri::App<R>) {
     }
 }
 
+/// Phones: deep links and the system share sheet (no tray, window state or single instance).
 #[cfg(mobile)]
-fn desktop_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+fn platform_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.plugin(tauri_plugin_deep_link::init()).plugin(tauri_plugin_sharekit::init())
 }

@@ -10,6 +10,8 @@ use ts_rs::TS;
 use crate::error::{IpcError, IpcResult};
 
 const KEY: &str = "app.settings";
+/// The last settings text that could not be read, kept for the reader or a maintainer.
+const UNREADABLE_KEY: &str = "app.settings.unreadable";
 /// The background sync never runs more often than this; shorter intervals are raised to it.
 pub const MIN_SYNC_MINUTES: u32 = 5;
 /// Minutes between background syncs until the reader picks another interval.
@@ -81,10 +83,43 @@ impl Settings {
     }
 
     pub fn load(core: &Core, system_locale: &str) -> IpcResult<Self> {
-        Ok(match core.setting(KEY)? {
-            Some(json) => serde_json::from_str(&json).unwrap_or_else(|_| Self::defaults(system_locale)),
-            None => Self::defaults(system_locale),
-        })
+        let defaults = Self::defaults(system_locale);
+        let Some(json) = core.setting(KEY)? else { return Ok(defaults) };
+        if let Ok(settings) = serde_json::from_str(&json) {
+            return Ok(settings);
+        }
+        // Unreadable (an older or newer build, a hand edit, a bad disk): keep every field that
+        // still reads, and the original text under its own key, so the next save cannot be
+        // what loses it; say so where a maintainer looks.
+        let (settings, dropped) = Self::salvage(&json, defaults);
+        if core.setting(UNREADABLE_KEY)?.as_deref() != Some(json.as_str()) {
+            core.set_setting(UNREADABLE_KEY, &json)?;
+            eprintln!(
+                "caliber: the saved settings could not be read; kept what could be ({}), the rest is back to defaults; the original is kept as setting {UNREADABLE_KEY:?}",
+                if dropped.is_empty() { "nothing was readable".to_owned() } else { format!("reset: {}", dropped.join(", ")) }
+            );
+        }
+        Ok(settings)
+    }
+
+    /// The fields of `json` that read, over `defaults`; the names of those that did not.
+    fn salvage(json: &str, defaults: Self) -> (Self, Vec<String>) {
+        let Ok(serde_json::Value::Object(stored)) = serde_json::from_str::<serde_json::Value>(json) else {
+            return (defaults, vec!["everything".into()]);
+        };
+        let serde_json::Value::Object(mut merged) = serde_json::to_value(&defaults).expect("settings serialise") else {
+            unreachable!("settings serialise as an object")
+        };
+        let mut dropped = Vec::new();
+        for (field, value) in stored {
+            let Some(default) = merged.insert(field.clone(), value) else { continue };
+            if serde_json::from_value::<Self>(serde_json::Value::Object(merged.clone())).is_err() {
+                merged.insert(field.clone(), default);
+                dropped.push(field);
+            }
+        }
+        let settings = serde_json::from_value(serde_json::Value::Object(merged)).unwrap_or(defaults);
+        (settings, dropped)
     }
 
     pub fn apply(mut self, patch: SettingsPatch) -> IpcResult<Self> {

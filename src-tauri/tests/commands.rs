@@ -190,6 +190,27 @@ fn settings_persist_in_the_database_across_app_restarts() {
 }
 
 #[test]
+fn unreadable_settings_keep_what_still_reads_and_the_original_text() {
+    let dir = prepared_dir("http://127.0.0.1:9/feed.xml");
+    // Written by some other build: a theme this one does not know, the rest fine.
+    let stored = r#"{"theme":"sepia","textScale":150,"uiLanguage":"en","syncIntervalMinutes":30}"#;
+    let core = || Core::open(CoreConfig::in_data_dir(dir.path(), HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+    core().set_setting("app.settings", stored).unwrap();
+    {
+        let (_app, webview) = app(dir.path());
+        let s = invoke(&webview, "get_settings", json!({})).unwrap();
+        assert_eq!(s["theme"], "system", "the unknown theme is back to the default");
+        assert_eq!((s["textScale"].clone(), s["uiLanguage"].clone(), s["syncIntervalMinutes"].clone()), (json!(150), json!("en"), json!(30)));
+        // A save writes the salvaged settings; the original text is still there to recover.
+        invoke(&webview, "update_settings", json!({"settings": {"textScale": 160}})).unwrap();
+    }
+    let core = core();
+    assert_eq!(core.setting("app.settings.unreadable").unwrap().as_deref(), Some(stored));
+    let saved: Value = serde_json::from_str(&core.setting("app.settings").unwrap().unwrap()).unwrap();
+    assert_eq!((saved["textScale"].clone(), saved["syncIntervalMinutes"].clone()), (json!(160), json!(30)));
+}
+
+#[test]
 fn default_sources_are_added_on_first_run_only() {
     let empty = tempfile::tempdir().unwrap();
     let (_app, webview) = app(empty.path());

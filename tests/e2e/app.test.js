@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { By, Key, until } from 'selenium-webdriver';
 import {
-  startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, computed, screenshot, clipboardText, settle, fakeOpener,
+  startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, computed, screenshot, clipboardText, settle, fakeOpener, shutDown,
 } from './harness.js';
 
 let site, profile, driver, app, opener;
@@ -48,11 +48,7 @@ before(async () => {
   app = await openApp(driver);
 });
 
-after(async () => {
-  try { await app?.quit(); } catch { /* already gone */ }
-  driver?.stop();
-  site?.stop();
-});
+after(() => shutDown({ app, driver, site }));
 
 test('sync fetches the fixture site into cards', async () => {
   await (await waitVisible(app, 'sync-now')).click();

@@ -61,15 +61,30 @@ export async function startFixtureServer() {
   return { url: `http://127.0.0.1:${port}`, control, hits, requests, stop: () => child.kill() };
 }
 
+/** The real `caliber` CLI on one database: how the tests prepare and observe it from outside the app. */
+export function cliOn(db) {
+  return (...args) => execFileSync(cliBinary, ['--db', db, ...args], { encoding: 'utf8', stdio: 'pipe', timeout: 60000 });
+}
+
+/** The URLs of the sources followed, as the CLI lists them. */
+export const sourceUrlsOf = (cli) => JSON.parse(cli('sources', 'list', '--json')).map((s) => s.url);
+
 /** A fresh HOME and data dir; the database is prepared with the real CLI, as a user could. */
 export function prepareProfile(sources) {
   const home = mkdtempSync(join(tmpdir(), 'caliber-e2e-'));
   const dataDir = join(home, 'data');
   mkdirSync(dataDir, { recursive: true });
-  for (const [url, kind] of sources) {
-    execFileSync(cliBinary, ['--db', join(dataDir, 'caliber.db'), 'sources', 'add', url, '--kind', kind], { stdio: 'pipe' });
-  }
-  return { home, dataDir };
+  const db = join(dataDir, 'caliber.db');
+  const cli = cliOn(db);
+  for (const [url, kind] of sources) cli('sources', 'add', url, '--kind', kind);
+  return { home, dataDir, db, cli };
+}
+
+/** Quit the app and stop its driver and the fixture site, whatever state a test left them in. */
+export async function shutDown({ app, driver, site }) {
+  try { await app?.quit(); } catch { /* already gone */ }
+  driver?.stop();
+  site?.stop();
 }
 
 /**

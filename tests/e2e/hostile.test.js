@@ -10,11 +10,10 @@
 // other link goes nowhere.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { By, until } from 'selenium-webdriver';
-import { root, cliBinary, startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, fakeOpener, settle } from './harness.js';
+import { root, startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, fakeOpener, settle, shutDown } from './harness.js';
 
 const corpus = JSON.parse(readFileSync(join(root, 'tests/fixture-server/hostile/corpus.json'), 'utf8')).payloads;
 
@@ -34,11 +33,11 @@ const isWebKit = (ua) => /AppleWebKit|WebKit|Mozilla/.test(ua);
 before(async () => {
   site = await startFixtureServer();
   profile = prepareProfile([[`${site.url}/hostile/rss.xml`, 'feed']]);
-  const out = execFileSync(cliBinary, ['--db', join(profile.dataDir, 'caliber.db'), 'sync'], { encoding: 'utf8', stdio: 'pipe' });
+  const out = profile.cli('sync');
   assert.match(out, /18 new/, out);
   // Stored covers (what the app will ask caliber-img for): web pictures off the app's own
   // origins only, whatever the feed named (javascript:, data:, caliber-img:, *.localhost).
-  const stored = JSON.parse(execFileSync(cliBinary, ['--db', join(profile.dataDir, 'caliber.db'), 'articles', '--json', '--limit', '100'], { encoding: 'utf8' }));
+  const stored = JSON.parse(profile.cli('articles', '--json', '--limit', '100'));
   assert.equal(stored.length, 18);
   for (const a of stored.filter((x) => x.image_url)) {
     const u = new URL(a.image_url);
@@ -52,11 +51,7 @@ before(async () => {
   app = await openApp(driver);
 });
 
-after(async () => {
-  try { await app?.quit(); } catch { /* already gone */ }
-  driver?.stop();
-  site?.stop();
-});
+after(() => shutDown({ app, driver, site }));
 
 async function cardIndex(label) {
   return app.executeScript(

@@ -3,21 +3,18 @@
 // Observed outside the app, through the real `caliber` CLI on the same database file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { By, until } from 'selenium-webdriver';
-import { startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, cliBinary } from './harness.js';
+import { startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, sourceUrlsOf, shutDown } from './harness.js';
 
-let site, profile, driver, app, db, feedUrl, savedId;
+let site, profile, driver, app, feedUrl, savedId;
 
-const cli = (...args) => execFileSync(cliBinary, ['--db', db, ...args], { encoding: 'utf8', timeout: 60000 });
-const sourceUrls = () => JSON.parse(cli('sources', 'list', '--json')).map((s) => s.url);
+const cli = (...args) => profile.cli(...args);
+const sourceUrls = () => sourceUrlsOf(profile.cli);
 
 before(async () => {
   site = await startFixtureServer();
   feedUrl = `${site.url}/rss.xml`;
   profile = prepareProfile([[feedUrl, 'feed']]);
-  db = join(profile.dataDir, 'caliber.db');
   cli('sync', '--no-images');
   const articles = JSON.parse(cli('articles', '--json'));
   assert.ok(articles.length >= 2, 'the fixture feed gives articles');
@@ -27,11 +24,7 @@ before(async () => {
   app = await openApp(driver);
 });
 
-after(async () => {
-  try { await app?.quit(); } catch { /* already gone */ }
-  driver?.stop();
-  site?.stop();
-});
+after(() => shutDown({ app, driver, site }));
 
 async function trashButton() {
   await app.executeScript(() => { location.hash = '#/settings'; });

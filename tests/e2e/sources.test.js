@@ -3,30 +3,23 @@
 // once and says so, instead of a second row. Checked in the file through the real CLI.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { By } from 'selenium-webdriver';
-import { startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, cliBinary } from './harness.js';
+import { startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, sourceUrlsOf, shutDown } from './harness.js';
 
-let site, profile, driver, app, db, feedUrl;
+let site, profile, driver, app, feedUrl;
 
-const cli = (...args) => execFileSync(cliBinary, ['--db', db, ...args], { encoding: 'utf8', timeout: 60000 });
-const sourceUrls = () => JSON.parse(cli('sources', 'list', '--json')).map((s) => s.url);
+const cli = (...args) => profile.cli(...args);
+const sourceUrls = () => sourceUrlsOf(profile.cli);
 
 before(async () => {
   site = await startFixtureServer();
   feedUrl = `${site.url}/rss.xml`;
   profile = prepareProfile([[feedUrl, 'feed']]);
-  db = join(profile.dataDir, 'caliber.db');
   driver = await startDriver(profile);
   app = await openApp(driver);
 });
 
-after(async () => {
-  try { await app?.quit(); } catch { /* already gone */ }
-  driver?.stop();
-  site?.stop();
-});
+after(() => shutDown({ app, driver, site }));
 
 /** The rows of Settings → Sources that show `url`. */
 async function rowsFor(url) {

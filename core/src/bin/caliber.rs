@@ -281,8 +281,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     print_progress(&event);
                 }
             }))?;
-            if let Some(error) = &report.index_error {
-                eprintln!("warning: {error}");
+            for warning in report.index_error.iter().chain(&report.purge_error) {
+                eprintln!("warning: {warning}");
             }
             if json {
                 let sources: Vec<Value> = report

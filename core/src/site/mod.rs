@@ -7,13 +7,13 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use dom_query::Selection;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::breaking::is_breaking;
+use crate::digest::ContentHash;
 use crate::error::ParseError;
-use crate::sanitize::{html_to_text, parse_document, sanitize_html, truncate_words};
-use crate::store::PreparedArticle;
+use crate::fold::fold_case;
+use crate::parse::RawItem;
+use crate::sanitize::{html_to_text, parse_document};
 
 #[derive(Debug, Deserialize)]
 pub struct SiteData {
@@ -131,9 +131,10 @@ pub fn parse_listing(html: &str, page_url: &str, now: DateTime<Utc>) -> Result<V
     Ok(out)
 }
 
-/// An article page into a stored article. Title, time and body are required: a page missing
-/// one is refused whole, naming the selector, rather than stored half-parsed.
-pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<Utc>) -> Result<PreparedArticle, ParseError> {
+/// An article page into an item, for `prepare::prepare_article` like a feed's. Title, time
+/// and body are required: a page missing one is refused whole, naming the selector, rather
+/// than stored half-parsed.
+pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<Utc>) -> Result<RawItem, ParseError> {
     let sel = &data().article;
     let base = Url::parse(url).map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
     let doc = parse_document(html);
@@ -163,37 +164,33 @@ pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<U
     for drop in &sel.drop_from_body {
         body.select(drop).remove();
     }
-    let content_html = sanitize_html(&body.inner_html(), &base);
-    let body_text = html_to_text(&content_html);
-    if body_text.is_empty() {
+    let content_html = body.inner_html().to_string();
+    // What a reader would read, as sanitising keeps it (scripts and styles are no text).
+    if html_to_text(&content_html).is_empty() {
         return Err(ParseError::LayoutChanged { url: url.into(), selector: format!("{} (empty)", sel.body) });
     }
     let categories: Vec<String> = section.into_iter().collect();
     let canonical = canonical_url(url);
-    let mut hasher = Sha256::new();
+    let mut hash = ContentHash::default();
     for part in [title.as_str(), &content_html, cover.as_deref().unwrap_or(""), author.as_deref().unwrap_or(""), &categories.join("\u{1}")] {
-        hasher.update(part.as_bytes());
-        hasher.update([0xff]);
+        hash.part(part, 0xff);
     }
-    hasher.update(published.timestamp().to_le_bytes());
-    let mut hash = [0u8; 16];
-    hash.copy_from_slice(&hasher.finalize()[..16]);
-    let summary = truncate_words(&body_text, 280);
-    Ok(PreparedArticle {
-        is_breaking: is_breaking(&title, &categories),
+    hash.fixed(published.timestamp().to_le_bytes());
+    Ok(RawItem {
         guid: canonical.clone(),
-        url: Some(canonical),
-        summary: Some(summary),
+        link: Some(canonical),
         title,
+        summary_html: None,
         content_html: Some(content_html),
         author,
         categories,
-        published_at: Some(published),
-        updated_at: None,
+        published: Some(published),
+        updated: None,
         image_url: cover,
         language: language_of(url),
+        base,
         views,
-        hash,
+        hash: hash.finish(),
     })
 }
 
@@ -214,7 +211,7 @@ pub fn language_of(url: &str) -> Option<String> {
 pub fn parse_site_time(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let site = data();
     let offset = FixedOffset::east_opt(site.utc_offset_hours * 3600)?;
-    let lower = text.to_lowercase().replace('\u{307}', "");
+    let lower = fold_case(text);
     let words: Vec<&str> = lower.split(|c: char| c.is_whitespace() || c == ',' || c == '|').filter(|w| !w.is_empty()).collect();
     let time = words.iter().find_map(|w| {
         let (h, m) = w.split_once(':')?;
@@ -260,7 +257,7 @@ fn background_image(style: &str) -> Option<String> {
 }
 
 fn absolute(base: &Url, href: &str) -> Option<String> {
-    base.join(href.trim()).ok().filter(|u| matches!(u.scheme(), "http" | "https")).map(String::from)
+    crate::weburl::resolve_web(base, href).map(String::from)
 }
 
 /// Fragment and tracking parameters removed, so one story has one URL whichever way it came.

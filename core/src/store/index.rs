@@ -7,7 +7,7 @@
 
 use std::sync::mpsc;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, Transaction, params};
 
 use super::search::folded_words;
 use crate::error::Result;
@@ -114,7 +114,7 @@ fn index_pending_with(conn: &Connection, max_tx_time: std::time::Duration, die_a
                 Some(open) => open,
                 None => {
                     opened = std::time::Instant::now();
-                    tx.insert(Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?)
+                    tx.insert(super::write_tx(conn)?)
                 }
             };
             insert(open, &rows)?;

@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, params};
 
-use super::{ARTICLE_COLUMNS, ARTICLE_FROM, article_from_row, fts_rank};
+use super::fts_rank;
+use super::rows::{ARTICLE_COLUMNS, ARTICLE_FROM, article_from_row};
 use crate::error::Result;
 use crate::model::SearchHit;
 
@@ -21,8 +22,9 @@ fn needs_folding(word: &str) -> bool {
     word.contains(['ı', 'İ', 'ё', 'Ё'])
 }
 
+/// Case folded, then the letters above as readers type them.
 fn fold(word: &str) -> String {
-    word.to_lowercase().replace('\u{307}', "").replace('ı', "i").replace('ё', "е")
+    crate::fold::fold_case(word).replace('ı', "i").replace('ё', "е")
 }
 
 /// The words of `texts` that need folding, folded, for the index's `folded` column.

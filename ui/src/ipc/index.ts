@@ -60,7 +60,7 @@ export async function openExternal(url: string): Promise<void> {
   await openUrl(url);
 }
 
-// ---- Additions (UI-side helpers; no new Rust commands) ----
+// ---- Sharing, printing and backend detection ----
 
 const onPhone = () => typeof navigator !== 'undefined' && /Android|iPhone|iPad/i.test(navigator.userAgent);
 

@@ -1,0 +1,108 @@
+//! `images` (offline pictures, bytes in the database) and `article_images` (which article
+//! shows which picture: what keeps a picture, and what lets the app serve it).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, ts};
+use crate::error::Result;
+
+impl Store {
+    /// Link articles to the pictures they show; returns the URLs not stored yet.
+    pub fn link_images(&self, links: &[(i64, String)]) -> Result<Vec<String>> {
+        let tx = self.write_tx()?;
+        let mut missing = Vec::new();
+        let mut seen = HashSet::new();
+        {
+            let mut link = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
+            let mut stored = tx.prepare_cached("SELECT 1 FROM images WHERE url = ?1")?;
+            for (article_id, url) in links {
+                link.execute(params![article_id, url])?;
+                if seen.insert(url.as_str()) && !stored.exists([url])? {
+                    missing.push(url.clone());
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(missing)
+    }
+
+    /// Store downloaded pictures (url, content type, bytes) in one transaction.
+    pub fn put_images<'a>(
+        &self,
+        pictures: impl IntoIterator<Item = (&'a str, &'a str, &'a [u8])>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.write_tx()?;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO images (url, content_type, bytes, size, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (url, content_type, bytes) in pictures {
+                put.execute(params![url, content_type, bytes, bytes.len() as i64, ts(now)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn image(&self, url: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT content_type, bytes FROM images WHERE url = ?1")?;
+        Ok(stmt.query_row([url], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    }
+
+    /// The source of an article that shows this picture (linked by the picture phase of a
+    /// sync, or its cover): pictures of no stored article are never fetched for display.
+    pub fn picture_source(&self, url: &str) -> Result<Option<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.url FROM article_images ai JOIN articles a ON a.id = ai.article_id
+             JOIN sources s ON s.id = a.source_id WHERE ai.url = ?1 LIMIT 1",
+        )?;
+        Ok(stmt.query_row([url], |r| r.get(0)).optional()?)
+    }
+
+    /// (count, bytes) of stored pictures.
+    pub fn image_stats(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row("SELECT count(*), COALESCE(sum(size), 0) FROM images", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    }
+
+    /// Evict pictures beyond `cap_bytes`, least recently read first (pictures of no article
+    /// before all others); never a picture of a saved article. Returns bytes freed.
+    pub fn evict_images(&self, cap_bytes: u64) -> Result<u64> {
+        let (_, total) = self.image_stats()?;
+        let mut excess = total - cap_bytes as i64;
+        if excess <= 0 {
+            return Ok(0);
+        }
+        let tx = self.write_tx()?;
+        let candidates: Vec<(String, i64)> = tx
+            .prepare(
+                "SELECT i.url, i.size FROM images i
+                 LEFT JOIN article_images ai ON ai.url = i.url
+                 LEFT JOIN articles a ON a.id = ai.article_id
+                 LEFT JOIN article_state st ON st.article_id = a.id
+                 GROUP BY i.url
+                 HAVING COALESCE(MAX(st.saved), 0) = 0
+                 ORDER BY COALESCE(MAX(COALESCE(st.read_at, a.first_seen_at)), 0), i.fetched_at",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut freed = 0;
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM images WHERE url = ?1")?;
+            for (url, size) in candidates {
+                if excess <= 0 {
+                    break;
+                }
+                delete.execute([&url])?;
+                excess -= size;
+                freed += size as u64;
+            }
+        }
+        tx.commit()?;
+        Ok(freed)
+    }
+
+}
