@@ -90,7 +90,7 @@ impl Poller {
         for edition in &self.editions {
             let mut candidates = Vec::new();
             for source in report.sources.iter().filter(|s| s.status == SyncStatus::Ok && edition.source_ids.contains(&s.source_id)) {
-                for &id in &source.new_article_ids {
+                for &id in &source.changed_article_ids {
                     if let Ok(article) = self.core.article(id) {
                         candidates.push(Candidate::from_article(article, source.baseline));
                     }
