@@ -525,22 +525,7 @@ async fn schema_4_database_is_migrated_and_stays_searchable() {
 }
 
 fn prepared(guid: &str, title: &str, body: &str) -> caliber_core::testing::PreparedArticle {
-    caliber_core::testing::PreparedArticle {
-        guid: guid.into(),
-        url: Some(format!("https://queue.example/{guid}")),
-        title: title.into(),
-        summary: None,
-        content_html: Some(body.into()),
-        author: None,
-        categories: Vec::new(),
-        published_at: None,
-        updated_at: None,
-        image_url: None,
-        language: Some("en".into()),
-        views: None,
-        is_breaking: false,
-        hash: [guid.len() as u8; 16],
-    }
+    prepared_article(&format!("https://queue.example/{guid}"), guid, title, body)
 }
 
 /// Articles are listed as soon as their source's transaction commits; the index follows.

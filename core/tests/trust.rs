@@ -130,22 +130,7 @@ fn no_statement_can_delete_a_saved_article() {
 }
 
 fn prepared(guid: &str, title: &str) -> PreparedArticle {
-    PreparedArticle {
-        guid: guid.into(),
-        url: Some(format!("https://caliber.az/en/post/{guid}")),
-        title: title.into(),
-        summary: None,
-        content_html: Some(format!("<p>{title}</p>")),
-        author: None,
-        categories: Vec::new(),
-        published_at: None,
-        updated_at: None,
-        image_url: None,
-        language: Some("en".into()),
-        views: None,
-        is_breaking: false,
-        hash: [guid.len() as u8; 16],
-    }
+    prepared_article(&format!("https://caliber.az/en/post/{guid}"), guid, title, &format!("<p>{title}</p>"))
 }
 
 #[test]

@@ -433,3 +433,23 @@ pub fn attr_values(html: &str, attr: &str) -> Vec<String> {
     }
     values
 }
+
+/// An article as a sync would hand it to the store, for tests that write through `Store`.
+pub fn prepared_article(url: &str, guid: &str, title: &str, body: &str) -> caliber_core::testing::PreparedArticle {
+    caliber_core::testing::PreparedArticle {
+        guid: guid.into(),
+        url: Some(url.into()),
+        title: title.into(),
+        summary: None,
+        content_html: Some(body.into()),
+        author: None,
+        categories: Vec::new(),
+        published_at: None,
+        updated_at: None,
+        image_url: None,
+        language: Some("en".into()),
+        views: None,
+        is_breaking: false,
+        hash: [guid.len() as u8; 16],
+    }
+}

@@ -393,6 +393,32 @@ pub(crate) struct Figures {
 }
 
 impl Figures {
+    /// What one kill left: its figures and a line on stdout, or each invariant it broke.
+    fn record_kill(&mut self, label: &str, delay: Duration, progress: &str, checked: Result<DbState, Vec<String>>, last: &mut DbState) {
+        let at = delay.as_millis();
+        match checked {
+            Ok(state) => {
+                self.wal_nonempty += usize::from(state.wal_bytes > 0);
+                self.queue_nonempty += usize::from(state.queued > 0);
+                self.articles_added += state.articles - last.articles;
+                println!(
+                    "{label} {:>3} at {at:>5} ms: {progress}WAL {:>9} B, {:>6} articles (+{}), {:>5} queued, {:>6} pictures",
+                    self.kills,
+                    state.wal_bytes,
+                    state.articles,
+                    state.articles - last.articles,
+                    state.queued,
+                    state.images
+                );
+                *last = state;
+            }
+            Err(f) => {
+                println!("{label} {} at {at} ms: FAILED {f:?}", self.kills);
+                self.failures.extend(f.into_iter().map(|f| format!("{label} {} ({at} ms): {f}", self.kills)));
+            }
+        }
+    }
+
     pub(crate) fn summary(&self) -> String {
         let mut d = self.delays_ms.clone();
         d.sort_unstable();
@@ -534,30 +560,8 @@ pub(crate) fn run_cli_kills(kills: usize, shape: Shape) -> Figures {
         if sources_done > 0 && sources_done < shape.feeds {
             figures.mid_sources += 1;
         }
-        match check_db(&db, &marks) {
-            Ok(state) => {
-                figures.wal_nonempty += usize::from(state.wal_bytes > 0);
-                figures.queue_nonempty += usize::from(state.queued > 0);
-                figures.articles_added += state.articles - last.articles;
-                println!(
-                    "kill {:>3} at {:>5} ms: {:>2}/{} sources done, WAL {:>9} B, {:>6} articles (+{}), {:>5} queued, {:>6} pictures",
-                    figures.kills,
-                    delay.as_millis(),
-                    sources_done,
-                    shape.feeds,
-                    state.wal_bytes,
-                    state.articles,
-                    state.articles - last.articles,
-                    state.queued,
-                    state.images
-                );
-                last = state;
-            }
-            Err(f) => {
-                println!("kill {} at {} ms: FAILED {f:?}", figures.kills, delay.as_millis());
-                figures.failures.extend(f.into_iter().map(|f| format!("kill {} ({} ms): {f}", figures.kills, delay.as_millis())));
-            }
-        }
+        let progress = format!("{:>2}/{} sources done, ", sources_done, shape.feeds);
+        figures.record_kill("kill", delay, &progress, check_db(&db, &marks), &mut last);
     }
     server.next_generation();
     match final_sync_and_search(&db, &marks) {
@@ -747,28 +751,7 @@ pub(crate) fn run_app_kills(kills: usize, shape: Shape) -> Figures {
         running.kill(); // SIGKILL to the app's own pid, found above
         figures.kills += 1;
         figures.delays_ms.push(delay.as_millis() as u64);
-        match check_db(&db, &marks) {
-            Ok(state) => {
-                figures.wal_nonempty += usize::from(state.wal_bytes > 0);
-                figures.queue_nonempty += usize::from(state.queued > 0);
-                figures.articles_added += state.articles - last.articles;
-                println!(
-                    "app kill {:>3} at {:>5} ms: WAL {:>9} B, {:>6} articles (+{}), {:>5} queued, {:>6} pictures",
-                    figures.kills,
-                    delay.as_millis(),
-                    state.wal_bytes,
-                    state.articles,
-                    state.articles - last.articles,
-                    state.queued,
-                    state.images
-                );
-                last = state;
-            }
-            Err(f) => {
-                println!("app kill {} at {} ms: FAILED {f:?}", figures.kills, delay.as_millis());
-                figures.failures.extend(f.into_iter().map(|f| format!("app kill {} ({} ms): {f}", figures.kills, delay.as_millis())));
-            }
-        }
+        figures.record_kill("app kill", delay, "", check_db(&db, &marks), &mut last);
     }
     // The next start-up sync (the app's own) completes and indexes what was queued.
     server.next_generation();
