@@ -1,10 +1,11 @@
 //! The one rule set that marks a story as breaking news.
 
-/// Words that mark urgency, lower-case, in the site's languages.
+/// Words that mark urgency, lower-case, in the site's languages (Armenian "շտապ": urgent).
 const URGENT_MARKERS: &[&str] = &[
     "breaking", "breaking news", "urgent", "flash",
     "срочно", "срочная новость", "молния", "экстренно",
     "təcili", "son dəqiqə", "şok", "flaş",
+    "շտապ", "շտապ լուր",
 ];
 
 /// A category equal to a marker, or a title that starts with one followed by punctuation
@@ -21,7 +22,8 @@ fn title_marked(title: &str) -> bool {
     let title = crate::fold::fold_case(title.trim_start_matches(|c: char| c.is_whitespace() || "⚡🔴❗!*[(".contains(c)));
     URGENT_MARKERS.iter().any(|marker| {
         title.strip_prefix(marker).is_some_and(|rest| {
-            rest.trim_start().starts_with([':', '!', '—', '–', '-', '|', ']', ')', '.'])
+            // '։' is the Armenian full stop, which headlines use as a colon.
+            rest.trim_start().starts_with([':', '!', '—', '–', '-', '|', ']', ')', '.', '։'])
         })
     })
 }
@@ -39,11 +41,14 @@ mod tests {
         assert!(is_breaking("Talks end", &["Срочно".into()]));
         assert!(is_breaking("x", &[" TƏCİLİ ".into()]));
         assert!(is_breaking("TƏCİLİ: yol bağlanıb", &[]));
+        assert!(is_breaking("Շտապ. երկրաշարժ Կասպից ծովում", &[]));
+        assert!(is_breaking("ՇՏԱՊ։ երկրաշարժ Կասպից ծովում", &[]));
+        assert!(is_breaking("Talks end", &["ՇՏԱՊ".into()]));
     }
 
     #[test]
     fn ordinary_titles_are_not_breaking() {
-        for title in ["Urgent care reform passes", "Why breaking news fatigue is real", "Молниеносный рост цен", ""] {
+        for title in ["Urgent care reform passes", "Why breaking news fatigue is real", "Молниеносный рост цен", "Շտապօգնության նոր մեքենաներ", ""] {
             assert!(!is_breaking(title, &["Politics".into()]), "{title}");
         }
     }

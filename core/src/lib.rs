@@ -21,6 +21,7 @@ mod prepare;
 mod sanitize;
 mod site;
 mod store;
+mod stories;
 mod sync;
 mod weburl;
 mod xmlfeed;
@@ -222,6 +223,19 @@ impl Core {
         self.store().sections(language, limit)
     }
 
+    /// Sections of an edition's recent articles (of all editions when `None`), most used
+    /// first, each with the site's description where it gives one.
+    pub fn edition_sections(&self, edition: Option<&str>, limit: u32) -> Result<Vec<Section>> {
+        let edition = edition
+            .map(|code| site::data().editions.iter().find(|e| e.code == code).ok_or_else(|| Error::UnknownEdition(code.into())))
+            .transpose()?;
+        let names = self.store().sections(edition.map(|e| e.language.as_str()), limit)?;
+        Ok(names
+            .into_iter()
+            .map(|name| Section { description: edition.and_then(|e| e.section_description(&name)).map(str::to_owned), name })
+            .collect())
+    }
+
     /// Total articles stored.
     pub fn article_count(&self) -> Result<i64> {
         self.store().article_count()
@@ -322,6 +336,38 @@ impl Core {
         self.store().article(id)?.ok_or(Error::ArticleNotFound(id))
     }
 
+    /// The same story in the reader's other editions: for each followed edition (in the
+    /// site's order) that has it, that edition and its article. A local lookup — it works
+    /// offline. Two articles are one story by the rule in `stories` (same cover picture,
+    /// each the other's nearest in time); an article without a cover has none.
+    pub fn story_in_other_editions(&self, id: i64) -> Result<Vec<StoryEdition>> {
+        let store = self.store();
+        let article = store.article(id)?.ok_or(Error::ArticleNotFound(id))?;
+        let (Some(picture), Some(language)) = (article.image_url.as_deref().and_then(notify::picture_name), article.language.as_deref())
+        else {
+            return Ok(Vec::new());
+        };
+        let base_language = |l: &str| l.split(['-', '_']).next().unwrap_or(l).to_ascii_lowercase();
+        let of = stories::StoryArticle { id, language: base_language(language), published_at: article.published_at };
+        // Twice the window: the mutual check looks a window around each candidate.
+        let span = stories::WINDOW * 2;
+        let mut group = store.articles_with_picture(picture, article.published_at - span, article.published_at + span, id)?;
+        for a in &mut group {
+            a.language = base_language(&a.language);
+        }
+        let editions = &site::data().editions;
+        let mut found = Vec::new();
+        for other_id in stories::other_editions(&of, &group) {
+            let Some(other) = store.article(other_id)? else { continue };
+            let other_language = other.language.as_deref().map(base_language).unwrap_or_default();
+            if let Some(edition) = editions.iter().find(|e| e.language == other_language) {
+                found.push(StoryEdition { article_id: other.id, title: other.title, edition: edition.clone() });
+            }
+        }
+        found.sort_by_key(|s| editions.iter().position(|e| e.code == s.edition.code));
+        Ok(found)
+    }
+
     /// Ranked full-text search; any input is accepted (operators are searched for, not parsed).
     pub fn search(&self, query: &str, limit: u32) -> Result<Vec<SearchHit>> {
         self.store().search(query, limit)
@@ -337,6 +383,21 @@ impl Core {
         let now = self.now();
         self.store().apply_retention(self.sync.retention, now)
     }
+}
+
+/// A section of an edition, with the site's description of it where there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// One story in another edition (`Core::story_in_other_editions`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryEdition {
+    pub article_id: i64,
+    pub title: String,
+    pub edition: Edition,
 }
 
 /// Trim, require http(s), drop the fragment. Errors name the URL.

@@ -138,15 +138,19 @@ pub struct Plan {
     pub skipped: Vec<(i64, Skip)>,
 }
 
+/// A cover picture's file name: the same picture reached through different paths or sizes
+/// keeps it, so it names one story across editions (here and in `stories`). `None` for a
+/// name too short to tell pictures apart.
+pub fn picture_name(image_url: &str) -> Option<&str> {
+    let name = image_url.rsplit('/').next().unwrap_or(image_url).split(['?', '#']).next().unwrap_or("");
+    (name.len() > 4).then_some(name)
+}
+
 /// Keys that identify one story across editions: its cover picture and its link.
 pub fn story_keys(c: &Candidate) -> Vec<String> {
     let mut keys = Vec::new();
-    if let Some(image) = &c.image_url {
-        // The same picture reached through different paths or sizes keeps its file name.
-        let name = image.rsplit('/').next().unwrap_or(image).split('?').next().unwrap_or("");
-        if name.len() > 4 {
-            keys.push(format!("img:{name}"));
-        }
+    if let Some(name) = c.image_url.as_deref().and_then(picture_name) {
+        keys.push(format!("img:{name}"));
     }
     if let Some(url) = &c.url {
         keys.push(format!("url:{url}"));

@@ -486,18 +486,9 @@ async fn schema_4_database_is_migrated_and_stays_searchable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("caliber.db");
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        for sql in [
-            include_str!("../src/store/migrations/0001_init.sql"),
-            include_str!("../src/store/migrations/0002_images.sql"),
-            include_str!("../src/store/migrations/0003_settings.sql"),
-            include_str!("../src/store/migrations/0004_notifications.sql"),
-        ] {
-            conn.execute_batch(sql).unwrap();
-        }
+        let conn = database_at_schema(&path, 4);
         conn.execute_batch(
-            "PRAGMA user_version = 4;
-             INSERT INTO sources (id, url, kind, title, created_at, last_status) VALUES
+            "INSERT INTO sources (id, url, kind, title, created_at, last_status) VALUES
                  (1, 'https://old.example/rss.xml', 'feed', 'Old Feed', 1717000000, 'ok');
              INSERT INTO articles (id, source_id, guid, url, title, summary, content_html, categories, published_at,
                  content_hash, first_seen_at) VALUES

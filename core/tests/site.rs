@@ -22,6 +22,12 @@ async fn site_server() -> TestServer {
     for slug in ["cica-baku", "caspian-energy"] {
         server.route(&format!("/en/post/{slug}"), Route::body(read(&format!("en/post/{slug}.html")), html));
     }
+    server.route("/arm/", Route::body(read("arm/index.html"), html));
+    for slug in ["cica-baku", "kaspyan-mijancq"] {
+        server.route(&format!("/arm/post/{slug}"), Route::body(read(&format!("arm/post/{slug}.html")), html));
+    }
+    // The site's zoom icon (inside .post_body on the real site): a picture, never an article's.
+    server.route("/templates/Default/api/zoom.png", Route::body(read("uploads/pic1.png"), "image/png"));
     for i in 1..=6 {
         server.route(&format!("/uploads/pic{i}.png"), Route::body(read(&format!("uploads/pic{i}.png")), "image/png"));
     }
@@ -108,6 +114,87 @@ async fn english_edition_reads_english_dates_and_views() {
     assert_eq!(cica.language.as_deref(), Some("en"));
     assert!(cica.content_html.unwrap().contains("held outside China for the first time"));
     assert_eq!(by_title(&articles, "Caspian energy").views, Some(1201), "«Views: 1,201»");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn armenian_edition_reads_armenian_dates_and_is_searchable_in_any_case() {
+    let server = site_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = core_in(dir.path(), ImageOptions { enabled: false, ..Default::default() });
+    core.add_sources(&[server.url("/arm/")], Some(SourceKind::Site)).unwrap();
+    let report = core.run_once(|_| {}).await.unwrap();
+    assert_eq!((report.sources[0].status, report.sources[0].new), (SyncStatus::Ok, 2), "{:?}", report.sources[0].error);
+    let articles = all(&core);
+    let cica = by_title(&articles, "ԱՓՎՄԽ-ն և անվտանգությունը");
+    assert_eq!(rfc3339(cica.published_at), "2025-09-10T14:10:00Z", "«10 Սեպտեմբերի 2025 18:10» is Baku time");
+    assert_eq!(cica.language.as_deref(), Some("hy"));
+    assert_eq!(cica.categories, vec!["ՎԵՐԼՈՒԾՈՒԹՅՈՒՆ".to_owned()]);
+    assert_eq!(cica.views, Some(88));
+    assert!(!cica.content_html.unwrap().contains("գովազդ"), "the ad block is dropped");
+    let corridor = by_title(&articles, "Կասպյան էներգետիկ");
+    assert_eq!(rfc3339(corridor.published_at), "2025-09-09T07:45:00Z", "«9 սեպտեմբերի 2025 թ., 11:45»");
+    assert_eq!(corridor.views, Some(1024));
+
+    let found = |q: &str| core.search(q, 10).unwrap().into_iter().map(|h| h.article.id).collect::<Vec<_>>();
+    for query in ["Բաքու", "բաքու", "ԲԱՔՈՒ"] {
+        assert_eq!(found(query), [cica.id], "{query}");
+    }
+    // "և" is one letter in lower case and two ("ԵՎ") in upper case.
+    for query in ["Երևան", "երևան", "ԵՐԵՎԱՆ", "երեվան"] {
+        assert_eq!(found(query), [cica.id], "{query}");
+    }
+    assert_eq!(found("խողովակաշարեր"), [corridor.id], "the body is indexed");
+    assert_eq!(found("ՏՆՏԵՍ"), Vec::<i64>::new(), "sections are not searched as words of the text");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interface_pictures_are_not_stored_and_a_repeated_picture_is_shown_once() {
+    let server = site_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = core_in(dir.path(), ImageOptions::default());
+    core.add_sources(&[server.url("/en/")], Some(SourceKind::Site)).unwrap();
+    core.run_once(|_| {}).await.unwrap();
+    let body = by_title(&all(&core), "CICA and security").content_html.unwrap();
+    assert!(!body.contains("zoom.png") && !body.contains("/templates/"), "{body}");
+    assert_eq!(body.matches("/uploads/pic6.png").count(), 1, "pic6 twice in the page, once in the body: {body}");
+    assert!(!body.contains("Analytical materials"), "the section block below the article is not its body: {body}");
+    assert_eq!(server.hits("/templates/Default/api/zoom.png"), 0, "the icon is never downloaded");
+    assert!(core.image(&server.url("/uploads/pic6.png")).unwrap().is_some(), "the article's own picture is");
+}
+
+/// The same story in the reader's other editions: the English and Armenian translations
+/// share their cover picture and are hours apart; the Russian article with the English
+/// one's picture is nine months older and is another story.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_story_is_found_in_the_other_editions_followed() {
+    let server = site_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = core_in(dir.path(), ImageOptions { enabled: false, ..Default::default() });
+    core.add_sources(&[server.url("/"), server.url("/en/"), server.url("/arm/")], Some(SourceKind::Site)).unwrap();
+    core.run_once(|_| {}).await.unwrap();
+    let articles = all(&core);
+    let en = by_title(&articles, "CICA and security");
+    let hy = by_title(&articles, "ԱՓՎՄԽ-ն և անվտանգությունը");
+    let others = |id: i64| {
+        core.story_in_other_editions(id).unwrap().into_iter().map(|s| (s.edition.code, s.article_id, s.edition.read_in)).collect::<Vec<_>>()
+    };
+    assert_eq!(others(en.id), [("arm".to_owned(), hy.id, "Հայերեն".to_owned())]);
+    assert_eq!(others(hy.id), [("en".to_owned(), en.id, "Read in English".to_owned())]);
+    let energy = by_title(&articles, "Caspian energy");
+    let corridor = by_title(&articles, "Կասպյան էներգետիկ");
+    let oil = by_title(&articles, "Цены на нефть");
+    assert_eq!(energy.image_url, oil.image_url, "the fixture reuses the picture");
+    assert_eq!(others(energy.id), [("arm".to_owned(), corridor.id, "Հայերեն".to_owned())]);
+    assert!(others(oil.id).is_empty(), "nine months apart: another story");
+    assert!(others(by_title(&articles, "В Гяндже").id).is_empty(), "no translation stored");
+
+    // Saved, then its edition unfollowed: the Armenian article is still offered its English
+    // story, but the Armenian edition is no longer offered from the English one.
+    core.mark(hy.id, None, Some(true)).unwrap();
+    core.remove_source(&server.url("/arm/")).unwrap();
+    assert!(others(en.id).is_empty(), "the Armenian edition is not followed any more");
+    assert_eq!(others(hy.id), [("en".to_owned(), en.id, "Read in English".to_owned())]);
+    assert!(matches!(core.story_in_other_editions(999_999), Err(caliber_core::Error::ArticleNotFound(999_999))));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -298,9 +385,10 @@ fn opml_import_adds_the_good_outlines_and_reports_the_rest() {
 fn editions_default_to_the_system_language_else_english() {
     assert_eq!(Core::default_edition("ru-RU").code, "ru");
     assert_eq!(Core::default_edition("az_AZ.UTF-8").code, "az");
+    assert_eq!(Core::default_edition("hy_AM.UTF-8").code, "arm");
     assert_eq!(Core::default_edition("de-DE").code, "en");
     let codes: Vec<String> = Core::editions().into_iter().map(|e| e.code).collect();
-    assert_eq!(codes, ["ru", "en", "az"]);
+    assert_eq!(codes, ["ru", "en", "az", "arm"]);
 }
 
 #[test]

@@ -157,19 +157,9 @@ fn schema_5_database_keeps_saved_articles_when_their_source_is_removed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("caliber.db");
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        for sql in [
-            include_str!("../src/store/migrations/0001_init.sql"),
-            include_str!("../src/store/migrations/0002_images.sql"),
-            include_str!("../src/store/migrations/0003_settings.sql"),
-            include_str!("../src/store/migrations/0004_notifications.sql"),
-            include_str!("../src/store/migrations/0005_index_queue.sql"),
-        ] {
-            conn.execute_batch(sql).unwrap();
-        }
+        let conn = database_at_schema(&path, 5);
         conn.execute_batch(
-            "PRAGMA user_version = 5;
-             INSERT INTO sources (id, url, kind, title, created_at, last_status) VALUES
+            "INSERT INTO sources (id, url, kind, title, created_at, last_status) VALUES
                  (1, 'https://old.example/rss.xml', 'feed', 'Old Feed', 1717000000, 'ok');
              INSERT INTO articles (id, source_id, guid, url, title, categories, published_at, content_hash, first_seen_at) VALUES
                  (7, 1, 'old-1', 'https://old.example/a', 'Saved long ago', '[]', 1717000000, x'00', 1717000000),

@@ -10,6 +10,7 @@ pub const COMMANDS: &[&str] = &[
     "search_articles",
     "mark_article",
     "list_sections",
+    "story_in_other_editions",
     "get_settings",
     "update_settings",
     "list_sources",

@@ -59,9 +59,13 @@ pub async fn mark_article(state: State<'_, AppState>, id: i64, read: Option<bool
 }
 
 #[tauri::command]
-pub async fn list_sections(state: State<'_, AppState>, edition: Option<String>) -> IpcResult<Vec<String>> {
-    let language = edition.as_deref().map(edition_language).transpose()?;
-    Ok(state.core.sections(language.as_deref(), 20)?)
+pub async fn list_sections(state: State<'_, AppState>, edition: Option<String>) -> IpcResult<Vec<SectionDto>> {
+    Ok(state.core.edition_sections(edition.as_deref(), 20)?.into_iter().map(SectionDto::from).collect())
+}
+
+#[tauri::command]
+pub async fn story_in_other_editions(state: State<'_, AppState>, id: i64) -> IpcResult<Vec<StoryEditionDto>> {
+    Ok(state.core.story_in_other_editions(id)?.into_iter().map(StoryEditionDto::from).collect())
 }
 
 #[tauri::command]

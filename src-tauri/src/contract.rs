@@ -49,7 +49,8 @@ macro_rules! command_table {
             [state] get_article(id: i64) -> ArticleDetail;
             [state] search_articles(query: String, limit: Option<u32>) -> Vec<SearchHit>;
             [state] mark_article(id: i64, read: Option<bool>, saved: Option<bool>) -> ArticleSummary;
-            [state] list_sections(edition: Option<String>) -> Vec<String>;
+            [state] list_sections(edition: Option<String>) -> Vec<SectionDto>;
+            [state] story_in_other_editions(id: i64) -> Vec<StoryEditionDto>;
             [state] get_settings() -> Settings;
             [state] update_settings(settings: SettingsPatch) -> Settings;
             [state] list_sources() -> Vec<SourceDto>;
@@ -210,6 +211,8 @@ pub fn render() -> String {
     decl::<SourceDto>(cfg, &mut out);
     decl::<SourceRemovalDto>(cfg, &mut out);
     decl::<EditionDto>(cfg, &mut out);
+    decl::<SectionDto>(cfg, &mut out);
+    decl::<StoryEditionDto>(cfg, &mut out);
     decl::<StorageStats>(cfg, &mut out);
     decl::<SyncSummary>(cfg, &mut out);
     decl::<SyncStage>(cfg, &mut out);

@@ -1,7 +1,7 @@
 //! What crosses the IPC boundary, in camelCase. The TypeScript side is generated from these
 //! (`ts_rs::TS`) into ui/src/ipc/generated.ts by contract.rs: never edit that file by hand.
 
-use caliber_core::{Article, Edition, Source, SourceKind, SyncEvent, SyncReport, SyncStatus};
+use caliber_core::{Article, Edition, Section, Source, SourceKind, StoryEdition, SyncEvent, SyncReport, SyncStatus};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -167,11 +167,48 @@ pub struct EditionDto {
     pub name: String,
     pub language: String,
     pub followed: bool,
+    /// "Read in English": the offer to read a story in this edition, in its language.
+    pub read_in: String,
+    /// Section name → the site's description of it, where it gives one (list_sections
+    /// already matches them to sections; here for the mock backend).
+    pub section_descriptions: std::collections::BTreeMap<String, String>,
 }
 
 impl EditionDto {
     pub fn new(e: Edition, followed: bool) -> Self {
-        Self { code: e.code, name: e.name, language: e.language, followed }
+        Self { code: e.code, name: e.name, language: e.language, followed, read_in: e.read_in, section_descriptions: e.sections }
+    }
+}
+
+/// A section of an edition and the site's description of it, where it gives one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SectionDto {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+impl From<Section> for SectionDto {
+    fn from(s: Section) -> Self {
+        Self { name: s.name, description: s.description }
+    }
+}
+
+/// The article's story in another edition the reader follows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StoryEditionDto {
+    pub article_id: i64,
+    pub title: String,
+    pub edition_code: String,
+    /// The edition's language (for `lang`), and its offer in that language: "Read in English".
+    pub language: String,
+    pub read_in: String,
+}
+
+impl From<StoryEdition> for StoryEditionDto {
+    fn from(s: StoryEdition) -> Self {
+        Self { article_id: s.article_id, title: s.title, edition_code: s.edition.code, language: s.edition.language, read_in: s.edition.read_in }
     }
 }
 

@@ -42,6 +42,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             commands::search_articles,
             commands::mark_article,
             commands::list_sections,
+            commands::story_in_other_editions,
             commands::get_settings,
             commands::update_settings,
             commands::list_sources,

@@ -15,6 +15,7 @@ fn texts(ui_language: &str) -> (&'static str, &'static str, &'static str) {
     match ui_language {
         "ru" => ("Срочные новости · {source}", "Ещё срочных новостей: {n}", "Открыть"),
         "az" => ("Təcili xəbərlər · {source}", "Daha {n} təcili xəbər", "Aç"),
+        "hy" => ("Շտապ լուրեր · {source}", "Եվս {n} շտապ լուր", "Բացել"),
         _ => ("Breaking news · {source}", "{n} more breaking stories", "Open"),
     }
 }

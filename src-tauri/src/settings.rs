@@ -19,7 +19,7 @@ pub const DEFAULT_SYNC_MINUTES: u32 = 15;
 /// Text size in percent, inclusive; anything outside is refused.
 pub const TEXT_SCALE_RANGE: (u32, u32) = (80, 200);
 /// The interface languages, in the order Settings lists them.
-pub const UI_LANGUAGES: &[&str] = &["ru", "en", "az"];
+pub const UI_LANGUAGES: &[&str] = &["ru", "en", "az", "hy"];
 /// The interface language when the system's is none of `UI_LANGUAGES`.
 pub const FALLBACK_UI_LANGUAGE: &str = "en";
 

@@ -29,6 +29,7 @@ pub fn install<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let [open, sync, pause, quit] = match ui_language.as_str() {
         "ru" => ["Открыть", "Обновить сейчас", "Без уведомлений 1 час", "Выйти"],
         "az" => ["Aç", "İndi yenilə", "Bildirişləri 1 saat dayandır", "Çıx"],
+        "hy" => ["Բացել", "Թարմացնել հիմա", "Դադարեցնել ծանուցումները 1 ժամով", "Դուրս գալ"],
         _ => ["Open", "Sync now", "Pause alerts for 1 h", "Quit"],
     };
     let menu = Menu::with_items(

@@ -242,6 +242,10 @@ def web_urls(urls, base):
     return out
 
 
+# The expected-value wrappers below define only __eq__: Python 3 derives != from it
+# (NotImplemented included), and a class defining __eq__ must name its own __hash__.
+
+
 class Ctx:
     def __init__(self, feed_url):
         self.base = feed_url
@@ -262,10 +266,6 @@ class Text:
         if not isinstance(other, str):
             return NotImplemented
         return squash(self.value) in self.candidates(other)
-
-    def __ne__(self, other):
-        r = self.__eq__(other)
-        return r if r is NotImplemented else not r
 
     def __contains__(self, item):
         return squash(item) in squash(self.value) or squash(parse_html(item)[0]) in squash(self.value)
@@ -300,10 +300,6 @@ class Html:
             return True
         return self.plain is not None and squash(self.plain) in (squash(exp_text), squash(other))
 
-    def __ne__(self, other):
-        r = self.__eq__(other)
-        return r if r is NotImplemented else not r
-
     def __contains__(self, item):
         text = squash(parse_html(self.html)[0]) + squash(self.plain or "")
         return squash(parse_html(item)[0]) in text or squash(item) in text
@@ -326,10 +322,6 @@ class Link:
         if other is None or isinstance(other, str):
             return norm_url(self.value, self.base) == norm_url(other, self.base)
         return NotImplemented
-
-    def __ne__(self, other):
-        r = self.__eq__(other)
-        return r if r is NotImplemented else not r
 
     def __bool__(self):
         return bool(self.value)
@@ -391,10 +383,6 @@ class Instant:
             theirs = parse_instant(other)
             return theirs is not None and int(theirs.timestamp()) == int(self.value.timestamp())
         return NotImplemented
-
-    def __ne__(self, other):
-        r = self.__eq__(other)
-        return r if r is NotImplemented else not r
 
     def __hash__(self):
         return hash(self.value)

@@ -3,9 +3,10 @@
 
     python3 tests/fixture-server/server.py [--port 8765] [--control-port 8766]
 
-Serves RU (/), EN (/en/) and AZ (/az/) listings built like the real site (.float_block
-cards), article pages (.post_title, .post_body, .post_hits …), pictures (/uploads/*.png)
-and the RU feed (/rss.xml). The control port switches what is published:
+Serves RU (/), EN (/en/), AZ (/az/) and Armenian (/arm/) listings built like the real site
+(.float_block cards), article pages (.post_title, .post_body, .post_hits …; each body also
+holds the site's zoom icon /templates/Default/api/zoom.png and repeats its picture, as real
+pages do), pictures (/uploads/*.png) and the RU feed (/rss.xml). The control port switches what is published:
 
     curl -X POST 127.0.0.1:8766/mode/normal     # the base set of articles
     curl -X POST 127.0.0.1:8766/mode/new        # + two new ordinary articles (RU, EN)
@@ -30,9 +31,11 @@ MONTHS = {
     'ru': ['Января', 'Февраля', 'Марта', 'Апреля', 'Мая', 'Июня', 'Июля', 'Августа', 'Сентября', 'Октября', 'Ноября', 'Декабря'],
     'en': ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
     'az': ['Yanvar', 'Fevral', 'Mart', 'Aprel', 'May', 'İyun', 'İyul', 'Avqust', 'Sentyabr', 'Oktyabr', 'Noyabr', 'Dekabr'],
+    'hy': ['Հունվարի', 'Փետրվարի', 'Մարտի', 'Ապրիլի', 'Մայիսի', 'Հունիսի', 'Հուլիսի', 'Օգոստոսի', 'Սեպտեմբերի', 'Հոկտեմբերի', 'Նոյեմբերի', 'Դեկտեմբերի'],
 }
-VIEWS = {'ru': 'Просмотров', 'en': 'Views', 'az': 'Baxış'}
-PREFIX = {'ru': '', 'en': '/en', 'az': '/az'}
+VIEWS = {'ru': 'Просмотров', 'en': 'Views', 'az': 'Baxış', 'hy': 'Դիտումներ'}
+# The Armenian edition's language is hy; the site's path and switch say "arm".
+PREFIX = {'ru': '', 'en': '/en', 'az': '/az', 'hy': '/arm'}
 
 # (edition, slug, section, title, minutes ago, picture, paragraphs)
 BASE = [
@@ -63,6 +66,18 @@ BASE = [
      ['Bakıda analitik mərkəzlərin beynəlxalq forumu açıldı.', 'İştirakçılar Asiyada təhlükəsizliyi müzakirə edirlər.']),
     ('az', 'neft-qiymet', 'İQTİSADİYYAT', 'Neft qiymətləri artdı', 130, 2,
      ['Brent markalı neftin qiyməti birjada artdı.', 'Azeri Light nefti də bahalaşdı.']),
+    # Armenian: translations of stories above (same cover picture, minutes apart).
+    ('hy', 'baqvum-forum', 'ԱՇԽԱՐՀ', 'Բաքվում բացվել է վերլուծաբանների միջազգային ֆորում', 52, 1,
+     ['Վերլուծական կենտրոնների միջազգային ֆորումը չորեքշաբթի բացվել է Ադրբեջանի մայրաքաղաքում։',
+      'Մասնակիցները Բաքու են ժամանել քառասուն երկրներից և քննարկում են Ասիայում անվտանգությունն ու վստահությունը։',
+      'Ֆորումը կտևի երեք օր։']),
+    ('hy', 'cica-baqu', 'ՎԵՐԼՈՒԾՈՒԹՅՈՒՆ', 'ԱՓՎՄԽ-ն և անվտանգությունը. Բաքուն՝ գլոբալ վստահության հարթակ', 62, 5,
+     ['Բաքվում ընթանում է ևս մեկ նշանակալի միջազգային միջոցառում։',
+      'Ադրբեջանն այժմ նախագահում է ԱՓՎՄԽ-ում։',
+      'Առաջին անգամ այս ֆորումն անցկացվում է Չինաստանից դուրս։']),
+    ('hy', 'navti-gner', 'ՏՆՏԵՍՈՒԹՅՈՒՆ', 'Նավթի գներն աճել են համաշխարհային շուկաներում', 125, 2,
+     ['Brent տեսակի նավթի գինը Լոնդոնի բորսայում աճել է։',
+      'Ադրբեջանական Azeri Light նավթը թանկացել է Brent-ի հետևից։']),
 ]
 NEW = [
     ('ru', 'novyi-most', 'ОБЩЕСТВО', 'В Баку построят новый мост через реку', 5, 4,
@@ -94,6 +109,9 @@ def png(w, h, rgb):
 
 PICTURES = {f'pic{i}.png': png(320, 180, c) for i, c in enumerate(
     [(192, 57, 43), (39, 174, 96), (41, 128, 185), (142, 68, 173), (243, 156, 18), (22, 160, 133)], start=1)}
+# The site's own interface picture (a zoom icon) that real article bodies carry.
+ZOOM_ICON = '/templates/Default/api/zoom.png'
+ZOOM_PNG = png(24, 24, (90, 90, 90))
 
 
 def articles():
@@ -120,7 +138,7 @@ def page(lang, title, body):
     return f'''<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)} | Caliber.az</title>
 <link rel="alternate" type="application/rss+xml" href="/rss.xml"><script>window.dataLayer = [];</script></head>
 <body><header class="header"><a class="logo" href="{PREFIX[lang]}/">Caliber.az</a> <span class="night_theme">night_theme</span>
-<a href="/">ru</a> <a href="/en/">en</a> <a href="/az/">az</a></header>
+<a href="/">ru</a> <a href="/en/">en</a> <a href="/az/">az</a> <a href="/arm/">arm</a></header>
 <div class="banner_top"><a href="https://ads.example/">Реклама / Advertisement</a></div>
 {body}
 <footer>Any use of materials is allowed only if there is a hyperlink to Caliber.az. Caliber.az © 2026.</footer></body></html>'''
@@ -141,7 +159,11 @@ def article_page(lang, slug):
         if ed == lang and s == slug:
             ps = [f'<p>{html.escape(p)}</p>' for p in paras]
             ps.insert(1, '<div class="banner_inline"><a href="https://ads.example/buy">КУПИТЬ — реклама</a><script>trackAd()</script></div>')
-            ps.append(f'<p><img src="/uploads/pic{(pic % 6) + 1}.png" alt=""></p>')
+            picture = f'/uploads/pic{(pic % 6) + 1}.png'
+            ps.append(f'<p><img src="{picture}" alt=""></p>')
+            # As on the real site: the zoom icon inside the body, and the picture again.
+            ps.append(f'<div class="zoom_wrap"><a href="{picture}"><img src="{ZOOM_ICON}" alt=""></a></div>')
+            ps.append(f'<p><img src="{picture}" alt=""></p>')
             if (lang, slug) in BODY_LINKS:
                 href, text = BODY_LINKS[(lang, slug)]
                 ps.append(f'<p>Подробнее: <a href="{html.escape(href)}">{html.escape(text)}</a>.</p>')
@@ -326,6 +348,8 @@ class Site(BaseHTTPRequestHandler):
             return self.send(200, rss(self.headers.get('Host', '127.0.0.1')), 'application/rss+xml; charset=utf-8')
         if path.startswith('/uploads/') and path[9:] in PICTURES:
             return self.send(200, PICTURES[path[9:]], 'image/png')
+        if path == ZOOM_ICON:
+            return self.send(200, ZOOM_PNG, 'image/png')
         host = self.headers.get('Host', '127.0.0.1')
         if path == '/hostile/rss.xml':
             return self.send(200, hostile_rss(host), 'application/rss+xml; charset=utf-8')

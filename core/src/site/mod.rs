@@ -38,6 +38,19 @@ pub struct Edition {
     pub path: String,
     pub language: String,
     pub feed: Option<String>,
+    /// "Read in English": the offer to read a story in this edition, in its own language.
+    pub read_in: String,
+    /// Section name (as the site writes it) → the description the site prints under it.
+    #[serde(default)]
+    pub sections: std::collections::BTreeMap<String, String>,
+}
+
+impl Edition {
+    /// The site's description of one of this edition's sections, matched case-insensitively.
+    pub fn section_description(&self, section: &str) -> Option<&str> {
+        let wanted = section.trim().to_lowercase();
+        self.sections.iter().find(|(name, _)| name.to_lowercase() == wanted).map(|(_, d)| d.as_str())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +177,7 @@ pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<U
     for drop in &sel.drop_from_body {
         body.select(drop).remove();
     }
+    drop_repeated_pictures(&body, &base, cover.as_deref());
     let content_html = body.inner_html().to_string();
     // What a reader would read, as sanitising keeps it (scripts and styles are no text).
     if html_to_text(&content_html).is_empty() {
@@ -192,6 +206,25 @@ pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<U
         views,
         hash: hash.finish(),
     })
+}
+
+/// A picture shown once: a body picture that repeats the cover or an earlier body picture
+/// goes, and so does a link left holding nothing (it wrapped a dropped picture).
+fn drop_repeated_pictures(body: &Selection<'_>, base: &Url, cover: Option<&str>) {
+    let mut seen: Vec<String> = cover.map(|c| canonical_url(c)).into_iter().collect();
+    for img in body.select("img").iter() {
+        let Some(src) = img.attr("src").and_then(|s| absolute(base, &s)).map(|u| canonical_url(&u)) else { continue };
+        if seen.contains(&src) {
+            img.remove();
+        } else {
+            seen.push(src);
+        }
+    }
+    for link in body.select("a").iter() {
+        if clean_text(&link.text()).is_empty() && !link.select("img").exists() {
+            link.remove();
+        }
+    }
 }
 
 /// The edition language of a site URL, from its path.
@@ -331,5 +364,61 @@ mod tests {
         assert_eq!(language_of("https://caliber.az/en/post/x").as_deref(), Some("en"));
         assert_eq!(language_of("https://caliber.az/post/x").as_deref(), Some("ru"));
         assert_eq!(language_of("https://caliber.az/az/post/x").as_deref(), Some("az"));
+        assert_eq!(language_of("https://caliber.az/arm/post/x").as_deref(), Some("hy"));
+    }
+
+    #[test]
+    fn armenian_edition_is_data() {
+        let arm = data().editions.iter().find(|e| e.language == "hy").expect("an Armenian edition");
+        assert_eq!(arm.path, "/arm/");
+        assert_eq!(arm.name, "Հայերեն");
+        let urls = edition_source_urls(arm);
+        assert_eq!(urls, vec![("https://caliber.az/arm/".to_owned(), crate::model::SourceKind::Site)]);
+    }
+
+    #[test]
+    fn armenian_dates_are_baku_time() {
+        let expect = Utc.with_ymd_and_hms(2026, 6, 25, 13, 24, 0).unwrap();
+        // Genitive month names, capitalised or not, with or without the "թ." (year) mark.
+        assert_eq!(parse_site_time("25 Հունիսի 2026 17:24", now()), Some(expect));
+        assert_eq!(parse_site_time("25 հունիսի 2026 թ., 17:24", now()), Some(expect));
+        assert_eq!(parse_site_time("Հունիս 25, 2026 17:24", now()), Some(expect));
+        assert_eq!(parse_site_time("Այսօր 17:24", Utc.with_ymd_and_hms(2026, 6, 25, 18, 0, 0).unwrap()), Some(expect));
+        assert_eq!(parse_site_time("Երեկ, 17:24", now()), Some(expect));
+        let december = Utc.with_ymd_and_hms(2025, 12, 3, 5, 5, 0).unwrap();
+        assert_eq!(parse_site_time("3 Դեկտեմբերի 2025 09:05", now()), Some(december));
+    }
+
+    #[test]
+    fn section_descriptions_are_data_matched_in_any_case() {
+        let en = data().editions.iter().find(|e| e.code == "en").unwrap();
+        assert_eq!(en.section_description("ANALYTICS"), Some("Analytical materials of the authors of Caliber.az"));
+        assert_eq!(en.section_description(" Analytics "), Some("Analytical materials of the authors of Caliber.az"));
+        assert_eq!(en.section_description("ECONOMY"), None, "no description where the site gives none");
+        let ru = data().editions.iter().find(|e| e.code == "ru").unwrap();
+        assert_eq!(ru.section_description("ANALYTICS"), None, "descriptions belong to their edition");
+    }
+
+    fn body_of(html_body: &str) -> String {
+        let page = format!(
+            r#"<html><body><h1 class="post_title">T</h1><div class="post_time">25 June 2026 17:24</div>
+            <div class="post_cover" style="background-image: url(/uploads/cover.jpg)"></div>
+            <div class="post_body">{html_body}</div></body></html>"#
+        );
+        parse_article(&page, "https://caliber.az/en/post/t", None, now()).unwrap().content_html.unwrap()
+    }
+
+    #[test]
+    fn interface_pictures_are_dropped_and_a_picture_is_shown_once() {
+        let body = body_of(
+            r#"<p>First.</p><a href="/uploads/big.jpg"><img src="/templates/Default/api/zoom.png"></a>
+            <p><img src="/uploads/a.jpg" alt="a"></p><p>Second.</p><p><img src="https://caliber.az/uploads/a.jpg#x" alt="again"></p>
+            <p><img src="/uploads/cover.jpg" alt="the cover again"></p><p><img src="/uploads/b.jpg" alt="b"></p>"#,
+        );
+        assert!(!body.contains("zoom.png"), "{body}");
+        assert!(!body.contains("big.jpg"), "the link that only held the zoom icon goes too: {body}");
+        assert_eq!(body.matches("/uploads/a.jpg").count(), 1, "{body}");
+        assert!(!body.contains("cover.jpg"), "the cover is shown above the body already: {body}");
+        assert!(body.contains("/uploads/b.jpg") && body.contains("First.") && body.contains("Second."), "{body}");
     }
 }

@@ -23,6 +23,7 @@ mod rows;
 pub(crate) mod search;
 mod settings;
 mod sources;
+mod stories;
 
 pub use articles::SourceUpdate;
 

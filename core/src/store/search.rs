@@ -18,13 +18,14 @@ pub const MARK_START: &str = "\u{2}";
 pub const MARK_END: &str = "\u{3}";
 
 /// Letters unicode61 keeps apart from their plain forms, and what readers type instead.
+/// Armenian "և" is one letter in lower case ("Երևան") and two in upper case ("ԵՐԵՎԱՆ").
 fn needs_folding(word: &str) -> bool {
-    word.contains(['ı', 'İ', 'ё', 'Ё'])
+    word.contains(['ı', 'İ', 'ё', 'Ё', 'և'])
 }
 
 /// Case folded, then the letters above as readers type them.
 fn fold(word: &str) -> String {
-    crate::fold::fold_case(word).replace('ı', "i").replace('ё', "е")
+    crate::fold::fold_case(word).replace('ı', "i").replace('ё', "е").replace('և', "եվ")
 }
 
 /// The words of `texts` that need folding, folded, for the index's `folded` column.
@@ -228,6 +229,8 @@ mod tests {
         assert_eq!(fts_query(" \"*- ").as_deref(), None);
         assert_eq!(fts_query("Bakı").as_deref(), Some(r#"("Bakı"* OR "baki"*)"#));
         assert_eq!(fts_query("ёлки ").as_deref(), Some(r#"("ёлки" OR "елки")"#));
+        assert_eq!(fts_query("Երևան ").as_deref(), Some(r#"("Երևան" OR "երեվան")"#));
+        assert_eq!(fts_query("ԲԱՔՈՒ").as_deref(), Some(r#""ԲԱՔՈՒ"*"#), "case is the tokenizer's");
     }
 
     #[test]

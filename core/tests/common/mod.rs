@@ -453,3 +453,21 @@ pub fn prepared_article(url: &str, guid: &str, title: &str, body: &str) -> calib
         hash: [guid.len() as u8; 16],
     }
 }
+
+/// A database as a release with schema `version` left it: its migrations, applied by hand.
+pub fn database_at_schema(path: &Path, version: usize) -> rusqlite::Connection {
+    const MIGRATIONS: [&str; 6] = [
+        include_str!("../../src/store/migrations/0001_init.sql"),
+        include_str!("../../src/store/migrations/0002_images.sql"),
+        include_str!("../../src/store/migrations/0003_settings.sql"),
+        include_str!("../../src/store/migrations/0004_notifications.sql"),
+        include_str!("../../src/store/migrations/0005_index_queue.sql"),
+        include_str!("../../src/store/migrations/0006_keep_saved.sql"),
+    ];
+    let conn = rusqlite::Connection::open(path).unwrap();
+    for sql in &MIGRATIONS[..version] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", version as i64).unwrap();
+    conn
+}

@@ -393,6 +393,19 @@ pub(crate) struct Figures {
 }
 
 impl Figures {
+    /// One last sync runs to the end: it must leave nothing queued and find what it stored.
+    fn finish(mut self, db: &Path, marks: &Marks, t0: Instant) -> Self {
+        match final_sync_and_search(db, marks) {
+            Ok(state) => {
+                self.final_articles = state.articles;
+                self.final_images = state.images;
+            }
+            Err(f) => self.failures.extend(f.into_iter().map(|f| format!("final sync: {f}"))),
+        }
+        self.total = t0.elapsed();
+        self
+    }
+
     /// What one kill left: its figures and a line on stdout, or each invariant it broke.
     fn record_kill(&mut self, label: &str, delay: Duration, progress: &str, checked: Result<DbState, Vec<String>>, last: &mut DbState) {
         let at = delay.as_millis();
@@ -564,15 +577,7 @@ pub(crate) fn run_cli_kills(kills: usize, shape: Shape) -> Figures {
         figures.record_kill("kill", delay, &progress, check_db(&db, &marks), &mut last);
     }
     server.next_generation();
-    match final_sync_and_search(&db, &marks) {
-        Ok(state) => {
-            figures.final_articles = state.articles;
-            figures.final_images = state.images;
-        }
-        Err(f) => figures.failures.extend(f.into_iter().map(|f| format!("final sync: {f}"))),
-    }
-    figures.total = t0.elapsed();
-    figures
+    figures.finish(&db, &marks, t0)
 }
 
 
@@ -764,15 +769,7 @@ pub(crate) fn run_app_kills(kills: usize, shape: Shape) -> Figures {
     if synced.is_none() {
         figures.failures.push("the app's sync after the kills did not finish".into());
     }
-    match final_sync_and_search(&db, &marks) {
-        Ok(state) => {
-            figures.final_articles = state.articles;
-            figures.final_images = state.images;
-        }
-        Err(f) => figures.failures.extend(f.into_iter().map(|f| format!("final sync: {f}"))),
-    }
-    figures.total = t0.elapsed();
-    figures
+    figures.finish(&db, &marks, t0)
 }
 
 

@@ -6,7 +6,7 @@ import { invoke } from '@tauri-apps/api/core';
 // ---- Constants (settings.rs, the core's editions) ----
 
 /** The interface languages, in the order Settings lists them. */
-export const UI_LANGUAGES = ["ru", "en", "az"] as const;
+export const UI_LANGUAGES = ["ru", "en", "az", "hy"] as const;
 export type UiLanguage = (typeof UI_LANGUAGES)[number];
 /** The interface language when the system's is none of UI_LANGUAGES. */
 export const FALLBACK_UI_LANGUAGE: UiLanguage = "en";
@@ -49,19 +49,35 @@ export const EDITIONS: readonly EditionDto[] = [
     "code": "ru",
     "name": "Русский",
     "language": "ru",
-    "followed": false
+    "followed": false,
+    "readIn": "На русском",
+    "sectionDescriptions": {}
   },
   {
     "code": "en",
     "name": "English",
     "language": "en",
-    "followed": false
+    "followed": false,
+    "readIn": "Read in English",
+    "sectionDescriptions": {
+      "ANALYTICS": "Analytical materials of the authors of Caliber.az"
+    }
   },
   {
     "code": "az",
     "name": "Azərbaycanca",
     "language": "az",
-    "followed": false
+    "followed": false,
+    "readIn": "Azərbaycanca oxu",
+    "sectionDescriptions": {}
+  },
+  {
+    "code": "arm",
+    "name": "Հայերեն",
+    "language": "hy",
+    "followed": false,
+    "readIn": "Հայերեն",
+    "sectionDescriptions": {}
   }
 ];
 
@@ -181,7 +197,30 @@ export type SourceDto = { id: number, url: string, kind: SourceKind | null, titl
  */
 export type SourceRemovalDto = { deletedArticles: number, keptSaved: number, };
 
-export type EditionDto = { code: string, name: string, language: string, followed: boolean, };
+export type EditionDto = { code: string, name: string, language: string, followed: boolean, 
+/**
+ * "Read in English": the offer to read a story in this edition, in its language.
+ */
+readIn: string, 
+/**
+ * Section name → the site's description of it, where it gives one (list_sections
+ * already matches them to sections; here for the mock backend).
+ */
+sectionDescriptions: { [key in string]: string }, };
+
+/**
+ * A section of an edition and the site's description of it, where it gives one.
+ */
+export type SectionDto = { name: string, description: string | null, };
+
+/**
+ * The article's story in another edition the reader follows.
+ */
+export type StoryEditionDto = { articleId: number, title: string, editionCode: string, 
+/**
+ * The edition's language (for `lang`), and its offer in that language: "Read in English".
+ */
+language: string, readIn: string, };
 
 export type StorageStats = { articles: number, images: number, imageBytes: number, databaseBytes: number, };
 
@@ -238,7 +277,8 @@ export type Commands = {
   get_article: { args: { id: number }; result: ArticleDetail };
   search_articles: { args: { query: string; limit?: number | null }; result: Array<SearchHit> };
   mark_article: { args: { id: number; read?: boolean | null; saved?: boolean | null }; result: ArticleSummary };
-  list_sections: { args: { edition?: string | null }; result: Array<string> };
+  list_sections: { args: { edition?: string | null }; result: Array<SectionDto> };
+  story_in_other_editions: { args: { id: number }; result: Array<StoryEditionDto> };
   get_settings: { args: Record<string, never>; result: Settings };
   update_settings: { args: { settings: SettingsPatch }; result: Settings };
   list_sources: { args: Record<string, never>; result: Array<SourceDto> };
@@ -255,7 +295,7 @@ export type Commands = {
   share_article: { args: { id: number }; result: null };
 };
 export type CommandName = keyof Commands;
-export const COMMAND_NAMES = ["list_articles", "get_article", "search_articles", "mark_article", "list_sections", "get_settings", "update_settings", "list_sources", "add_source", "remove_source", "import_opml", "export_opml", "list_editions", "set_edition_followed", "sync_now", "storage_stats", "send_test_notification", "pause_alerts", "share_article"] as const;
+export const COMMAND_NAMES = ["list_articles", "get_article", "search_articles", "mark_article", "list_sections", "story_in_other_editions", "get_settings", "update_settings", "list_sources", "add_source", "remove_source", "import_opml", "export_opml", "list_editions", "set_edition_followed", "sync_now", "storage_stats", "send_test_notification", "pause_alerts", "share_article"] as const;
 
 /** Each command's argument names; `optional` ones may be left out (Rust `Option`). */
 export const COMMAND_ARGS: { readonly [K in CommandName]: readonly { name: string; optional: boolean }[] } = {
@@ -264,6 +304,7 @@ export const COMMAND_ARGS: { readonly [K in CommandName]: readonly { name: strin
   search_articles: [{ name: "query", optional: false }, { name: "limit", optional: true }],
   mark_article: [{ name: "id", optional: false }, { name: "read", optional: true }, { name: "saved", optional: true }],
   list_sections: [{ name: "edition", optional: true }],
+  story_in_other_editions: [{ name: "id", optional: false }],
   get_settings: [],
   update_settings: [{ name: "settings", optional: false }],
   list_sources: [],
@@ -286,7 +327,8 @@ export const commands = {
   getArticle: (args: Commands["get_article"]['args']): Promise<ArticleDetail> => invoke<ArticleDetail>("get_article", args),
   searchArticles: (args: Commands["search_articles"]['args']): Promise<Array<SearchHit>> => invoke<Array<SearchHit>>("search_articles", args),
   markArticle: (args: Commands["mark_article"]['args']): Promise<ArticleSummary> => invoke<ArticleSummary>("mark_article", args),
-  listSections: (args?: Commands["list_sections"]['args']): Promise<Array<string>> => invoke<Array<string>>("list_sections", args),
+  listSections: (args?: Commands["list_sections"]['args']): Promise<Array<SectionDto>> => invoke<Array<SectionDto>>("list_sections", args),
+  storyInOtherEditions: (args: Commands["story_in_other_editions"]['args']): Promise<Array<StoryEditionDto>> => invoke<Array<StoryEditionDto>>("story_in_other_editions", args),
   getSettings: (): Promise<Settings> => invoke<Settings>("get_settings"),
   updateSettings: (args: Commands["update_settings"]['args']): Promise<Settings> => invoke<Settings>("update_settings", args),
   listSources: (): Promise<Array<SourceDto>> => invoke<Array<SourceDto>>("list_sources"),

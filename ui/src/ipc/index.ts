@@ -11,7 +11,10 @@ export const getArticle = (id: number) => commands.getArticle({ id });
 export const searchArticles = (query: string, limit = 30) => commands.searchArticles({ query, limit });
 export const markArticle = (id: number, marks: { read?: boolean; saved?: boolean }) =>
   commands.markArticle({ id, read: marks.read ?? null, saved: marks.saved ?? null });
+/** An edition's sections (all editions' with `null`), each with the site's description where it gives one. */
 export const listSections = (edition: string | null) => commands.listSections({ edition });
+/** The same story in the reader's other editions (a local lookup: works offline). */
+export const storyInOtherEditions = (id: number) => commands.storyInOtherEditions({ id });
 
 export const getSettings = () => commands.getSettings();
 export const updateSettings = (settings: SettingsPatch) => commands.updateSettings({ settings });

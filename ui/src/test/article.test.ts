@@ -5,7 +5,8 @@ import App from '../App.svelte';
 import { EVENTS } from '../ipc';
 import { shareTargets } from '../lib/share';
 import { showToast, toast } from '../lib/toast.svelte';
-import { startAt, useBackend } from './harness';
+import { sampleArticles } from '../ipc/mock/backend';
+import { NOW, startAt, useBackend } from './harness';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -21,6 +22,28 @@ async function openArticle(id: number, opts: Parameters<typeof useBackend>[0] = 
 }
 
 describe('article view', () => {
+  it('offers the same story in the other editions followed, each in its own language, and opens it', async () => {
+    const articles = sampleArticles(6, NOW);
+    // Article 2 (English) is article 1's (Russian) story: same cover picture, 37 minutes apart.
+    articles[1].imageUrl = articles[0].imageUrl;
+    const { backend } = await openArticle(1, { articles });
+    const offer = await screen.findByTestId('other-editions');
+    expect(offer.getAttribute('aria-label')).toBe('This story in your other editions');
+    const links = screen.getAllByTestId('read-in');
+    expect(links.map((l) => l.textContent?.trim())).toEqual(['Read in English']);
+    expect(links[0].getAttribute('lang')).toBe('en');
+    expect(backend.callsOf('story_in_other_editions')[0].args).toEqual({ id: 1 });
+    await fireEvent.click(links[0]);
+    await waitFor(() => expect(screen.getByTestId('article-title').textContent).toBe(articles[1].title));
+    await waitFor(() => expect(screen.getAllByTestId('read-in').map((l) => l.textContent?.trim())).toEqual(['На русском']));
+  });
+
+  it('offers nothing when no other edition has the story', async () => {
+    const { backend } = await openArticle(3);
+    await waitFor(() => expect(backend.callsOf('story_in_other_editions')).toHaveLength(1));
+    expect(screen.queryByTestId('other-editions')).toBeNull();
+  });
+
   it('opens from the hash route with section, local date, author, views, body and cover', async () => {
     const { backend, article } = await openArticle(2);
     expect(backend.callsOf('get_article')[0].args).toEqual({ id: 2 });

@@ -9,7 +9,7 @@ import { startAt, useBackend } from './harness';
 describe('i18n', () => {
   it('every language has every string', () => {
     const keys = Object.keys(dictionaries.en).sort();
-    for (const lang of ['ru', 'az'] as const) {
+    for (const lang of ['ru', 'az', 'hy'] as const) {
       expect(Object.keys(dictionaries[lang]).sort()).toEqual(keys);
       for (const k of keys) {
         expect(typeof dictionaries[lang][k as keyof typeof dictionaries.en]).toBe(
@@ -32,6 +32,21 @@ describe('i18n', () => {
     expect(dictionaries.ru.newCount(5)).toBe('5 новых');
   });
 
+  it('Armenian: the site\'s strings, the "Link copied" toast and Armenian plural rules', () => {
+    expect(dictionaries.hy.linkCopied).toBe('Հղումը պատճենվեց');
+    expect(dictionaries.hy.views(88)).toBe('Դիտումներ: 88');
+    // Intl.PluralRules('hy'): 0 and 1 are "one", the rest "other"; numbers in Armenian grouping.
+    expect(new Intl.PluralRules('hy').select(1)).toBe('one');
+    expect(dictionaries.hy.syncFailedSources(1)).toBe('Սխալ 1 աղբյուրում');
+    expect(dictionaries.hy.syncFailedSources(2)).toBe('Սխալ 2 աղբյուրներում');
+    expect(dictionaries.hy.resultsCount(12000)).toBe(`${new Intl.NumberFormat('hy').format(12000)} արդյունք`);
+    const armenian = /[\u0531-\u0587]/;
+    for (const [key, value] of Object.entries(dictionaries.hy)) {
+      if (typeof value !== 'string' || ['appName', 'statusOk'].includes(key)) continue;
+      expect(value, key).toMatch(armenian);
+    }
+  });
+
   it('uses the language from getSettings and switches strings from Settings', async () => {
     const backend = useBackend({ settings: { uiLanguage: 'ru' } });
     startAt('#/settings');
@@ -46,6 +61,12 @@ describe('i18n', () => {
     expect(document.documentElement.lang).toBe('az');
     expect(window.localStorage.getItem('caliber.uiLanguage')).toBe('az');
     await waitFor(() => expect(backend.settings.uiLanguage).toBe('az'));
+
+    select.value = 'hy';
+    await fireEvent.change(select);
+    expect(screen.getByTestId('nav-saved').textContent).toContain('Պահպանված');
+    expect(document.documentElement.lang).toBe('hy');
+    await waitFor(() => expect(backend.settings.uiLanguage).toBe('hy'));
 
     select.value = 'en';
     await fireEvent.change(select);

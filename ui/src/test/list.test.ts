@@ -2,7 +2,9 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
 import { FakeIntersectionObserver } from './setup';
-import { startAt, useBackend } from './harness';
+import { EDITIONS } from '../ipc';
+import { sampleArticles } from '../ipc/mock/backend';
+import { NOW, startAt, useBackend } from './harness';
 
 describe('home list', () => {
   it('renders cards from listArticles and loads the next page on the scroll sentinel', async () => {
@@ -77,6 +79,51 @@ describe('home list', () => {
       for (const c of cards) expect(c.textContent).toContain('Breaking');
     });
     expect(window.localStorage.getItem('caliber.edition')).toBe('en');
+  });
+
+  it('with several editions followed, sections are grouped by edition, never one mixed row', async () => {
+    const backend = useBackend();
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('section-row')).toHaveLength(3));
+    const rows = screen.getAllByTestId('section-row');
+    expect(rows.map((r) => r.dataset.edition)).toEqual(['ru', 'en', 'az']);
+    const chips = (row: HTMLElement) => [...row.querySelectorAll('button')].map((b) => b.textContent?.trim());
+    expect(chips(rows[0])).toContain('АНАЛИТИКА');
+    expect(chips(rows[0])).not.toContain('ANALYTICS');
+    expect(chips(rows[1])).toContain('ANALYTICS');
+    expect(chips(rows[1])).not.toContain('АНАЛИТИКА');
+    expect(rows[1].getAttribute('aria-label')).toBe('Sections: English');
+    expect(rows[1].getAttribute('lang')).toBe('en');
+
+    // A section picked in a row chooses its edition too; the site's description shows under it.
+    await fireEvent.click(screen.getByRole('button', { name: 'ANALYTICS' }));
+    await waitFor(() =>
+      expect(backend.callsOf('list_articles').at(-1)?.args.query).toMatchObject({ edition: 'en', section: 'ANALYTICS' }),
+    );
+    await waitFor(() => expect(screen.getAllByTestId('section-row')).toHaveLength(1));
+    expect(screen.getByTestId('section-description').textContent?.trim()).toBe('Analytical materials of the authors of Caliber.az');
+    expect(screen.getByTestId('section-description').getAttribute('lang')).toBe('en');
+
+    // A section the site describes nowhere has no description.
+    await fireEvent.click(screen.getByRole('button', { name: 'ECONOMY' }));
+    await waitFor(() => expect(backend.callsOf('list_articles').at(-1)?.args.query).toMatchObject({ section: 'ECONOMY' }));
+    expect(screen.queryByTestId('section-description')).toBeNull();
+  });
+
+  it('with no edition followed (the site\'s listings added by hand), the editions with articles are on the home screen', async () => {
+    useBackend({ editions: EDITIONS.map((e) => ({ ...e, followed: false })) });
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('section-row')).toHaveLength(3));
+    const tabs = [...screen.getByTestId('edition-switch').querySelectorAll('button[data-edition]')];
+    expect(tabs.map((t) => t.getAttribute('data-edition'))).toEqual(['ru', 'en', 'az']);
+  });
+
+  it('sections of feeds in no edition\'s language still get one row', async () => {
+    const articles = sampleArticles(6, NOW).map((a) => ({ ...a, language: 'de', categories: ['Politik'] }));
+    useBackend({ articles, editions: EDITIONS.map((e) => ({ ...e, followed: false })) });
+    render(App);
+    expect(await screen.findByRole('button', { name: 'Politik' })).toBeTruthy();
+    expect(screen.queryByTestId('edition-switch')).toBeNull();
   });
 
   it('saved list asks for saved articles only', async () => {

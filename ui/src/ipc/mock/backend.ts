@@ -15,6 +15,7 @@ import type {
   Settings,
   SourceDto,
   StorageStats,
+  StoryEditionDto,
   SyncSummary,
 } from '../types';
 import {
@@ -201,12 +202,24 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
         case 'list_sections': {
           const edition = (args.edition as string | null) ?? null;
           const language = edition === null ? null : editionLanguage(edition);
+          const descriptions = editions.find((e) => e.code === edition)?.sectionDescriptions ?? {};
+          const describe = (name: string): string | null => {
+            const key = Object.keys(descriptions).find((k) => k.toLowerCase() === name.trim().toLowerCase());
+            return key === undefined ? null : (descriptions[key] ?? null);
+          };
           const set = new Set<string>();
           for (const a of articles) {
             if (language !== null && a.language !== language) continue;
             for (const c of a.categories) set.add(c);
           }
-          return [...set];
+          return [...set].map((name) => ({ name, description: describe(name) }));
+        }
+        case 'story_in_other_editions': {
+          // The core's rule (core/src/stories.rs): same cover picture file name, other
+          // followed language, each the other's nearest in time within three days.
+          const a = articles.find((x) => x.id === args.id);
+          if (!a) throw { kind: 'notFound', message: `article ${String(args.id)} not found` };
+          return storyElsewhere(a);
         }
         case 'get_settings':
           return cloneSettings(settings);
@@ -356,6 +369,30 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     // Like commands.rs: a full page has a cursor (the next page may be empty).
     const next = items.length === limit && last ? { publishedAt: last.publishedAt, id: last.id } : null;
     return { items, next };
+  }
+
+  const pictureName = (url: string | null): string | null => {
+    const name = url?.split('/').pop()?.split(/[?#]/)[0] ?? '';
+    return name.length > 4 ? name : null;
+  };
+  const WINDOW_MS = 3 * 86_400_000;
+  function nearest(group: ArticleDetail[], language: string | null, to: number): ArticleDetail | undefined {
+    const distance = (x: ArticleDetail) => Math.abs(Date.parse(x.publishedAt) - to);
+    return group
+      .filter((x) => x.language === language && distance(x) <= WINDOW_MS)
+      .sort((x, y) => distance(x) - distance(y) || x.id - y.id)[0];
+  }
+  function storyElsewhere(of: ArticleDetail): StoryEditionDto[] {
+    const picture = pictureName(of.imageUrl);
+    if (picture === null || of.language === null) return [];
+    const group = articles.filter((x) => x.language !== null && pictureName(x.imageUrl) === picture);
+    const out: StoryEditionDto[] = [];
+    for (const e of editions.filter((e) => e.followed && e.language !== of.language)) {
+      const candidate = nearest(group, e.language, Date.parse(of.publishedAt));
+      if (!candidate || nearest(group, of.language, Date.parse(candidate.publishedAt))?.id !== of.id) continue;
+      out.push({ articleId: candidate.id, title: candidate.title, editionCode: e.code, language: e.language, readIn: e.readIn });
+    }
+    return out;
   }
 
   function search(query: string, limit: number): SearchHit[] {
