@@ -17,6 +17,7 @@ mod model;
 pub mod notify;
 mod opml;
 mod parse;
+pub mod phases;
 mod prepare;
 mod sanitize;
 mod site;
@@ -96,6 +97,7 @@ impl Core {
             retention: config.retention,
             cpu_workers: config.cpu_workers,
             full_text: config.full_text,
+            stop_after_listing: false,
         };
         Ok(Self { store: Mutex::new(store), sync: Arc::new(sync), images: config.images })
     }
@@ -420,4 +422,12 @@ pub mod fuzzing;
 pub mod testing {
     pub use crate::model::PreparedArticle;
     pub use crate::store::{SourceUpdate, Store};
+
+    /// A sync that stops once every source's listing is written, its bodies still waiting
+    /// to be sanitised and indexed: the state a sync killed at that moment leaves behind.
+    pub async fn sync_listing_only(core: &crate::Core) -> crate::Result<crate::SyncReport> {
+        let ctx = crate::sync::SyncContext { stop_after_listing: true, ..(*core.sync).clone() };
+        let (report, _) = crate::sync::run_once(std::sync::Arc::new(ctx), std::sync::Arc::new(|_| {})).await?;
+        Ok(report)
+    }
 }

@@ -213,8 +213,9 @@ pub struct RejectedOutline {
     pub reason: String,
 }
 
-/// An article ready to be written: HTML sanitised, summary extracted. Feed items and site
-/// pages both become one through `prepare::prepare_article`.
+/// An article ready to be written: summary extracted; its HTML either sanitised
+/// (`content_html`) or waiting to be (`unsanitised_body`, see store/pending.rs). Feed items
+/// and site pages both become one through `prepare.rs`.
 #[derive(Debug, Clone)]
 pub struct PreparedArticle {
     pub guid: String,
@@ -231,4 +232,15 @@ pub struct PreparedArticle {
     pub views: Option<i64>,
     pub is_breaking: bool,
     pub hash: [u8; 16],
+    /// A body still to be sanitised: written to `pending_bodies`, never to `content_html`.
+    pub unsanitised_body: Option<UnsanitisedBody>,
+}
+
+/// A feed's body for an article, not yet sanitised. Its HTML is readable only inside the
+/// crate, and the store keeps it out of every reader's way (store/pending.rs).
+#[derive(Debug, Clone)]
+pub struct UnsanitisedBody {
+    pub(crate) html: String,
+    /// What relative URLs in `html` resolve against.
+    pub(crate) base: url::Url,
 }

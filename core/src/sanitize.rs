@@ -16,6 +16,67 @@ thread_local! {
     // The builder is costly to make and not Sync; one per worker thread, reused.
     static POLICY: Builder<'static> = policy();
     static BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
+    static ONE_PASS_TAGS: HashSet<String> = one_pass_tags();
+}
+
+/// Tags after which one pass of the policy leaves a fixed point. The policy's own tags
+/// keep the tree the parser built, which reads back the same, except for `table` (foster
+/// parenting builds trees such as an `<a>` inside an `<a>` that read back otherwise). The
+/// tags it drops with their content, and the ones whose content is only text (or nothing),
+/// leave no element behind that could nest differently. Any other tag (a `<button>` or
+/// `<object>` dropped around a `<p>` inside a `<p>`, foreign content, `<noscript>`) needs
+/// the second pass.
+fn one_pass_tags() -> HashSet<String> {
+    POLICY.with(|policy| {
+        let mut tags: HashSet<String> = policy.clone_tags().into_iter().chain(policy.clone_clean_content_tags()).map(str::to_owned).collect();
+        tags.extend(["iframe", "noembed", "noframes", "xmp", "textarea", "title", "input"].map(str::to_owned));
+        tags.remove("table");
+        tags
+    })
+}
+
+/// Whether `html` has a start tag outside `ONE_PASS_TAGS` (or one that is not ASCII).
+/// Text that only looks like a tag (inside a script, say) counts too: a needless second
+/// pass costs time, never safety.
+fn needs_second_pass(html: &str) -> bool {
+    let bytes = html.as_bytes();
+    ONE_PASS_TAGS.with(|tags| {
+        let mut name = String::new();
+        memchr::memchr_iter(b'<', bytes).any(|lt| {
+            let rest = &bytes[lt + 1..];
+            if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
+                return false;
+            }
+            let end = rest.iter().position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>').unwrap_or(rest.len());
+            let Ok(tag) = std::str::from_utf8(&rest[..end]) else { return true };
+            name.clear();
+            name.extend(tag.chars().map(|c| c.to_ascii_lowercase()));
+            !tags.contains(&name)
+        })
+    })
+}
+
+/// The serialiser writes a `<pre>`'s leading line feed as it is, and the parser drops the
+/// first line feed after `<pre>`: one more keeps the text a fixed point (the HTML spec's
+/// serialisation did this before 2016).
+fn keep_pre_line_feeds(html: String) -> String {
+    if !html.contains("\n") || !html.contains("<pre") {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len() + 16);
+    let mut rest = html.as_str();
+    while let Some(at) = rest.find("<pre") {
+        let Some(gt) = rest[at..].find('>') else { break };
+        let open_end = at + gt + 1;
+        out.push_str(&rest[..open_end]);
+        let is_pre = matches!(rest.as_bytes().get(at + 4), Some(b'>' | b' '));
+        if is_pre && rest[open_end..].starts_with('\n') {
+            out.push('\n');
+        }
+        rest = &rest[open_end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 struct ResolveAgainstBase;
@@ -102,12 +163,13 @@ fn policy() -> Builder<'static> {
 pub fn sanitize_html(html: &str, base: &Url) -> String {
     let html = depth::bound(html);
     BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
-    // Twice: removing an element keeps its children, which can leave markup the parser
-    // nests differently when it reads it back (a `<p>` inside a `<p>`, found by fuzzing);
-    // the second pass cleans the tree the web view will actually build.
+    // Removing an element keeps its children, which can leave markup the parser nests
+    // differently when it reads it back (a `<p>` inside a `<p>`, found by fuzzing): then a
+    // second pass cleans the tree the web view will actually build. Only then: the second
+    // pass was a quarter of all sanitising (see `needs_second_pass`).
     let clean = POLICY.with(|policy| {
-        let once = policy.clean(&html).to_string();
-        policy.clean(&once).to_string()
+        let once = keep_pre_line_feeds(policy.clean(&html).to_string());
+        if needs_second_pass(&html) { keep_pre_line_feeds(policy.clean(&once).to_string()) } else { once }
     });
     // After parsing: `&#27;` is a control character too.
     strip_controls(&clean).into_owned()
@@ -152,6 +214,11 @@ pub fn html_to_text_up_to(html: &str, max_bytes: usize) -> String {
         }
         push_text(&mut out, &rest[..lt]);
         let tag = &rest[lt..];
+        // A comment is no text (a feed's raw HTML has them; a sanitised body has none).
+        if let Some(comment) = tag.strip_prefix("<!--") {
+            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            continue;
+        }
         let Some(gt) = tag.find('>') else {
             rest = "";
             break;
@@ -268,6 +335,32 @@ mod tests {
 
     fn base() -> Url {
         Url::parse("https://example.org/news/feed.xml").unwrap()
+    }
+
+    /// Markup whose first clean reads back as another tree: each must be a fixed point
+    /// after one `sanitize_html`, whether it took one pass of the policy or two.
+    #[test]
+    fn sanitised_html_is_a_fixed_point_with_one_pass_or_two() {
+        let cases = [
+            // Foster parenting: an <a> inside an <a> (policy tags only, two passes).
+            "<a href=\"/1\">x<table><a href=\"/2\">y</a></table></a>",
+            // A dropped <button> or <object> leaves a <p> inside a <p> (two passes).
+            "<p>a<button><p>b</p></button>c</p>",
+            "<p>a<object><p>b</p></object>c</p>",
+            // A <pre>'s leading line feeds: the parser drops one at each read.
+            "<pre>\n\n\nx</pre>",
+            "<pre lang=\"en\">\n\ny</pre><p>z</p>",
+            // One pass: policy tags, dropped scripts and styles, text-only elements.
+            "<p>a<script>x()</script><style>p{}</style><iframe src=\"/f\">t</iframe><b>b<i>c</b>d</i></p><ul><li>1<li>2</ul>",
+        ];
+        for html in cases {
+            let once = sanitize_html(html, &base());
+            assert_eq!(sanitize_html(&once, &base()), once, "not a fixed point: {html:?} gave {once:?}");
+        }
+        assert!(!needs_second_pass("<p>a<script>x()</script><iframe>t</iframe><img src=x><B>b</B></p>"));
+        for html in ["<table><tr><td>x</td></tr></table>", "<p><button>", "<svg><p>", "<noscript><p>", "<x-custom>", "<form><p>"] {
+            assert!(needs_second_pass(html), "{html}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! One sync pass over every source: fetch (bounded concurrency) → parse and sanitise
-//! (one worker per core) → a single writer committing each source in its own transaction.
-//! A bounded queue between workers and the writer keeps memory flat on large syncs.
+//! One sync pass over every source: fetch (bounded concurrency) → parse into what the list
+//! shows (one worker per core) → a single writer committing each source in its own
+//! transaction, listable from then on, its bodies waiting unsanitised in the store → once
+//! every source is written, the bodies are sanitised (a worker per core) and indexed. A
+//! bounded queue between workers and the writer keeps memory flat on large syncs.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +19,8 @@ use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncR
 use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed, to_utf8};
 use crate::digest::document_hash;
 use crate::model::PreparedArticle;
-use crate::prepare::prepare_article;
+use crate::phases::{self, Phase};
+use crate::prepare::{prepare_article, prepare_listing};
 use crate::sanitize::html_to_text;
 use crate::site;
 use crate::store::{SourceUpdate, Store};
@@ -33,6 +36,7 @@ const MAX_ITEMS_PER_DOCUMENT: usize = 10_000;
 
 pub type Progress = Arc<dyn Fn(SyncEvent) + Send + Sync>;
 
+#[derive(Clone)]
 pub(crate) struct SyncContext {
     pub db_path: PathBuf,
     pub http: HttpClient,
@@ -40,6 +44,8 @@ pub(crate) struct SyncContext {
     pub retention: Retention,
     pub cpu_workers: usize,
     pub full_text: bool,
+    /// Tests: end where a sync killed right after writing the last source's listing would.
+    pub stop_after_listing: bool,
 }
 
 enum WriteJob {
@@ -172,7 +178,7 @@ async fn sync_feed(
     let last_body = source.body_hash;
     // More items than retention keeps would be stored only to be pruned again.
     let max_items = ctx.retention.max_per_source.map_or(MAX_ITEMS_PER_DOCUMENT, |n| (n as usize).clamp(1, MAX_ITEMS_PER_DOCUMENT));
-    let parsed = cpu(cpu_slots, move || {
+    let parsed = cpu(cpu_slots, move || phases::measure(Phase::Parse, || {
         let body_hash = document_hash(&fetched.body);
         let update = SourceUpdate {
             new_url: fetched.moved_to,
@@ -204,7 +210,7 @@ async fn sync_feed(
         }
         let items: Vec<RawItem> = items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
         Ok::<_, SourceError>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items, problems))
-    })
+    }))
     .await
     .and_then(|r| r);
     let (update, mut items, problems) = match parsed {
@@ -215,19 +221,20 @@ async fn sync_feed(
         fetch_full_text(ctx, &mut items, &source.url, pages_until).await;
     }
     // A timeout cannot stop a blocking thread: past the deadline the job is dropped anyway,
-    // so stop sanitising then rather than hold a core (and the CLI's exit) for nothing.
-    // Cut short, nothing is written: a part stored under the document's hash would make the
-    // next sync take the same bytes for "nothing new" and never store the rest.
-    let prepared = cpu(cpu_slots, move || {
+    // so stop then rather than hold a core (and the CLI's exit) for nothing. Cut short,
+    // nothing is written: a part stored under the document's hash would make the next sync
+    // take the same bytes for "nothing new" and never store the rest. Bodies are sanitised
+    // after every source is written (store/pending.rs): the list does not wait for them.
+    let prepared = cpu(cpu_slots, move || phases::measure(Phase::Parse, || {
         let mut articles = Vec::with_capacity(items.len());
         for item in items {
             if Instant::now() >= deadline {
                 return None;
             }
-            articles.push(prepare_article(item));
+            articles.push(prepare_listing(item));
         }
         Some(articles)
-    });
+    }));
     match prepared.await {
         Ok(Some(articles)) => WriteJob::Articles { source, update, articles, problems },
         Ok(None) => WriteJob::Failed { error: past_deadline(&source.url, ctx.http.options().source_deadline), source, unreachable: false },
@@ -382,8 +389,7 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
         let now = ctx.clock.now();
         let (source, result, problems) = match job {
             WriteJob::Articles { source, update, articles, problems } => {
-                let result = store
-                    .write_source(source.id, &update, &articles, ctx.retention, now)
+                let result = phases::measure(Phase::Store, || store.write_source(source.id, &update, &articles, ctx.retention, now))
                     .map(|o| (o.url, SyncStatus::Ok, o.new, o.updated, o.changed_ids));
                 (source, result, problems)
             }
@@ -438,9 +444,17 @@ fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &
             }
         }
     }
-    // Every article is listable by now; searching finds them once this is done. A failure
-    // here loses nothing: the queue stays for the next sync.
-    match store.index_pending() {
+    if ctx.stop_after_listing {
+        return Ok(report);
+    }
+    // Every article is listable by now. Its body is sanitised next, and searching finds it
+    // once it is indexed. A failure here loses nothing: what waits stays for the next sync.
+    match store.sanitize_pending(ctx.cpu_workers) {
+        Ok(_) => {}
+        Err(e) if e.is_disk_full() => return Err(e),
+        Err(e) => report.index_error = Some(format!("could not prepare article bodies: {e}")),
+    }
+    match phases::measure(Phase::Index, || store.index_pending()) {
         Ok(_) => {}
         // The articles are stored and stay queued; the reader must still hear why the sync failed.
         Err(e) if e.is_disk_full() => return Err(e),

@@ -13,6 +13,7 @@ pub const COMMANDS: &[&str] = &[
     "story_in_other_editions",
     "get_settings",
     "update_settings",
+    "update_notify_prefs",
     "list_sources",
     "add_source",
     "remove_source",

@@ -1,12 +1,13 @@
 //! Thin commands: arguments in, one core call, a DTO out.
 
+use caliber_core::notify::NotifyPrefs;
 use caliber_core::{ArticleQuery, Core};
 use chrono::{DateTime, Utc};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::dto::*;
 use crate::error::{IpcError, IpcResult};
-use crate::settings::{Settings, SettingsPatch};
+use crate::settings::{NotifyPrefsPatch, Settings, SettingsPatch};
 use crate::state::AppState;
 
 const PAGE: u32 = 30;
@@ -78,6 +79,17 @@ pub async fn update_settings(state: State<'_, AppState>, settings: SettingsPatch
     let updated = Settings::load(&state.core, &state.system_locale)?.apply(settings)?;
     updated.save(&state.core)?;
     Ok(updated)
+}
+
+/// Change only the alert preferences named in `patch` (read, changed and stored here, so the
+/// UI never writes back a whole copy it read earlier).
+#[tauri::command]
+pub async fn update_notify_prefs(state: State<'_, AppState>, patch: NotifyPrefsPatch) -> IpcResult<NotifyPrefs> {
+    let settings = Settings::load(&state.core, &state.system_locale)?;
+    let notifications = patch.apply_to(settings.notifications.clone());
+    let updated = settings.apply(SettingsPatch { notifications: Some(notifications), ..Default::default() })?;
+    updated.save(&state.core)?;
+    Ok(updated.notifications)
 }
 
 #[tauri::command]

@@ -17,7 +17,7 @@ use crate::dto::*;
 use crate::error::IpcError;
 use crate::events;
 use crate::settings::{
-    DEFAULT_SYNC_MINUTES, FALLBACK_UI_LANGUAGE, MIN_SYNC_MINUTES, Settings, SettingsPatch, TEXT_SCALE_RANGE, Theme,
+    DEFAULT_SYNC_MINUTES, FALLBACK_UI_LANGUAGE, MIN_SYNC_MINUTES, NotifyPrefsPatch, Settings, SettingsPatch, TEXT_SCALE_RANGE, Theme,
     UI_LANGUAGES,
 };
 
@@ -53,6 +53,7 @@ macro_rules! command_table {
             [state] story_in_other_editions(id: i64) -> Vec<StoryEditionDto>;
             [state] get_settings() -> Settings;
             [state] update_settings(settings: SettingsPatch) -> Settings;
+            [state] update_notify_prefs(patch: NotifyPrefsPatch) -> NotifyPrefs;
             [state] list_sources() -> Vec<SourceDto>;
             [state] add_source(url: String) -> SourceDto;
             [state] remove_source(url: String) -> SourceRemovalDto;
@@ -199,6 +200,7 @@ pub fn render() -> String {
     decl::<Settings>(cfg, &mut out);
     decl::<SettingsPatch>(cfg, &mut out);
     decl::<NotifyPrefs>(cfg, &mut out);
+    decl::<NotifyPrefsPatch>(cfg, &mut out);
     decl::<QuietHours>(cfg, &mut out);
     decl::<ArticleSummary>(cfg, &mut out);
     decl::<ArticleDetail>(cfg, &mut out);

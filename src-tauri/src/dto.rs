@@ -226,13 +226,17 @@ pub struct StorageStats {
 pub struct SyncSummary {
     pub new_total: u32,
     pub failed: u32,
+    /// Sources that answered (with news or without): "up to date" is only said when some did.
+    pub reached: u32,
     /// Every source failed to connect: the reader is offline.
     pub offline: bool,
 }
 
 impl From<&SyncReport> for SyncSummary {
     fn from(r: &SyncReport) -> Self {
-        Self { new_total: r.new_total(), failed: r.failed() as u32, offline: r.offline() }
+        let failed = r.failed() as u32;
+        let reached = r.sources.len() as u32 - failed;
+        Self { new_total: r.new_total(), failed, reached, offline: r.offline() }
     }
 }
 

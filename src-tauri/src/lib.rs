@@ -45,6 +45,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             commands::story_in_other_editions,
             commands::get_settings,
             commands::update_settings,
+            commands::update_notify_prefs,
             commands::list_sources,
             commands::add_source,
             commands::remove_source,

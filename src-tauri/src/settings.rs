@@ -3,7 +3,7 @@
 //! only to apply them before first paint.
 
 use caliber_core::Core;
-use caliber_core::notify::NotifyPrefs;
+use caliber_core::notify::{NotifyPrefs, QuietHours};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -58,6 +58,59 @@ pub struct SettingsPatch {
     pub ui_language: Option<String>,
     pub sync_interval_minutes: Option<u32>,
     pub notifications: Option<NotifyPrefs>,
+}
+
+/// A change to some alert preferences (Settings → Alerts sends only what the reader touched);
+/// absent fields are kept. `pausedUntil` is not here: only `pause_alerts` sets it, so a
+/// pause from the tray is never overwritten by a stale copy.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[ts(optional_fields)]
+pub struct NotifyPrefsPatch {
+    pub enabled: Option<bool>,
+    pub sections: Option<Vec<String>>,
+    pub keywords: Option<Vec<String>>,
+    pub languages: Option<Vec<String>>,
+    pub max_age_minutes: Option<u32>,
+    /// Absent: kept; `null`: quiet hours off; a value: on, with these times.
+    #[serde(deserialize_with = "present")]
+    #[ts(as = "Option<Option<QuietHours>>")]
+    pub quiet_hours: Option<Option<QuietHours>>,
+    pub max_per_hour: Option<u32>,
+}
+
+/// A field that is present deserialises to `Some`, even when it is `null` (absent stays `None`
+/// through `#[serde(default)]`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+impl NotifyPrefsPatch {
+    /// `prefs` with this change; at least one alert an hour, as `Settings::apply` keeps it.
+    pub fn apply_to(self, mut prefs: NotifyPrefs) -> NotifyPrefs {
+        if let Some(v) = self.enabled {
+            prefs.enabled = v;
+        }
+        if let Some(v) = self.sections {
+            prefs.sections = v;
+        }
+        if let Some(v) = self.keywords {
+            prefs.keywords = v;
+        }
+        if let Some(v) = self.languages {
+            prefs.languages = v;
+        }
+        if let Some(v) = self.max_age_minutes {
+            prefs.max_age_minutes = v;
+        }
+        if let Some(v) = self.quiet_hours {
+            prefs.quiet_hours = v;
+        }
+        if let Some(v) = self.max_per_hour {
+            prefs.max_per_hour = v.max(1);
+        }
+        prefs
+    }
 }
 
 /// Only its name is used: the generated `UiLanguage` (a union of `UI_LANGUAGES`) in field types.

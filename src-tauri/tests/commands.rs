@@ -94,7 +94,7 @@ fn synced() -> (tempfile::TempDir, App<MockRuntime>, WebviewWindow<MockRuntime>)
     let dir = prepared_dir(&serve_feed());
     let (app, webview) = app(dir.path());
     let summary = invoke(&webview, "sync_now", json!({})).expect("sync_now");
-    assert_eq!(summary, json!({"newTotal": 2, "failed": 0, "offline": false}));
+    assert_eq!(summary, json!({"newTotal": 2, "failed": 0, "reached": 1, "offline": false}));
     (dir, app, webview)
 }
 
@@ -233,6 +233,7 @@ fn an_unreachable_server_reports_offline() {
     let summary = invoke(&webview, "sync_now", json!({})).unwrap();
     assert_eq!(summary["offline"], true);
     assert_eq!(summary["failed"], 1);
+    assert_eq!(summary["reached"], 0, "nothing answered: nothing may be called up to date");
     let sources = invoke(&webview, "list_sources", json!({})).unwrap();
     assert!(sources[0]["lastError"].as_str().unwrap().contains("127.0.0.1:9"));
 }

@@ -1,6 +1,6 @@
 // The benchmark corpus: a deterministic news corpus (xorshift generator, Zipf-weighted
 // vocabulary, 4–8 KiB HTML bodies with pictures and hostile markup) as RSS and Atom
-// documents. Shared by `benches/sync.rs` and the crash harness (`tests/crash.rs`), which
+// documents. Shared by `benches/sync/` and the crash harness (`tests/crash.rs`), which
 // `include!` it; the includer brings `std::fmt::Write as _`, `std::io::Write as _`,
 // `std::time::Duration` and `axum::body::Bytes` into scope.
 

@@ -275,6 +275,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Sync { json, .. } => {
+            // For the benchmark: CPU time by phase, one line on stderr at the end.
+            let phase_cpu = std::env::var_os("CALIBER_PHASE_CPU").is_some_and(|v| !v.is_empty() && v != "0");
+            if phase_cpu {
+                caliber_core::phases::enable();
+            }
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             let report = runtime.block_on(core.run_once(move |event| {
                 if !json {
@@ -283,6 +288,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }))?;
             for warning in report.index_error.iter().chain(&report.purge_error) {
                 eprintln!("warning: {warning}");
+            }
+            if phase_cpu {
+                let ms: serde_json::Map<String, Value> =
+                    caliber_core::phases::totals().iter().map(|(phase, nanos)| (phase.name().to_owned(), json!(*nanos as f64 / 1e6))).collect();
+                eprintln!("phase-cpu-ms: {}", Value::Object(ms));
             }
             if json {
                 let sources: Vec<Value> = report

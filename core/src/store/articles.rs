@@ -102,7 +102,8 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )?;
             let mut update_article = tx.prepare_cached(
-                "UPDATE articles SET url = ?2, title = ?3, summary = ?4, content_html = ?5, author = ?6, categories = ?7,
+                "UPDATE articles SET url = ?2, title = ?3, summary = ?4, content_html = CASE WHEN ?15 THEN content_html ELSE ?5 END,
+                     author = ?6, categories = ?7,
                      published_at = COALESCE(?8, published_at), updated_at = ?9, image_url = ?10, language = ?11,
                      views = COALESCE(?12, views), is_breaking = ?13, content_hash = ?14
                  WHERE id = ?1",
@@ -139,6 +140,8 @@ impl Store {
                             a.views,
                             a.is_breaking,
                             &a.hash[..],
+                            // Until the new body is sanitised the reader keeps the old one.
+                            a.unsanitised_body.is_some(),
                         ])?;
                         // Searching must not find the old text; the new follows in index_pending.
                         index_delete.execute([id])?;
@@ -172,7 +175,15 @@ impl Store {
                         tx.last_insert_rowid()
                     }
                 };
-                queue_for_index.execute([id])?;
+                match &a.unsanitised_body {
+                    // Indexed once its body is in (pending::sanitize_pending queues it).
+                    Some(body) => super::pending::hold(&tx, id, body)?,
+                    None => {
+                        // A body an earlier, interrupted sync left waiting is older than this one.
+                        super::pending::forget(&tx, id)?;
+                        queue_for_index.execute([id])?;
+                    }
+                }
                 // The cover is known at once, so the reader's window may load it before the
                 // picture phase (which links body pictures too) has run.
                 if let Some(cover) = image_url {

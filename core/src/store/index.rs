@@ -80,7 +80,7 @@ fn index_pending_with(conn: &Connection, max_tx_time: std::time::Duration, die_a
     reader.busy_timeout(std::time::Duration::from_secs(5))?;
     let (chunks, received) = mpsc::sync_channel::<Result<Vec<IndexRow>>>(2);
     std::thread::scope(|scope| {
-        scope.spawn(move || {
+        scope.spawn(move || crate::phases::measure(crate::phases::Phase::Index, || {
             let mut after = 0;
             // Stops at the end of the queue, on an error (passed on), or when the
             // inserting side has stopped (its error is the one reported).
@@ -99,7 +99,7 @@ fn index_pending_with(conn: &Connection, max_tx_time: std::time::Duration, die_a
                     }
                 }
             }
-        });
+        }));
         let mut indexed = 0;
         let mut tx = None;
         let mut in_tx = 0;

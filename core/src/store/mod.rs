@@ -18,6 +18,7 @@ mod fts_rank;
 mod images;
 mod index;
 mod notifications;
+mod pending;
 mod reader_state;
 mod rows;
 pub(crate) mod search;
@@ -35,6 +36,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (4, include_str!("migrations/0004_notifications.sql")),
     (5, include_str!("migrations/0005_index_queue.sql")),
     (6, include_str!("migrations/0006_keep_saved.sql")),
+    (7, include_str!("migrations/0007_pending_bodies.sql")),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;

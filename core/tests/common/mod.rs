@@ -451,6 +451,7 @@ pub fn prepared_article(url: &str, guid: &str, title: &str, body: &str) -> calib
         views: None,
         is_breaking: false,
         hash: [guid.len() as u8; 16],
+        unsanitised_body: None,
     }
 }
 

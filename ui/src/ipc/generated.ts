@@ -137,6 +137,17 @@ quietHours: QuietHours | null, maxPerHour: number,
  */
 pausedUntil: string | null, };
 
+/**
+ * A change to some alert preferences (Settings → Alerts sends only what the reader touched);
+ * absent fields are kept. `pausedUntil` is not here: only `pause_alerts` sets it, so a
+ * pause from the tray is never overwritten by a stale copy.
+ */
+export type NotifyPrefsPatch = { enabled?: boolean, sections?: Array<string>, keywords?: Array<string>, languages?: Array<string>, maxAgeMinutes?: number, 
+/**
+ * Absent: kept; `null`: quiet hours off; a value: on, with these times.
+ */
+quietHours?: QuietHours | null, maxPerHour?: number, };
+
 export type QuietHours = { start: string, end: string, };
 
 export type ArticleSummary = { id: number, sourceUrl: string, 
@@ -226,6 +237,10 @@ export type StorageStats = { articles: number, images: number, imageBytes: numbe
 
 export type SyncSummary = { newTotal: number, failed: number, 
 /**
+ * Sources that answered (with news or without): "up to date" is only said when some did.
+ */
+reached: number, 
+/**
  * Every source failed to connect: the reader is offline.
  */
 offline: boolean, };
@@ -281,6 +296,7 @@ export type Commands = {
   story_in_other_editions: { args: { id: number }; result: Array<StoryEditionDto> };
   get_settings: { args: Record<string, never>; result: Settings };
   update_settings: { args: { settings: SettingsPatch }; result: Settings };
+  update_notify_prefs: { args: { patch: NotifyPrefsPatch }; result: NotifyPrefs };
   list_sources: { args: Record<string, never>; result: Array<SourceDto> };
   add_source: { args: { url: string }; result: SourceDto };
   remove_source: { args: { url: string }; result: SourceRemovalDto };
@@ -295,7 +311,7 @@ export type Commands = {
   share_article: { args: { id: number }; result: null };
 };
 export type CommandName = keyof Commands;
-export const COMMAND_NAMES = ["list_articles", "get_article", "search_articles", "mark_article", "list_sections", "story_in_other_editions", "get_settings", "update_settings", "list_sources", "add_source", "remove_source", "import_opml", "export_opml", "list_editions", "set_edition_followed", "sync_now", "storage_stats", "send_test_notification", "pause_alerts", "share_article"] as const;
+export const COMMAND_NAMES = ["list_articles", "get_article", "search_articles", "mark_article", "list_sections", "story_in_other_editions", "get_settings", "update_settings", "update_notify_prefs", "list_sources", "add_source", "remove_source", "import_opml", "export_opml", "list_editions", "set_edition_followed", "sync_now", "storage_stats", "send_test_notification", "pause_alerts", "share_article"] as const;
 
 /** Each command's argument names; `optional` ones may be left out (Rust `Option`). */
 export const COMMAND_ARGS: { readonly [K in CommandName]: readonly { name: string; optional: boolean }[] } = {
@@ -307,6 +323,7 @@ export const COMMAND_ARGS: { readonly [K in CommandName]: readonly { name: strin
   story_in_other_editions: [{ name: "id", optional: false }],
   get_settings: [],
   update_settings: [{ name: "settings", optional: false }],
+  update_notify_prefs: [{ name: "patch", optional: false }],
   list_sources: [],
   add_source: [{ name: "url", optional: false }],
   remove_source: [{ name: "url", optional: false }],
@@ -331,6 +348,7 @@ export const commands = {
   storyInOtherEditions: (args: Commands["story_in_other_editions"]['args']): Promise<Array<StoryEditionDto>> => invoke<Array<StoryEditionDto>>("story_in_other_editions", args),
   getSettings: (): Promise<Settings> => invoke<Settings>("get_settings"),
   updateSettings: (args: Commands["update_settings"]['args']): Promise<Settings> => invoke<Settings>("update_settings", args),
+  updateNotifyPrefs: (args: Commands["update_notify_prefs"]['args']): Promise<NotifyPrefs> => invoke<NotifyPrefs>("update_notify_prefs", args),
   listSources: (): Promise<Array<SourceDto>> => invoke<Array<SourceDto>>("list_sources"),
   addSource: (args: Commands["add_source"]['args']): Promise<SourceDto> => invoke<SourceDto>("add_source", args),
   removeSource: (args: Commands["remove_source"]['args']): Promise<SourceRemovalDto> => invoke<SourceRemovalDto>("remove_source", args),

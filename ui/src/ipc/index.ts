@@ -1,7 +1,7 @@
 // The only module that talks to Rust. Everything else imports from here.
 import { convertFileSrc } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import { commands, EVENTS, type ArticleListQuery, type EventPayloads, type SettingsPatch } from './generated';
+import { commands, EVENTS, type ArticleListQuery, type EventPayloads, type NotifyPrefsPatch, type SettingsPatch } from './generated';
 
 export * from './types';
 
@@ -18,6 +18,8 @@ export const storyInOtherEditions = (id: number) => commands.storyInOtherEdition
 
 export const getSettings = () => commands.getSettings();
 export const updateSettings = (settings: SettingsPatch) => commands.updateSettings({ settings });
+/** Change only the alert preferences named; resolves with all of them as stored. */
+export const updateNotifyPrefs = (patch: NotifyPrefsPatch) => commands.updateNotifyPrefs({ patch });
 
 export const listSources = () => commands.listSources();
 /** Follow a URL. One already followed (after Rust normalises it) comes back as that source, not an error. */

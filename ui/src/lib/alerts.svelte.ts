@@ -1,11 +1,13 @@
 // Breaking-news alert preferences (Settings → Alerts). The database is the source of truth;
-// every change sends the whole NotifyPrefs object (update_settings replaces it).
+// each change sends only the fields it changes (update_notify_prefs), so nothing else the
+// reader or the tray set meanwhile is overwritten.
 import {
   defaultNotifyPrefs,
   getSettings,
   pauseAlerts,
-  updateSettings,
+  updateNotifyPrefs,
   type NotifyPrefs,
+  type NotifyPrefsPatch,
 } from '../ipc';
 import { errorMessage } from './errors';
 import { showToast } from './toast.svelte';
@@ -15,7 +17,7 @@ export const MAX_PER_HOUR = 20;
 export const PAUSE_MINUTES = 60;
 
 /** What the reader edits; `pausedUntil` only changes through pauseAlerts. */
-export type AlertsPatch = Partial<Omit<NotifyPrefs, 'pausedUntil'>>;
+export type AlertsPatch = NotifyPrefsPatch;
 
 export const alerts = $state({
   prefs: null as NotifyPrefs | null,
@@ -27,8 +29,7 @@ function normalize(n: Partial<NotifyPrefs> | null | undefined): NotifyPrefs {
   return { ...defaultNotifyPrefs(), ...n };
 }
 
-// Saves run one after another, each sending the newest local state, so quick successive
-// changes reach Rust in order and none is lost.
+// Saves run one after another, so quick successive changes reach Rust in order.
 let queue: Promise<unknown> = Promise.resolve();
 let pending = 0;
 
@@ -72,21 +73,11 @@ export function fromNaiveTime(value: string): string {
  * reloaded and the error shown. Resolves false on failure.
  */
 export async function saveAlerts(patch: AlertsPatch): Promise<boolean> {
-  alerts.prefs = { ...normalize($state.snapshot(alerts.prefs)), ...patch };
+  alerts.prefs = { ...normalize($state.snapshot(alerts.prefs)), ...patch } as NotifyPrefs;
   pending++;
   try {
-    const s = await enqueue(async () => {
-      const local = normalize($state.snapshot(alerts.prefs));
-      // Keep a pause set meanwhile (e.g. from the tray) instead of the copy loaded here.
-      let pausedUntil = local.pausedUntil;
-      try {
-        pausedUntil = normalize((await getSettings()).notifications).pausedUntil;
-      } catch {
-        // keep the local copy
-      }
-      return updateSettings({ notifications: { ...local, pausedUntil } });
-    });
-    if (pending === 1) alerts.prefs = normalize(s.notifications);
+    const stored = await enqueue(() => updateNotifyPrefs(patch));
+    if (pending === 1) alerts.prefs = normalize(stored);
     return true;
   } catch (e) {
     showToast(errorMessage(e));

@@ -13,6 +13,8 @@ export const sync = $state({
   /** New articles so far in this run (or the final count once done). */
   newCount: 0,
   failed: 0,
+  /** Sources that answered in the last run (only then is anything "up to date"). */
+  reached: 0,
   /** Show the "N new" summary for a few seconds after a run. */
   showSummary: false,
   /** The last sync reported that every source failed to connect. */
@@ -32,6 +34,7 @@ export function resetSync(): void {
   sync.total = 0;
   sync.newCount = 0;
   sync.failed = 0;
+  sync.reached = 0;
   sync.showSummary = false;
   sync.offline = false;
   sync.online = typeof navigator === 'undefined' ? true : navigator.onLine !== false;
@@ -71,13 +74,18 @@ function finish(summary: SyncSummary): void {
   sync.offline = summary.offline;
   sync.newCount = summary.newTotal;
   sync.failed = summary.failed;
+  sync.reached = summary.reached;
   // The command's result and the sync:done event both arrive; count the run once.
   if (wasRunning && summary.newTotal > 0) sync.generation++;
   sync.showSummary = true;
   clearTimeout(summaryTimer);
-  summaryTimer = setTimeout(() => {
-    sync.showSummary = false;
-  }, 4000);
+  // Failures stay longer: the summary offers their details.
+  summaryTimer = setTimeout(
+    () => {
+      sync.showSummary = false;
+    },
+    summary.failed > 0 ? 10000 : 4000,
+  );
 }
 
 /**

@@ -1,17 +1,14 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
-import { DEFAULT_SETTINGS, type NotifyPrefs, type Settings } from '../ipc/types';
+import { DEFAULT_SETTINGS, type NotifyPrefsPatch } from '../ipc/types';
 import { parseKeywords, toNaiveTime } from '../lib/alerts.svelte';
 import type { FakeBackend } from '../ipc/mock/backend';
 import { startAt, useBackend } from './harness';
 
-/** The `notifications` objects sent with update_settings, oldest first. */
-function sentNotifications(backend: FakeBackend): NotifyPrefs[] {
-  return backend
-    .callsOf('update_settings')
-    .map((c) => (c.args.settings as Partial<Settings>).notifications)
-    .filter((n): n is NotifyPrefs => n !== undefined);
+/** The alert changes sent with update_notify_prefs, oldest first. */
+function sentNotifications(backend: FakeBackend): NotifyPrefsPatch[] {
+  return backend.callsOf('update_notify_prefs').map((c) => c.args.patch as NotifyPrefsPatch);
 }
 
 async function openSettings(backend: FakeBackend): Promise<HTMLInputElement> {
@@ -23,25 +20,33 @@ async function openSettings(backend: FakeBackend): Promise<HTMLInputElement> {
 }
 
 describe('alerts settings', () => {
-  it('turning alerts off sends the whole notifications object with enabled false', async () => {
+  it('turning alerts off sends only that change, and keeps what was set elsewhere meanwhile', async () => {
     const backend = useBackend();
     const toggle = await openSettings(backend);
     expect(toggle.checked).toBe(true);
     expect(screen.getByText('Breaking news only, never the same story twice, no floods after a long time offline.')).toBeTruthy();
 
+    // The tray pauses alerts and the CLI adds a keyword while Settings is open.
+    backend.settings.notifications.pausedUntil = '2099-01-01T00:00:00Z';
+    backend.settings.notifications.keywords = ['Baku'];
+    const readsBefore = backend.callsOf('get_settings').length;
+
     await fireEvent.click(toggle);
-    await waitFor(() => expect(sentNotifications(backend).at(-1)?.enabled).toBe(false));
-    expect(sentNotifications(backend).at(-1)).toEqual({
+    await waitFor(() => expect(backend.settings.notifications.enabled).toBe(false));
+    expect(sentNotifications(backend)).toEqual([{ enabled: false }]);
+    expect(backend.settings.notifications).toEqual({
       enabled: false,
       sections: [],
-      keywords: [],
+      keywords: ['Baku'],
       languages: [],
       maxAgeMinutes: 180,
       quietHours: null,
       maxPerHour: 4,
-      pausedUntil: null,
+      pausedUntil: '2099-01-01T00:00:00Z',
     });
-    expect(backend.settings.notifications.enabled).toBe(false);
+    // No read-all-then-write-all: nothing was read to make the change.
+    expect(backend.callsOf('get_settings').length).toBe(readsBefore);
+    expect(backend.callsOf('update_settings')).toHaveLength(0);
     // Other settings are kept.
     expect(backend.settings.syncIntervalMinutes).toBe(DEFAULT_SETTINGS.syncIntervalMinutes);
   });

@@ -7,7 +7,7 @@ import { useBackend } from './harness';
 
 describe('sync and offline', () => {
   it('shows the offline banner when syncNow resolves offline:true, hides it after a successful sync', async () => {
-    const backend = useBackend({ syncResult: { newTotal: 0, failed: 1, offline: true } });
+    const backend = useBackend({ syncResult: { newTotal: 0, failed: 1, reached: 0, offline: true } });
     render(App);
     await waitFor(() => expect(screen.getAllByTestId('article-card').length).toBeGreaterThan(0));
     expect(screen.queryByTestId('offline-banner')).toBeNull();
@@ -16,10 +16,36 @@ describe('sync and offline', () => {
     expect(await screen.findByTestId('offline-banner')).toBeTruthy();
     expect(backend.callsOf('sync_now')).toHaveLength(1);
 
-    backend.syncResult = { newTotal: 2, failed: 0, offline: false };
+    backend.syncResult = { newTotal: 2, failed: 0, reached: 1, offline: false };
     await fireEvent.click(screen.getByTestId('sync-now'));
     await waitFor(() => expect(screen.queryByTestId('offline-banner')).toBeNull());
     expect(await screen.findByText('2 new')).toBeTruthy();
+  });
+
+  it('offline, only the banner speaks: no "up to date", no failure count over it', async () => {
+    useBackend({ syncResult: { newTotal: 0, failed: 2, reached: 0, offline: true } });
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('article-card').length).toBeGreaterThan(0));
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    expect(await screen.findByTestId('offline-banner')).toBeTruthy();
+    await waitFor(() => expect(screen.queryByTestId('sync-status')).toBeNull());
+    expect(screen.queryByText(/Up to date|failed/)).toBeNull();
+  });
+
+  it('"up to date" only when a source answered; failures offer their details in Settings', async () => {
+    const backend = useBackend({ syncResult: { newTotal: 0, failed: 2, reached: 0, offline: false } });
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('article-card').length).toBeGreaterThan(0));
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    expect((await screen.findByTestId('sync-status')).textContent).toContain('No source could be reached · 2 sources failed');
+    expect(screen.queryByTestId('offline-banner')).toBeNull();
+
+    backend.syncResult = { newTotal: 0, failed: 1, reached: 2, offline: false };
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    await waitFor(() => expect(screen.getByTestId('sync-status').textContent).toContain('Up to date · 1 source failed'));
+    await fireEvent.click(screen.getByTestId('sync-details'));
+    expect(await screen.findByRole('heading', { name: 'Sources' })).toBeTruthy();
+    expect(window.location.hash).toBe('#/settings');
   });
 
   it('shows the banner while navigator.onLine is false', async () => {
@@ -38,7 +64,7 @@ describe('sync and offline', () => {
     useBackend();
     render(App);
     await new Promise((r) => setTimeout(r, 20));
-    await emit(EVENTS.syncDone, { newTotal: 0, failed: 3, offline: true });
+    await emit(EVENTS.syncDone, { newTotal: 0, failed: 3, reached: 0, offline: true });
     expect(await screen.findByTestId('offline-banner')).toBeTruthy();
   });
 
@@ -60,7 +86,7 @@ describe('sync and offline', () => {
       error: null,
     });
     expect(await screen.findByText('Syncing… · 3 new')).toBeTruthy();
-    await emit(EVENTS.syncDone, { newTotal: 3, failed: 0, offline: false });
+    await emit(EVENTS.syncDone, { newTotal: 3, failed: 0, reached: 2, offline: false });
     expect(await screen.findByText('3 new')).toBeTruthy();
     expect(screen.queryByRole('progressbar')).toBeNull();
     await waitFor(() => expect(backend.callsOf('list_articles').length).toBe(before + 1));

@@ -27,6 +27,7 @@ import {
   TEXT_SCALE_RANGE,
   UI_LANGUAGES,
   type CommandName,
+  type NotifyPrefsPatch,
   type SettingsPatch,
 } from '../types';
 
@@ -170,7 +171,7 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     sources,
     clipboard: [],
     opened: [],
-    syncResult: opts.syncResult ?? { newTotal: 0, failed: 0, offline: false },
+    syncResult: opts.syncResult ?? { newTotal: 0, failed: 0, reached: sources.length, offline: false },
     failures: { ...opts.failures },
     handle(cmd, rawArgs) {
       const args = (rawArgs ?? {}) as Record<string, unknown>;
@@ -251,6 +252,24 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
             settings.notifications = cloneNotify({ ...notifications, maxPerHour: Math.max(1, notifications.maxPerHour) });
           }
           return cloneSettings(settings);
+        }
+        case 'update_notify_prefs': {
+          // Like NotifyPrefsPatch: only the fields named change; unknown fields (pausedUntil
+          // among them) are refused by Tauri; at least one alert an hour.
+          const patch = (args.patch ?? {}) as NotifyPrefsPatch & Record<string, unknown>;
+          const known = ['enabled', 'sections', 'keywords', 'languages', 'maxAgeMinutes', 'quietHours', 'maxPerHour'];
+          const unknown = Object.keys(patch).find((k) => !known.includes(k));
+          if (unknown) throw invalidArgs(cmd, 'patch', `unknown field \`${unknown}\``);
+          const q = patch.quietHours;
+          if (q && !(TIME_RE.test(q.start) && TIME_RE.test(q.end))) {
+            throw invalidArgs(cmd, 'patch', `input is out of range: ${q.start}–${q.end}`);
+          }
+          const n = settings.notifications;
+          const next: NotifyPrefs = { ...n };
+          for (const k of known) if (k in patch && (patch[k] !== null || k === 'quietHours')) (next as Record<string, unknown>)[k] = patch[k];
+          next.maxPerHour = Math.max(1, next.maxPerHour);
+          settings.notifications = cloneNotify(next);
+          return cloneNotify(settings.notifications);
         }
         case 'send_test_notification':
           return null;

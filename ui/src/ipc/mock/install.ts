@@ -38,7 +38,9 @@ export function installDevBackend(): void {
             error: null,
           });
         }
-        const summary = { newTotal: 0, failed: 0, offline: !navigator.onLine };
+        const offline = !navigator.onLine;
+        const n = backend.sources.length;
+        const summary = { newTotal: 0, failed: offline ? n : 0, reached: offline ? 0 : n, offline };
         await emit(EVENTS.syncDone, summary);
         return summary;
       }

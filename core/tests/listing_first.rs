@@ -1,0 +1,95 @@
+//! Listable at parse speed (issue 15): a sync commits what the list shows (title, summary,
+//! date, section, picture) as soon as a feed is parsed, and sanitises and indexes bodies
+//! after. In between, no reader (the UI and the CLI read through `Core`; search) sees an
+//! unsanitised body, and a sync that stops there leaves a database the next sync completes.
+
+mod common;
+
+use caliber_core::testing::{Store, sync_listing_only};
+use caliber_core::{ArticleQuery, SyncStatus};
+use common::*;
+
+/// What a raw body of the fixtures holds and a sanitised one never does.
+const UNSANITISED: &[&str] = &["<script", "onclick", "onmouseover", "javascript:", "<iframe", "<form", "<style", "style=", "steal("];
+
+fn assert_nothing_unsanitised(what: &str, text: &str) {
+    let lower = text.to_ascii_lowercase();
+    for banned in UNSANITISED {
+        assert!(!lower.contains(banned), "{what}: {banned:?} in {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn between_listing_and_bodies_no_reader_sees_an_unsanitised_body_and_the_next_sync_completes() {
+    let server = TestServer::start().await;
+    let feeds = [("/hostile.xml", "hostile.xml", RSS), ("/rss2.xml", "rss2.xml", RSS), ("/atom.xml", "atom.xml", ATOM), ("/feed.json", "feed.json", JSON_FEED), ("/ru.xml", "ru-windows-1251.xml", RSS)];
+    for (path, file, content_type) in feeds {
+        server.route(path, Route::fixture(file, content_type));
+    }
+    let (dir, core) = temp_core(fast_options());
+    let urls: Vec<String> = feeds.iter().map(|(path, _, _)| server.url(path)).collect();
+    add(&core, &urls);
+
+    // Phase 1 only: every source written, no body sanitised yet.
+    let report = sync_listing_only(&core).await.unwrap();
+    assert!(report.sources.iter().all(|s| s.status == SyncStatus::Ok), "{report:?}");
+    let listed = core.articles(&ArticleQuery { limit: Some(500), ..Default::default() }).unwrap();
+    let stored: u32 = report.sources.iter().map(|s| s.new).sum();
+    assert_eq!(listed.len(), stored as usize, "every stored article is listed before any body is sanitised");
+    assert!(listed.len() >= 10, "{listed:?}");
+    for article in &listed {
+        assert!(!article.title.trim().is_empty(), "listed without a title: {article:?}");
+        let opened = core.article(article.id).unwrap();
+        assert_eq!(opened.content_html, None, "a body before it was sanitised: {opened:?}");
+        for (what, text) in [("title", Some(&opened.title)), ("summary", opened.summary.as_ref()), ("author", opened.author.as_ref())] {
+            assert_nothing_unsanitised(what, text.map_or("", |t| t.as_str()));
+        }
+    }
+    let hostile = article_by_guid(&articles_of(&core, &urls[0]), "hostile-1");
+    assert_eq!(hostile.summary.as_deref(), Some("A perfectly ordinary teaser."), "the list's summary is there at once");
+    assert_eq!(hostile.image_url.as_deref(), Some(server.url("/pics/photo.jpg").as_str()), "the list's picture is there at once");
+    // Search holds no body text yet (it is indexed once sanitised), and never script text.
+    assert!(core.search("Outro", 10).unwrap().is_empty(), "a body word is searchable before its body can be opened");
+    assert!(core.search("owned", 10).unwrap().is_empty());
+    {
+        let store = Store::open(&dir.path().join("caliber.db")).unwrap();
+        assert_eq!(store.pending_body_count().unwrap(), stored as i64, "each body waits in the store");
+    }
+
+    // The next sync (every feed unchanged) finishes what the first one left.
+    let report = sync(&core).await;
+    assert!(report.sources.iter().all(|s| matches!(s.status, SyncStatus::Ok | SyncStatus::NotModified)), "{report:?}");
+    let store = Store::open(&dir.path().join("caliber.db")).unwrap();
+    assert_eq!((store.pending_body_count().unwrap(), store.unindexed_count().unwrap()), (0, 0), "nothing left waiting");
+    for article in core.articles(&ArticleQuery { limit: Some(500), ..Default::default() }).unwrap() {
+        let opened = core.article(article.id).unwrap();
+        let html = opened.content_html.unwrap_or_else(|| panic!("no body after the completing sync: {}", article.title));
+        assert_nothing_unsanitised(&article.title, &html);
+    }
+    let hostile = core.article(hostile.id).unwrap();
+    assert!(hostile.content_html.as_deref().is_some_and(|h| h.contains("Outro text stays.")), "{hostile:?}");
+    assert_eq!(core.search("Outro", 10).unwrap().len(), 1, "the body is searchable once sanitised");
+    assert!(core.search("owned", 10).unwrap().is_empty(), "script text is never indexed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_updated_article_keeps_its_sanitised_body_until_the_new_one_is_sanitised() {
+    let server = TestServer::start().await;
+    let first = rss("Updates", &[("u-1", "A story", "<p>First version.</p><script>steal()</script>", "Mon, 02 Jun 2025 08:00:00 GMT")]);
+    server.route("/feed.xml", Route::body(first, RSS));
+    let (_dir, core) = temp_core(fast_options());
+    let url = server.url("/feed.xml");
+    add(&core, std::slice::from_ref(&url));
+    sync(&core).await;
+    let id = article_by_guid(&articles_of(&core, &url), "u-1").id;
+    assert_eq!(core.article(id).unwrap().content_html.as_deref(), Some("<p>First version.</p>"));
+
+    let second = rss("Updates", &[("u-1", "A story", "<p>Second version.</p><script>steal()</script>", "Mon, 02 Jun 2025 08:00:00 GMT")]);
+    server.route("/feed.xml", Route::body(second, RSS));
+    sync_listing_only(&core).await.unwrap();
+    assert_eq!(core.article(id).unwrap().content_html.as_deref(), Some("<p>First version.</p>"), "the old, sanitised body meanwhile");
+    assert!(core.search("Second", 10).unwrap().is_empty(), "the new text is not searchable before it is sanitised");
+    sync(&core).await;
+    assert_eq!(core.article(id).unwrap().content_html.as_deref(), Some("<p>Second version.</p>"));
+    assert_eq!(core.search("Second", 10).unwrap().len(), 1);
+}
