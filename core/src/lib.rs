@@ -176,18 +176,7 @@ impl Core {
         for source in report.sources.iter().filter(|s| s.status == SyncStatus::Ok) {
             for &id in &source.changed_article_ids {
                 let Some(a) = store.article(id)? else { continue };
-                candidates.push(notify::Candidate {
-                    article_id: a.id,
-                    title: a.title,
-                    source: a.source_name,
-                    url: a.url,
-                    image_url: a.image_url,
-                    categories: a.categories,
-                    language: a.language,
-                    published_at: a.published_at,
-                    is_breaking: a.is_breaking,
-                    baseline: source.baseline,
-                });
+                candidates.push(notify::Candidate::from_article(a, source.baseline));
             }
         }
         let now = self.now();

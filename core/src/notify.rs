@@ -77,6 +77,24 @@ pub struct Candidate {
     pub baseline: bool,
 }
 
+impl Candidate {
+    /// A stored article as the policy sees it; `baseline` comes from its source's sync report.
+    pub fn from_article(a: crate::Article, baseline: bool) -> Self {
+        Self {
+            article_id: a.id,
+            title: a.title,
+            source: a.source_name,
+            url: a.url,
+            image_url: a.image_url,
+            categories: a.categories,
+            language: a.language,
+            published_at: a.published_at,
+            is_breaking: a.is_breaking,
+            baseline,
+        }
+    }
+}
+
 /// What was notified before (from SQLite).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct History {

@@ -1,0 +1,101 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// caliber-relay: breaking news for readers whose app is closed.
+///
+/// Polls the site's editions with caliber-core every --interval (conditional GET, as the app
+/// does), runs the app's breaking-news policy per edition (the first poll is a baseline; no
+/// story is announced twice, across editions or restarts; at most --max-per-hour alerts per
+/// edition, the rest as one summary) and hands each alert to the push services:
+///
+///   Web Push (RFC 8030/8291/8292): browsers and UnifiedPush on Android. On by default; the
+///     VAPID key is made on first run and kept in the database (GET /v1/vapid-public-key).
+///   FCM HTTP v1: one topic message ("caliber-<edition>") per breaking story, with
+///     --fcm-service-account.
+///   APNs (token auth): one request per subscribed device, with --apns-key and its ids.
+///
+/// Subscription API (JSON, bodies up to 8 KiB, --api-rate-per-minute per client address):
+///
+///   POST   /v1/subscriptions        {"webPush": {"endpoint", "keys": {"p256dh", "auth"}}
+///                                    | "apns": {"deviceToken"}, "editions": ["ru"],
+///                                    "sections": [], "keywords": [],
+///                                    "quietHours": {"start": "22:00", "end": "07:00",
+///                                    "timeZone": "Asia/Baku"}}  -> 201 {"id", ...}
+///   GET    /v1/subscriptions/ID     the stored preferences
+///   PUT    /v1/subscriptions/ID     {"editions", "sections", "keywords", "quietHours"}
+///   DELETE /v1/subscriptions/ID     -> 204
+///   GET    /v1/vapid-public-key, /v1/editions, /healthz
+///
+/// Nothing about a reader is stored beyond the push endpoint (or device token), its keys and
+/// the preferences above. A subscription whose push service answers 404/410 is removed.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "caliber-relay", version, verbatim_doc_comment)]
+pub struct Config {
+    /// The SQLite file (the core's articles and the relay's subscriptions, one file).
+    #[arg(long, default_value = "caliber-relay.db", env = "CALIBER_RELAY_DB")]
+    pub db: PathBuf,
+    /// Address the subscription API listens on.
+    #[arg(long, default_value = "127.0.0.1:8780")]
+    pub listen: SocketAddr,
+    /// The site whose editions are polled (the fixture site: http://127.0.0.1:8765/).
+    #[arg(long, default_value = "https://caliber.az/")]
+    pub site: url::Url,
+    /// Editions to poll, comma-separated (default: every edition of the site).
+    #[arg(long, value_delimiter = ',')]
+    pub editions: Vec<String>,
+    /// Seconds between polls.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub interval: u64,
+    /// Alerts per edition per hour; the rest come later as one summary.
+    #[arg(long, default_value_t = 4)]
+    pub max_per_hour: u32,
+    /// Stories older than this never alert.
+    #[arg(long, default_value_t = 180)]
+    pub max_age_minutes: u32,
+    /// API requests per minute per client address.
+    #[arg(long, default_value_t = 30)]
+    pub api_rate_per_minute: u32,
+    /// Push requests in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub push_concurrency: usize,
+    /// Attempts per push request (429 and 5xx are retried with backoff).
+    #[arg(long, default_value_t = 4)]
+    pub push_attempts: u32,
+    /// First backoff between attempts, in milliseconds (doubles each time).
+    #[arg(long, default_value_t = 500)]
+    pub push_backoff_ms: u64,
+    /// The VAPID contact (RFC 8292 "sub"), a mailto: or https: URL.
+    #[arg(long, default_value = "mailto:relay@caliber.invalid")]
+    pub vapid_subject: String,
+    /// Accept plain-http Web Push endpoints (local tests, a distributor on the same host).
+    #[arg(long)]
+    pub allow_http_endpoints: bool,
+    /// A Google service-account key file (JSON): enables FCM topic messages.
+    #[arg(long)]
+    pub fcm_service_account: Option<PathBuf>,
+    /// FCM's base URL (a local stand-in in tests).
+    #[arg(long, default_value = crate::push::fcm::DEFAULT_ENDPOINT)]
+    pub fcm_endpoint: String,
+    /// An APNs auth key (.p8): enables APNs, with --apns-key-id, --apns-team-id, --apns-topic.
+    #[arg(long, requires_all = ["apns_key_id", "apns_team_id", "apns_topic"])]
+    pub apns_key: Option<PathBuf>,
+    #[arg(long)]
+    pub apns_key_id: Option<String>,
+    #[arg(long)]
+    pub apns_team_id: Option<String>,
+    /// The iOS app's bundle id.
+    #[arg(long)]
+    pub apns_topic: Option<String>,
+    /// APNs base URL (https://api.sandbox.push.apple.com for development builds).
+    #[arg(long, default_value = crate::push::apns::DEFAULT_ENDPOINT)]
+    pub apns_endpoint: String,
+}
+
+impl Config {
+    pub fn interval(&self) -> Duration {
+        Duration::from_secs(self.interval)
+    }
+}

@@ -1,0 +1,19 @@
+use clap::Parser;
+
+use caliber_relay::{Config, Relay};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = Config::parse();
+    let result = match Relay::open(&config) {
+        Ok(relay) => relay.run(&config).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("caliber-relay: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
