@@ -58,9 +58,11 @@ async function openArticleTitled(text) {
   await go('#/');
   await app.wait(async () => (await cards()).length > 0, 30000, 'no cards');
   const card = await app.wait(async () => {
-    for (const c of await cards()) if ((await c.getText()).includes(text)) return c;
+    for (const c of await cards()) if ((await c.isDisplayed()) && (await c.getText()).includes(text)) return c;
     return null;
   }, 20000, `no card with ${text}`);
+  // The edition rows above the list can push the card below the fold of a small window.
+  await app.executeScript((el) => el.scrollIntoView({ block: 'center' }), card);
   await card.click();
   const title = await waitVisible(app, 'article-title');
   await app.wait(async () => (await title.getText()).includes(text), 10000);
