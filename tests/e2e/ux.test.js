@@ -236,10 +236,17 @@ test('Settings → About: the site\'s accounts open in the system browser', asyn
   await app.executeScript((el) => el.scrollIntoView({ block: 'center' }), x);
   const labels = await app.executeScript(() => [...document.querySelectorAll('[data-account]')].map((a) => a.textContent.trim()));
   assert.deepEqual(labels.slice(0, 4), ['X', 'Facebook', 'Instagram', 'Telegram']);
-  const before = opener.opened().length;
-  await x.click();
-  assert.deepEqual(await opener.openedSince(before), ['https://x.com/Caliberaz']);
-  assert.match(await app.executeScript(() => location.hash), /settings/, 'the app stays where it was');
+  // Every account link is pressed, each seen by the system opener with its own address.
+  const links = await app.findElements(By.css('[data-account]'));
+  const expected = await app.executeScript(() => [...document.querySelectorAll('[data-account]')].map((a) => a.href));
+  assert.equal(expected[0], 'https://x.com/Caliberaz');
+  for (const [i, link] of links.entries()) {
+    await app.executeScript((el) => el.scrollIntoView({ block: 'center' }), link);
+    const before = opener.opened().length;
+    await link.click();
+    assert.deepEqual(await opener.openedSince(before), [expected[i]], `account link ${i}`);
+    assert.match(await app.executeScript(() => location.hash), /settings/, 'the app stays where it was');
+  }
 });
 
 /** axe-core inside the page, WCAG 2.1 A and AA rules. */
