@@ -10,6 +10,17 @@ pub enum RelayError {
     SchemaTooNew { path: PathBuf, found: u32, known: u32 },
     #[error("relay migration {version} failed: {source}")]
     Migration { version: u32, source: rusqlite::Error },
+    #[error("relay database (PostgreSQL): {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("relay database (PostgreSQL) pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("relay database (PostgreSQL): schema version {found} is newer than this relay knows ({known})")]
+    PgSchemaTooNew { found: u32, known: u32 },
+    #[error("relay migration {version} (PostgreSQL) failed: {source}")]
+    PgMigration { version: u32, source: tokio_postgres::Error },
+    /// Another relay process took the poller's lock: this one must not record or send.
+    #[error("this relay no longer holds the poller lock; another relay polls")]
+    NotPoller,
     #[error("{what}: {message}")]
     Config { what: &'static str, message: String },
     #[error("cannot read {path}: {source}")]
