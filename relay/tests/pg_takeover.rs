@@ -22,7 +22,7 @@ async fn polling(client: &reqwest::Client, relays: &[&RelayProcess]) -> Vec<bool
     let mut answers = Vec::new();
     for relay in relays {
         let status: Value = match client.get(relay.url("/v1/status")).send().await {
-            Ok(r) => r.json().await.unwrap_or(Value::Null),
+            Ok(r) => serde_json::from_str(&r.text().await.unwrap_or_default()).unwrap_or(Value::Null),
             Err(_) => Value::Null,
         };
         answers.push(status["polling"] == true);
@@ -32,7 +32,8 @@ async fn polling(client: &reqwest::Client, relays: &[&RelayProcess]) -> Vec<bool
 
 /// Requests the site saw for the RU feed (each poll fetches it once).
 async fn feed_requests(client: &reqwest::Client, site: &FixtureSite) -> usize {
-    let log: Value = client.get(format!("http://127.0.0.1:{}/log", site.control_port)).send().await.unwrap().json().await.unwrap();
+    let response = client.get(format!("http://127.0.0.1:{}/log", site.control_port)).send().await.unwrap();
+    let log: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
     log["log"].as_array().unwrap().iter().filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with("/rss.xml"))).count()
 }
 

@@ -47,8 +47,9 @@ async fn limit_and_quiet_hours(backend: Backend) {
     let push = PushEndpoint::start().await;
     let db = dir.path().join("relay.db");
     let (database, _postgres) = common::database_args(backend);
+    let site_url = site.url();
     let mut args = vec![
-        "caliber-relay", "--db", db.to_str().unwrap(), "--site", &site.url(), "--editions", "ru",
+        "caliber-relay", "--db", db.to_str().unwrap(), "--site", &site_url, "--editions", "ru",
         "--max-per-hour", "1", "--allow-http-endpoints",
     ];
     args.extend(database.iter().map(String::as_str));
