@@ -89,14 +89,14 @@ async fn one_relay_polls_and_another_takes_over_within_an_interval_when_it_is_ki
     let (first, _) = one_poller(&client, &live, Duration::from_secs(30)).await;
     let poller = relays[first].take().unwrap();
     let poller = blocking(move || {
-        poller.wait_polls(2);
+        poller.wait_polls(1);
         poller
     })
     .await;
     let requests_before = feed_requests(&client, &site).await;
     let polls_before = poller.polls();
     let poller = blocking(move || {
-        poller.wait_polls(3);
+        poller.wait_polls(2);
         poller
     })
     .await;
@@ -127,7 +127,7 @@ async fn one_relay_polls_and_another_takes_over_within_an_interval_when_it_is_ki
     let second_index = relays.iter().enumerate().filter(|(_, r)| r.is_some()).nth(second).unwrap().0;
     let poller = relays[second_index].take().unwrap();
     let poller = blocking(move || {
-        poller.wait_polls(2);
+        poller.wait_polls(1);
         poller
     })
     .await;
@@ -146,7 +146,7 @@ async fn one_relay_polls_and_another_takes_over_within_an_interval_when_it_is_ki
     eprintln!("second take-over: {takeover_again:?}");
     let last = relays.into_iter().flatten().next().unwrap();
     let last = blocking(move || {
-        last.wait_polls(3);
+        last.wait_polls(2);
         last
     })
     .await;
