@@ -44,11 +44,13 @@ pub struct Config {
     /// subscriptions and alert history too. With --database, each process needs its own.
     #[arg(long, default_value = "caliber-relay.db", env = "CALIBER_RELAY_DB")]
     pub db: PathBuf,
-    /// A PostgreSQL database shared by several relay processes (postgres://user:password@
-    /// host:port/database; TLS by rustls with the system's roots unless ?sslmode=disable).
-    /// Subscriptions, the alert history, the baseline and the VAPID key live there; exactly
-    /// one process polls at a time (an advisory lock), and if it dies another takes over
-    /// within one --interval. Without it: SQLite in --db, one process.
+    /// A PostgreSQL database shared by several relay processes, as a URL:
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE (TLS by rustls with the system's roots,
+    /// off with ?sslmode=disable). Prefer the environment variable: a password on the
+    /// command line is visible to the host's other users. Subscriptions, the alert history,
+    /// the baseline and the VAPID key live there; exactly one process polls at a time (an
+    /// advisory lock), and if it dies another takes over within one --interval. Without it:
+    /// SQLite in --db, one process.
     #[arg(long, env = "CALIBER_RELAY_DATABASE", value_parser = database_url)]
     pub database: Option<String>,
     /// Address the subscription API listens on.

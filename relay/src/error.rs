@@ -12,8 +12,9 @@ pub enum RelayError {
     Migration { version: u32, source: rusqlite::Error },
     #[error("relay database (PostgreSQL): {0}")]
     Postgres(#[from] tokio_postgres::Error),
-    #[error("relay database (PostgreSQL) pool: {0}")]
-    Pool(#[from] deadpool_postgres::PoolError),
+    /// Connecting failed; the message carries every cause ("connection refused", …).
+    #[error("relay database (PostgreSQL): {0}")]
+    PgConnect(String),
     #[error("relay database (PostgreSQL): schema version {found} is newer than this relay knows ({known})")]
     PgSchemaTooNew { found: u32, known: u32 },
     #[error("relay migration {version} (PostgreSQL) failed: {source}")]
@@ -29,6 +30,26 @@ pub enum RelayError {
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+}
+
+impl From<deadpool_postgres::PoolError> for RelayError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        RelayError::PgConnect(with_causes(&e))
+    }
+}
+
+/// An error and its sources, "a: b: c" (the driver's own message leaves out the cause).
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 pub type Result<T, E = RelayError> = std::result::Result<T, E>;

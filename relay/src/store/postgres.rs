@@ -170,7 +170,10 @@ impl PgStore {
             self.leading.store(false, Ordering::SeqCst);
         }
         if session.is_none() {
-            *session = Some(self.open_session().await?);
+            *session = Some(self.open_session().await.map_err(|e| match e {
+                RelayError::Postgres(e) => RelayError::PgConnect(crate::error::with_causes(&e)),
+                other => other,
+            })?);
         }
         let Some(client) = session.as_ref() else { return Ok(false) };
         let answer = if self.leading() {
