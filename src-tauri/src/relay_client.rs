@@ -142,6 +142,13 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
                     failures = failures.saturating_add(1);
                     wait_or_change(relay, backoff(failures)).await;
                 }
+                // Cut off after it was open (a relay restart): the next attempt says which.
+                Some(Err(e)) if opened => {
+                    eprintln!("caliber: relay: the stream broke ({e}); reconnecting");
+                    relay.set(&app, RelayState::Connecting, None);
+                    failures = failures.saturating_add(1);
+                    wait_or_change(relay, backoff(failures)).await;
+                }
                 Some(Err(e)) => {
                     failures = failures.saturating_add(1);
                     relay.set(&app, RelayState::Unreachable, Some(e.to_string()));
