@@ -8,36 +8,27 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { By } from 'selenium-webdriver';
-import { freePort, root, startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, byTestId, screenshot } from './harness.js';
+import {
+  freePort, root, startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, byTestId, screenshot, startNotificationDaemon, shutDown,
+} from './harness.js';
 
 const BREAKING_TITLE = 'Срочно: землетрясение магнитудой 5 в Каспийском море';
 const SECOND_BREAKING_TITLE = 'Срочно: в Баку прошёл сильный ливень';
 const relayBinary = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'caliber-relay');
 
-let site, profile, driver, app, dunst, monitor, relay;
-let monitorLog = '';
+let site, profile, driver, app, daemon, relay;
 let relayLog = '';
 
 const dunstctl = (...args) => execFileSync('dunstctl', args, { encoding: 'utf8', timeout: 5000 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** [time seen, summary] of every notification the daemon was asked to show, from dbus-monitor. */
-const notifyCalls = [];
-function notifySummaries() {
-  return notifyCalls.map(([, summary]) => summary);
-}
-function parseMonitor() {
-  // Notify(app_name, replaces_id, app_icon, summary, body, …): the 3rd string argument.
-  const calls = monitorLog.split(/(?=method call)/).filter((c) => c.includes('member=Notify'));
-  while (notifyCalls.length < calls.length) {
-    const c = calls[notifyCalls.length];
-    notifyCalls.push([Date.now(), [...c.matchAll(/string "([^"]*)"/g)].map((m) => m[1])[2]]);
-  }
-}
+const notifySummaries = () => daemon.summaries();
+/** When the daemon was asked to show `summary`. */
+const seenAt = (summary) => daemon.calls().find(([, s]) => s === summary)[0];
 
 async function waitFor(what, ms, check) {
   const until = Date.now() + ms;
@@ -63,12 +54,7 @@ const relayState = async () => (await app.findElement(byTestId('relay-status')))
 
 before(async () => {
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under dbus-run-session');
-  const dunstrc = join(mkdtempSync(join(tmpdir(), 'caliber-dunst-')), 'dunstrc');
-  writeFileSync(dunstrc, '[global]\n    stack_duplicates = false\n');
-  dunst = spawn('dunst', ['-config', dunstrc], { stdio: 'ignore' });
-  monitor = spawn('dbus-monitor', ['--session', "interface='org.freedesktop.Notifications'"], { stdio: ['ignore', 'pipe', 'ignore'] });
-  monitor.stdout.on('data', (d) => { monitorLog += d.toString(); parseMonitor(); });
-  await sleep(800);
+  daemon = await startNotificationDaemon();
   site = await startFixtureServer();
   const relayPort = await freePort();
   relay = spawn(relayBinary, [
@@ -77,18 +63,18 @@ before(async () => {
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   relay.stderr.on('data', (d) => { relayLog += d.toString(); });
   relay.url = `http://127.0.0.1:${relayPort}`;
+  // Up when its API answers (the app's first attempt would otherwise meet a closed port and
+  // back off).
+  await waitFor('the relay\'s API', 30000, async () => (await fetch(`${relay.url}/healthz`).catch(() => null))?.ok === true);
   profile = prepareProfile([[`${site.url}/`, 'site']]);
   driver = await startDriver(profile);
   app = await openApp(driver);
 });
 
 after(async () => {
-  try { await app?.quit(); } catch { /* gone */ }
-  driver?.stop();
   relay?.kill('SIGKILL');
-  site?.stop();
-  monitor?.kill();
-  dunst?.kill();
+  await shutDown({ app, driver, site });
+  await daemon?.stop();
 });
 
 test('the relay address typed in Settings connects, and says so', async () => {
@@ -118,7 +104,7 @@ test('a breaking story published on the site is on screen within 10 s, through t
   const published = Date.now();
   await site.control('breaking');
   await waitFor('the notification at the daemon', 10000, () => notifySummaries().includes(BREAKING_TITLE));
-  const seen = notifyCalls.find(([, s]) => s === BREAKING_TITLE)[0];
+  const seen = seenAt(BREAKING_TITLE);
   t.diagnostic(`publish → notification on screen through the relay: ${seen - published} ms (relay polling every 1 s)`);
   assert.ok(seen - published < 10000);
   assert.deepEqual(notifySummaries(), [BREAKING_TITLE], 'the ordinary story is not announced');
@@ -148,14 +134,20 @@ test('with the relay down, Settings says it is unreachable and the app\'s own sy
   assert.match(text, /^Сервер недоступен/);
   await showRelaySection();
   await screenshot(app, 'settings-relay-unreachable');
-  await site.control('more-breaking');
   await app.executeScript(() => { location.hash = '#/'; });
   const syncButton = await waitVisible(app, 'sync-now');
+  // A sync already running (the button is disabled meanwhile) would not see the new story.
+  await app.wait(() => syncButton.isEnabled(), 30000, 'no sync running');
+  await site.control('more-breaking');
   const published = Date.now();
   // The poll's turn comes every 15 minutes by default; the button is that turn, now.
   await syncButton.click();
-  await waitFor('the local poll\'s notification', 20000, () => notifySummaries().includes(SECOND_BREAKING_TITLE));
-  const seen = notifyCalls.find(([, s]) => s === SECOND_BREAKING_TITLE)[0];
+  await app.wait(async () => {
+    const titles = await Promise.all((await app.findElements(byTestId('article-card'))).map((c) => c.getText()));
+    return titles.some((text) => text.includes(SECOND_BREAKING_TITLE));
+  }, 30000, 'the second story in the list after the sync');
+  await waitFor('the local poll\'s notification', 10000, () => notifySummaries().includes(SECOND_BREAKING_TITLE));
+  const seen = seenAt(SECOND_BREAKING_TITLE);
   t.diagnostic(`publish → notification on screen through the app's own sync, once its turn comes: ${seen - published} ms`);
   await sleep(1000);
   assert.deepEqual(notifySummaries(), [BREAKING_TITLE, SECOND_BREAKING_TITLE]);
