@@ -140,6 +140,35 @@ impl HttpClient {
         self.get_with(url, &Validators::default(), limit, retries, Some(source_host.as_deref().unwrap_or(""))).await
     }
 
+    /// A long-lived `text/event-stream` response (the push relay's stream, relay.rs), on the
+    /// reader's client: the address is the one they typed, private hosts included. No
+    /// retries here (the caller reconnects with backoff), and no whole-request timeout: the
+    /// caller bounds silence between chunks instead.
+    pub(crate) async fn open_event_stream(&self, url: &str, last_event_id: Option<&str>) -> Result<reqwest::Response, FetchError> {
+        let mut request = self
+            .client
+            .get(url)
+            .header(header::ACCEPT, "text/event-stream")
+            .header(header::CACHE_CONTROL, "no-cache")
+            // Per request, this replaces the client's total timeout: a day, then reconnect.
+            .timeout(Duration::from_secs(24 * 3600));
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.map_err(|e| FetchError::from(self.classify(url, e)))?;
+        let status = response.status();
+        let is_stream = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
+        if !status.is_success() || !is_stream {
+            let reason = if status.is_success() { "not an event stream".to_owned() } else { status.canonical_reason().unwrap_or("").to_owned() };
+            return Err(FetchError::Status { url: url.to_owned(), status: status.as_u16(), reason });
+        }
+        Ok(response)
+    }
+
     async fn get_with(
         &self,
         url: &str,

@@ -19,6 +19,7 @@ mod opml;
 mod parse;
 pub mod phases;
 mod prepare;
+pub mod relay;
 mod sanitize;
 mod site;
 mod store;
@@ -185,6 +186,83 @@ impl Core {
         let plan = notify::decide(&candidates, prefs, &history, now, local_offset);
         store.record_notify_plan(&plan, now)?;
         Ok(plan.notices)
+    }
+
+    /// Read the push relay's event stream at `url` (`relay::events_url`) until it ends,
+    /// with the core's HTTP client; see `relay::follow`.
+    pub async fn follow_relay(
+        &self,
+        url: &url::Url,
+        last_event_id: Option<&str>,
+        idle: std::time::Duration,
+        on_event: impl FnMut(relay::RelayEvent),
+    ) -> Result<relay::StreamEnd> {
+        relay::follow(&self.sync.http, url, last_event_id, idle, on_event).await
+    }
+
+    /// A story the relay streamed, under the reader's own policy and history: what to show
+    /// now (nothing if the local poll or an earlier event already announced it). What is
+    /// shown is recorded with every key of the story, so the local poll will not announce
+    /// it again; what the policy would hold back (quiet hours, a pause, the hourly limit)
+    /// is left to the local poll, which holds and summarises it as it does its own.
+    /// An article not stored here yet is `Notice::Article` with id `relay::NOT_STORED`.
+    pub fn notify_relayed(
+        &self,
+        story: &relay::RelayStory,
+        prefs: &notify::NotifyPrefs,
+        local_offset: chrono::FixedOffset,
+    ) -> Result<Vec<notify::Notice>> {
+        let store = self.store();
+        let now = self.now();
+        let local = match story.url.as_deref() {
+            Some(url) => match store.article_id_by_url(url)? {
+                Some(id) => store.article(id)?,
+                None => None,
+            },
+            None => None,
+        };
+        let candidate = match local {
+            Some(article) => {
+                let mut c = notify::Candidate::from_article(article, false);
+                c.is_breaking |= story.breaking;
+                c
+            }
+            None => notify::Candidate {
+                article_id: relay::NOT_STORED,
+                title: story.title.clone(),
+                source: story.source.clone(),
+                url: story.url.clone(),
+                image_url: None,
+                categories: story.sections.clone(),
+                language: Some(
+                    Self::editions().into_iter().find(|e| e.code == story.edition).map_or_else(|| story.edition.clone(), |e| e.language),
+                ),
+                published_at: story.published,
+                is_breaking: story.breaking,
+                baseline: false,
+            },
+        };
+        let ids: Vec<i64> = [candidate.article_id].into_iter().filter(|&id| id != relay::NOT_STORED).collect();
+        let history = store.notify_history(&ids, now)?;
+        if story.keys.iter().any(|k| history.story_keys.contains(k)) {
+            return Ok(Vec::new());
+        }
+        let mut plan = notify::decide(std::slice::from_ref(&candidate), prefs, &history, now, local_offset);
+        plan.held.retain(|(id, _)| *id != relay::NOT_STORED);
+        for (_, keys) in plan.sent.iter_mut().chain(plan.held.iter_mut()) {
+            for key in &story.keys {
+                if !keys.contains(key) {
+                    keys.push(key.clone());
+                }
+            }
+        }
+        store.record_notify_plan(&plan, now)?;
+        Ok(plan.notices)
+    }
+
+    /// The stored article with this link, if any (a relayed alert's click).
+    pub fn article_id_by_url(&self, url: &str) -> Result<Option<i64>> {
+        self.store().article_id_by_url(url)
     }
 
     /// A stored picture's content type and bytes, if it was downloaded.

@@ -33,6 +33,8 @@ pub struct ApiState {
     /// Plain-http push endpoints are refused unless this is set (tests, a local distributor).
     pub allow_http_endpoints: bool,
     pub limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// The breaking-news event stream (`GET /v1/events`, sse.rs).
+    pub events: Arc<crate::sse::Hub>,
 }
 
 impl ApiState {
@@ -130,6 +132,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v1/vapid-public-key", get(vapid_public_key))
         .route("/v1/editions", get(editions))
         .route("/v1/status", get(status))
+        .route("/v1/events", get(crate::sse::events))
         .route("/healthz", get(|| async { "ok" }))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -29,6 +29,8 @@ use clap::Parser;
 ///   DELETE /v1/subscriptions/ID     -> 204
 ///   GET    /v1/vapid-public-key, /v1/editions, /healthz
 ///   GET    /v1/status               {"database": "sqlite"|"postgres", "polling": bool}
+///   GET    /v1/events?editions=ru,en   server-sent events: each breaking story as the
+///                                    policy lets it through (resumable by Last-Event-ID)
 ///
 /// Storage: SQLite (--db) for one relay; PostgreSQL (--database postgres://…) for several
 /// relays behind one address: they share the subscriptions and the alert history, and
@@ -105,6 +107,13 @@ pub struct Config {
     /// The iOS app's bundle id.
     #[arg(long)]
     pub apns_topic: Option<String>,
+    /// Event streams (GET /v1/events) open at once; more are refused with 503. Each holds a
+    /// connection: keep this under the process's open-file limit (ulimit -n).
+    #[arg(long, default_value_t = 1000)]
+    pub sse_max_clients: usize,
+    /// Seconds between keep-alive comments on an idle event stream.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    pub sse_keepalive_seconds: u64,
     /// APNs base URL (https://api.sandbox.push.apple.com for development builds).
     #[arg(long, default_value = crate::push::apns::DEFAULT_ENDPOINT)]
     pub apns_endpoint: String,

@@ -6,6 +6,7 @@ pub mod config;
 pub mod error;
 pub mod poll;
 pub mod push;
+pub mod sse;
 pub mod store;
 
 use std::sync::Arc;
@@ -110,6 +111,7 @@ impl Relay {
             _ => None,
         };
 
+        let events = Arc::new(sse::Hub::new(config.sse_max_clients, Duration::from_secs(config.sse_keepalive_seconds)));
         let api = Arc::new(api::ApiState {
             store: store.clone(),
             editions: editions.iter().map(|e| e.code.clone()).collect(),
@@ -117,6 +119,7 @@ impl Relay {
             apns_enabled: apns.is_some(),
             allow_http_endpoints: config.allow_http_endpoints,
             limiter: api::ApiState::limiter(config.api_rate_per_minute),
+            events: events.clone(),
         });
         let poller = Arc::new(Poller {
             core,
@@ -126,6 +129,7 @@ impl Relay {
             max_per_hour: config.max_per_hour,
             max_age_minutes: config.max_age_minutes,
             concurrency: config.push_concurrency,
+            events,
         });
         Ok(Self { poller, api })
     }

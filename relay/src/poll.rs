@@ -43,6 +43,8 @@ pub struct Poller {
     pub max_age_minutes: u32,
     /// Push requests in flight at once.
     pub concurrency: usize,
+    /// Server-sent events: breaking stories to open streams (sse.rs).
+    pub events: Arc<crate::sse::Hub>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -151,6 +153,11 @@ impl Poller {
                 };
                 // The topic carries what every reader of the edition wants: breaking news.
                 let for_everyone = candidate.as_ref().is_none_or(|(c, _)| c.is_breaking);
+                if let Some((c, keys)) = &candidate
+                    && c.is_breaking
+                {
+                    self.events.publish(&alert, c, keys, now);
+                }
                 if let Some(fcm) = &self.engines.fcm
                     && for_everyone
                 {

@@ -26,4 +26,5 @@ pub const COMMANDS: &[&str] = &[
     "send_test_notification",
     "pause_alerts",
     "share_article",
+    "relay_status",
 ];

@@ -76,8 +76,12 @@ pub async fn get_settings(state: State<'_, AppState>) -> IpcResult<Settings> {
 
 #[tauri::command]
 pub async fn update_settings(state: State<'_, AppState>, settings: SettingsPatch) -> IpcResult<Settings> {
+    let relay_changed = settings.relay_url.is_some();
     let updated = Settings::load(&state.core, &state.system_locale)?.apply(settings)?;
     updated.save(&state.core)?;
+    if relay_changed {
+        state.relay.reconnect();
+    }
     Ok(updated)
 }
 
@@ -136,6 +140,8 @@ pub async fn set_edition_followed(state: State<'_, AppState>, code: String, foll
     } else {
         state.core.unfollow_edition(&code)?;
     }
+    // The relay stream asks for the followed editions.
+    state.relay.reconnect();
     editions(&state.core)
 }
 
@@ -166,6 +172,12 @@ pub async fn send_test_notification<R: Runtime>(app: AppHandle<R>, state: State<
 #[tauri::command]
 pub async fn pause_alerts(state: State<'_, AppState>, minutes: u32) -> IpcResult<Settings> {
     crate::tray::pause_alerts(&state, minutes)
+}
+
+/// Whether the push relay's stream is open (Settings → Alerts).
+#[tauri::command]
+pub async fn relay_status(state: State<'_, AppState>) -> IpcResult<RelayStatus> {
+    Ok(state.relay.status())
 }
 
 #[tauri::command]

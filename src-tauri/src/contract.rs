@@ -66,6 +66,7 @@ macro_rules! command_table {
             [app, state] send_test_notification() -> ();
             [state] pause_alerts(minutes: u32) -> Settings;
             [window, state] share_article(id: i64) -> ();
+            [state] relay_status() -> RelayStatus;
         }
     };
 }
@@ -122,6 +123,7 @@ fn event_table(cfg: &Config) -> Vec<(&'static str, &'static str, String)> {
         ("syncProgress", events::SYNC_PROGRESS, SyncProgressEvent::name(cfg)),
         ("syncDone", events::SYNC_DONE, SyncSummary::name(cfg)),
         ("openArticle", events::OPEN_ARTICLE, OpenArticleEvent::name(cfg)),
+        ("relayStatus", events::RELAY_STATUS, RelayStatus::name(cfg)),
     ]
 }
 
@@ -220,6 +222,8 @@ pub fn render() -> String {
     decl::<SyncStage>(cfg, &mut out);
     decl::<SyncProgressEvent>(cfg, &mut out);
     decl::<OpenArticleEvent>(cfg, &mut out);
+    decl::<RelayState>(cfg, &mut out);
+    decl::<RelayStatus>(cfg, &mut out);
 
     out.push_str("// ---- Errors (error.rs) ----\n\n");
     let kinds: Vec<&str> = IpcError::samples().iter().map(IpcError::kind).collect();

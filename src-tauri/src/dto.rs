@@ -282,6 +282,27 @@ impl From<&SyncEvent> for SyncProgressEvent {
     }
 }
 
+/// Whether the push relay's event stream is open (Settings shows it; `relay:status` on change).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub enum RelayState {
+    /// No relay address set: alerts come from the local poll alone.
+    Off,
+    Connecting,
+    /// The stream is open: breaking news arrives as the relay sees it.
+    Connected,
+    /// The relay cannot be reached (or refused): the local poll still alerts; retrying.
+    Unreachable,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RelayStatus {
+    pub state: RelayState,
+    /// Why it is unreachable, as the network said it.
+    pub error: Option<String>,
+}
+
 /// Payload of `app:open-article` (a notification or deep link asks to show an article).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
 #[serde(rename_all = "camelCase")]

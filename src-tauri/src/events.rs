@@ -5,3 +5,4 @@ pub const SYNC_STARTED: &str = "sync:started";
 pub const SYNC_PROGRESS: &str = "sync:progress";
 pub const SYNC_DONE: &str = "sync:done";
 pub const OPEN_ARTICLE: &str = "app:open-article";
+pub const RELAY_STATUS: &str = "relay:status";

@@ -10,6 +10,7 @@ pub mod events;
 pub mod image_scheme;
 pub mod navigation;
 pub mod notifications;
+pub mod relay_client;
 pub mod settings;
 pub mod state;
 pub mod tray;
@@ -58,6 +59,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             commands::send_test_notification,
             commands::pause_alerts,
             commands::share_article,
+            commands::relay_status,
         ])
         .setup(move |app| {
             let data_dir = match data_dir.clone() {
@@ -74,6 +76,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
                 #[cfg(desktop)]
                 desktop_setup(app);
                 spawn_sync_loop(app.handle().clone());
+                relay_client::spawn(app.handle().clone());
             }
             Ok(())
         })

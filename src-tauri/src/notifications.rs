@@ -51,17 +51,63 @@ pub fn article_id_from_deep_link(url: &str) -> Option<i64> {
     parts.next()?.parse().ok()
 }
 
+/// What a click on a notification opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClickTarget {
+    /// The home list (a summary).
+    Home,
+    Article(i64),
+    /// A relayed story, found by its link when clicked (it may not be stored yet).
+    Link(String),
+}
+
+/// Bring the window forward and show what the notification was about. A relayed story not
+/// stored yet is fetched first (one sync, as the reader asked for it).
+pub fn open_target<R: Runtime>(app: &AppHandle<R>, target: ClickTarget) {
+    match target {
+        ClickTarget::Home => open_article(app, None),
+        ClickTarget::Article(id) => open_article(app, Some(id)),
+        ClickTarget::Link(url) => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<crate::state::AppState>();
+                let mut found = state.core.article_id_by_url(&url).ok().flatten();
+                if found.is_none() {
+                    let _ = state.sync(&app).await;
+                    found = state.core.article_id_by_url(&url).ok().flatten();
+                }
+                open_article(&app, found);
+            });
+        }
+    }
+}
+
 pub fn deliver<R: Runtime>(app: &AppHandle<R>, notices: Vec<Notice>, ui_language: &str) {
+    deliver_with(app, notices, ui_language, None);
+}
+
+/// Notices from a relayed story (`Core::notify_relayed`): an article not stored yet
+/// (`relay::NOT_STORED`) opens by its link.
+pub fn deliver_relayed<R: Runtime>(app: &AppHandle<R>, notices: Vec<Notice>, ui_language: &str, url: Option<String>) {
+    deliver_with(app, notices, ui_language, url);
+}
+
+fn deliver_with<R: Runtime>(app: &AppHandle<R>, notices: Vec<Notice>, ui_language: &str, link: Option<String>) {
     let (_, more, open) = texts(ui_language);
     for notice in notices {
-        let (summary, body, article_id) = match notice {
+        let (summary, body, target) = match notice {
             Notice::Article { article_id, title, source, breaking } => {
                 let (summary, body) = article_texts(ui_language, &title, &source, breaking);
-                (summary, body, Some(article_id))
+                let target = match (&link, article_id) {
+                    (Some(url), caliber_core::relay::NOT_STORED) => ClickTarget::Link(url.clone()),
+                    (None, caliber_core::relay::NOT_STORED) => ClickTarget::Home,
+                    _ => ClickTarget::Article(article_id),
+                };
+                (summary, body, target)
             }
-            Notice::Summary { count } => (more.replace("{n}", &count.to_string()), "Caliber Reader".to_owned(), None),
+            Notice::Summary { count } => (more.replace("{n}", &count.to_string()), "Caliber Reader".to_owned(), ClickTarget::Home),
         };
-        show(app, summary, body, open, article_id);
+        show(app, summary, body, open, target);
     }
 }
 
@@ -148,7 +194,7 @@ pub async fn bounded_wait(
 }
 
 #[cfg(target_os = "linux")]
-fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, open_label: &str, article_id: Option<i64>) {
+fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, open_label: &str, target: ClickTarget) {
     let app = app.clone();
     let open_label = open_label.to_owned();
     // A task, not a thread: the wait is bounded in number (MAX_WAITING) and time (WAIT_FOR_CLICK).
@@ -168,7 +214,7 @@ fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, open_labe
         let (ticket, stop) = WAITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).admit();
         let answer = handle.wait_for_action_async(|response| {
             if matches!(response, notify_rust::ActionResponse::Custom("default")) {
-                open_article(&app, article_id);
+                open_target(&app, target.clone());
             }
         });
         let end = bounded_wait(answer, stop, WAIT_FOR_CLICK).await;
@@ -181,7 +227,7 @@ fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, open_labe
 }
 
 #[cfg(not(target_os = "linux"))]
-fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, _open_label: &str, article_id: Option<i64>) {
+fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, _open_label: &str, target: ClickTarget) {
     use tauri_plugin_notification::{NotificationExt, PermissionState};
     let notification = app.notification();
     // Asked on first use, on the platforms that ask at all.
@@ -191,7 +237,7 @@ fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, _open_lab
         return;
     }
     let mut builder = notification.builder().title(summary).body(body).channel_id(BREAKING_CHANNEL);
-    if let Some(id) = article_id {
+    if let ClickTarget::Article(id) = target {
         builder = builder.extra("articleId", id).extra("url", format!("caliber://article/{id}"));
     }
     if let Err(e) = builder.show() {

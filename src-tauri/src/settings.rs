@@ -45,6 +45,9 @@ pub struct Settings {
     /// Breaking-news alerts (the core's policy reads these); an update replaces the whole object.
     #[serde(default)]
     pub notifications: NotifyPrefs,
+    /// The push relay whose event stream brings alerts sooner (`relay/`); empty: none.
+    #[serde(default)]
+    pub relay_url: String,
 }
 
 /// A partial update from the UI; absent fields are kept.
@@ -58,6 +61,8 @@ pub struct SettingsPatch {
     pub ui_language: Option<String>,
     pub sync_interval_minutes: Option<u32>,
     pub notifications: Option<NotifyPrefs>,
+    /// An http(s) address, or empty to stop using a relay.
+    pub relay_url: Option<String>,
 }
 
 /// A change to some alert preferences (Settings → Alerts sends only what the reader touched);
@@ -132,6 +137,7 @@ impl Settings {
             ui_language: ui_language_for(system_locale).into(),
             sync_interval_minutes: DEFAULT_SYNC_MINUTES,
             notifications: NotifyPrefs::default(),
+            relay_url: String::new(),
         }
     }
 
@@ -194,6 +200,13 @@ impl Settings {
         }
         if let Some(minutes) = patch.sync_interval_minutes {
             self.sync_interval_minutes = minutes.max(MIN_SYNC_MINUTES);
+        }
+        if let Some(url) = patch.relay_url {
+            let url = url.trim();
+            if !url.is_empty() {
+                caliber_core::relay::check_relay_url(url).map_err(|e| IpcError::InvalidInput(e.to_string()))?;
+            }
+            self.relay_url = url.to_owned();
         }
         if let Some(mut notifications) = patch.notifications {
             notifications.max_per_hour = notifications.max_per_hour.max(1);

@@ -17,6 +17,9 @@ pub struct AppState {
     pub core: Arc<Core>,
     pub system_locale: String,
     sync_lock: tokio::sync::Mutex<()>,
+    /// The relay client's status (relay_client.rs), and its wake-up when the relay address
+    /// or the followed editions change.
+    pub relay: crate::relay_client::RelayHandle,
 }
 
 impl AppState {
@@ -25,7 +28,12 @@ impl AppState {
         let core = Core::open(CoreConfig::in_data_dir(&data_dir, http))?;
         // First run only: follow the edition of the system language (else English).
         core.add_default_sources(&system_locale)?;
-        Ok(Self { core: Arc::new(core), system_locale, sync_lock: tokio::sync::Mutex::new(()) })
+        Ok(Self {
+            core: Arc::new(core),
+            system_locale,
+            sync_lock: tokio::sync::Mutex::new(()),
+            relay: crate::relay_client::RelayHandle::default(),
+        })
     }
 
     /// Sync every source once, emitting progress events. Concurrent callers wait for the

@@ -197,3 +197,61 @@ export async function screenshot(session, name) {
 export function clipboardText() {
   return execFileSync('xclip', ['-selection', 'clipboard', '-o'], { encoding: 'utf8', timeout: 5000 });
 }
+
+/**
+ * dunst, the real notification daemon, on the private D-Bus session the suite runs in
+ * (`dbus-run-session`), and dbus-monitor watching every Notify call. Identical
+ * notifications stay separate (dunst merges duplicates by default, closing the older one),
+ * so a test sees each one the app shows.
+ */
+export async function startNotificationDaemon() {
+  const dunstrc = join(mkdtempSync(join(tmpdir(), 'caliber-dunst-')), 'dunstrc');
+  writeFileSync(dunstrc, '[global]\n    stack_duplicates = false\n');
+  // The daemon of an earlier test file in the same session may still hold the name for a
+  // moment: this one exits then, and is started again until it owns the name itself.
+  const owner = () => {
+    try {
+      const out = execFileSync('busctl', ['--user', 'call', 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+        'GetConnectionUnixProcessID', 's', 'org.freedesktop.Notifications'], { encoding: 'utf8', stdio: 'pipe', timeout: 5000 });
+      return Number(out.trim().split(/\s+/)[1]);
+    } catch {
+      return null;
+    }
+  };
+  let dunst = null;
+  for (let tries = 0; ; tries++) {
+    if (!dunst || dunst.exitCode !== null) dunst = spawn('dunst', ['-config', dunstrc], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 200));
+    if (owner() === dunst.pid) break;
+    if (tries > 50) throw new Error('dunst did not take org.freedesktop.Notifications');
+  }
+  const monitor = spawn('dbus-monitor', ['--session', "interface='org.freedesktop.Notifications'"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let log = '';
+  const notifyCalls = () => log.split(/(?=method call)/).filter((c) => c.includes('member=Notify'));
+  // When each call was first seen; its text is read from the whole log when asked (a call
+  // may arrive in more than one chunk).
+  const times = [];
+  monitor.stdout.on('data', (d) => {
+    log += d.toString();
+    const count = notifyCalls().length;
+    while (times.length < count) times.push(Date.now());
+  });
+  await new Promise((r) => setTimeout(r, 800));
+  // Notify(app_name, replaces_id, app_icon, summary, body, …): the 3rd string argument.
+  const summaries = () => notifyCalls().map((c) => [...c.matchAll(/string "([^"]*)"/g)].map((m) => m[1])[2]);
+  return {
+    /** [time seen (ms), summary] of every call, in order. */
+    calls: () => summaries().map((summary, i) => [times[i], summary]),
+    /** Summaries of every notification the daemon was asked to show. */
+    summaries,
+    /** Stops both and waits for the daemon to be gone (and its name free for the next). */
+    stop: async () => {
+      monitor.kill();
+      if (dunst.exitCode === null && dunst.signalCode === null) {
+        const gone = new Promise((r) => dunst.once('exit', r));
+        dunst.kill();
+        await gone;
+      }
+    },
+  };
+}

@@ -4,27 +4,19 @@
 // ordinary article.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, byTestId } from './harness.js';
+import { execFileSync } from 'node:child_process';
+import { startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, byTestId, startNotificationDaemon } from './harness.js';
 
 const BREAKING_TITLE = 'Срочно: землетрясение магнитудой 5 в Каспийском море';
 const ORDINARY_TITLE = 'В Баку открылась выставка ковров';
 
-let site, profile, driver, app, dunst, monitor;
-let monitorLog = '';
+let site, profile, driver, app, daemon;
 
 const dunstctl = (...args) => execFileSync('dunstctl', args, { encoding: 'utf8', timeout: 5000 });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Summaries of every notification the daemon was asked to show, from dbus-monitor. */
-function notifySummaries() {
-  // Notify(app_name, replaces_id, app_icon, summary, body, …): the 3rd string argument.
-  const calls = monitorLog.split(/(?=method call)/).filter((c) => c.includes('member=Notify'));
-  return calls.map((c) => [...c.matchAll(/string "([^"]*)"/g)].map((m) => m[1])[2]);
-}
+const notifySummaries = () => daemon.summaries();
 
 function historySummaries() {
   const history = JSON.parse(dunstctl('history'));
@@ -41,14 +33,7 @@ async function syncAndWait() {
 
 before(async () => {
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, 'run under dbus-run-session');
-  // Identical notifications stay separate (dunst merges duplicates by default, closing the
-  // older one), so the test below sees each one the app shows.
-  const dunstrc = join(mkdtempSync(join(tmpdir(), 'caliber-dunst-')), 'dunstrc');
-  writeFileSync(dunstrc, '[global]\n    stack_duplicates = false\n');
-  dunst = spawn('dunst', ['-config', dunstrc], { stdio: 'ignore' });
-  monitor = spawn('dbus-monitor', ['--session', "interface='org.freedesktop.Notifications'"], { stdio: ['ignore', 'pipe', 'ignore'] });
-  monitor.stdout.on('data', (d) => { monitorLog += d.toString(); });
-  await sleep(800);
+  daemon = await startNotificationDaemon();
   site = await startFixtureServer();
   profile = prepareProfile([[`${site.url}/`, 'site']]);
   driver = await startDriver(profile);
@@ -59,8 +44,7 @@ after(async () => {
   try { await app?.quit(); } catch { /* gone */ }
   driver?.stop();
   site?.stop();
-  monitor?.kill();
-  dunst?.kill();
+  await daemon?.stop();
 });
 
 test('the first sync is a baseline: no notification', async () => {

@@ -11,6 +11,7 @@ pages do), pictures (/uploads/*.png) and the RU feed (/rss.xml). The control por
     curl -X POST 127.0.0.1:8766/mode/normal     # the base set of articles
     curl -X POST 127.0.0.1:8766/mode/new        # + two new ordinary articles (RU, EN)
     curl -X POST 127.0.0.1:8766/mode/breaking   # + one breaking and one ordinary article (RU)
+    curl -X POST 127.0.0.1:8766/mode/more-breaking  # those + a second breaking article (RU)
     curl -X POST 127.0.0.1:8766/mode/down       # the site port stops accepting connections
     curl 127.0.0.1:8766/hits                    # JSON: requests per path
     curl 127.0.0.1:8766/log                     # JSON: every request (path with query, User-Agent)
@@ -91,6 +92,11 @@ BREAKING = [
     ('ru', 'vystavka-kovrov', 'КУЛЬТУРА', 'В Баку открылась выставка ковров', 3, 5,
      ['Выставка азербайджанских ковров открылась в музее.', 'Она продлится до конца месяца.']),
 ]
+# With "more-breaking": a second breaking story after the first (its own picture).
+MORE_BREAKING = [
+    ('ru', 'srochno-liven', 'СРОЧНО', 'Срочно: в Баку прошёл сильный ливень', 1, 7,
+     ['Сильный ливень прошёл в Баку.', 'Движение на нескольких улицах затруднено.']),
+]
 
 # A link inside an article body (the end-to-end suite clicks it): (edition, slug) → (href, text).
 BODY_LINKS = {
@@ -108,7 +114,7 @@ def png(w, h, rgb):
     return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(raw)) + chunk(b'IEND', b'')
 
 PICTURES = {f'pic{i}.png': png(320, 180, c) for i, c in enumerate(
-    [(192, 57, 43), (39, 174, 96), (41, 128, 185), (142, 68, 173), (243, 156, 18), (22, 160, 133)], start=1)}
+    [(192, 57, 43), (39, 174, 96), (41, 128, 185), (142, 68, 173), (243, 156, 18), (22, 160, 133), (52, 73, 94)], start=1)}
 # The site's own interface picture (a zoom icon) that real article bodies carry.
 ZOOM_ICON = '/templates/Default/api/zoom.png'
 ZOOM_PNG = png(24, 24, (90, 90, 90))
@@ -120,8 +126,10 @@ def articles():
     items = list(BASE)
     if mode == 'new':
         items += NEW
-    if mode == 'breaking':
+    if mode in ('breaking', 'more-breaking'):
         items += BREAKING
+    if mode == 'more-breaking':
+        items += MORE_BREAKING
     return sorted(items, key=lambda a: a[4])
 
 
@@ -388,7 +396,7 @@ class Control(BaseHTTPRequestHandler):
 
     def do_POST(self):
         mode = self.path.rsplit('/', 1)[-1]
-        if mode not in ('normal', 'new', 'breaking', 'down'):
+        if mode not in ('normal', 'new', 'breaking', 'more-breaking', 'down'):
             self.send_response(400)
             self.send_header('Content-Length', '0')
             self.end_headers()
@@ -423,7 +431,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--port', type=int, default=8765)
     ap.add_argument('--control-port', type=int, default=8766)
-    ap.add_argument('--mode', default='normal', choices=['normal', 'new', 'breaking'])
+    ap.add_argument('--mode', default='normal', choices=['normal', 'new', 'breaking', 'more-breaking'])
     args = ap.parse_args()
     STATE['mode'] = args.mode
     site = SiteServer(args.port)

@@ -28,6 +28,11 @@ impl Store {
         Ok(history)
     }
 
+    /// The oldest stored article with this link.
+    pub fn article_id_by_url(&self, url: &str) -> Result<Option<i64>> {
+        Ok(self.conn.query_row("SELECT min(id) FROM articles WHERE url = ?1", [url], |r| r.get(0))?)
+    }
+
     /// Record a plan in one transaction, before the notices are shown: a crash after this
     /// may lose a notification but can never repeat one.
     pub fn record_notify_plan(&self, plan: &crate::notify::Plan, now: DateTime<Utc>) -> Result<()> {
@@ -40,7 +45,10 @@ impl Store {
             let mut story = tx.prepare_cached("INSERT OR REPLACE INTO notified_stories (key, decided_at) VALUES (?1, ?2)")?;
             for (state, list) in [("sent", &plan.sent), ("held", &plan.held)] {
                 for (id, keys) in list {
-                    article.execute(params![id, state, ts(now)])?;
+                    // A relayed story not stored yet is remembered by its keys alone.
+                    if *id != crate::relay::NOT_STORED {
+                        article.execute(params![id, state, ts(now)])?;
+                    }
                     for key in keys {
                         story.execute(params![key, ts(now)])?;
                     }

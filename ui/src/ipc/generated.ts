@@ -30,7 +30,8 @@ export const DEFAULT_SETTINGS: Settings = {
     "quietHours": null,
     "maxPerHour": 4,
     "pausedUntil": null
-  }
+  },
+  "relayUrl": ""
 };
 /** NotifyPrefs::default(). */
 export const DEFAULT_NOTIFY_PREFS: NotifyPrefs = {
@@ -101,12 +102,20 @@ syncIntervalMinutes: number,
 /**
  * Breaking-news alerts (the core's policy reads these); an update replaces the whole object.
  */
-notifications: NotifyPrefs, };
+notifications: NotifyPrefs, 
+/**
+ * The push relay whose event stream brings alerts sooner (`relay/`); empty: none.
+ */
+relayUrl: string, };
 
 /**
  * A partial update from the UI; absent fields are kept.
  */
-export type SettingsPatch = { theme?: Theme, textScale?: number, uiLanguage?: UiLanguage, syncIntervalMinutes?: number, notifications?: NotifyPrefs, };
+export type SettingsPatch = { theme?: Theme, textScale?: number, uiLanguage?: UiLanguage, syncIntervalMinutes?: number, notifications?: NotifyPrefs, 
+/**
+ * An http(s) address, or empty to stop using a relay.
+ */
+relayUrl?: string, };
 
 /**
  * What the reader chose. Off-by-default parts are empty.
@@ -260,6 +269,17 @@ export type SyncProgressEvent = { sourceId: number, url: string, stage: SyncStag
  */
 export type OpenArticleEvent = { id: number, };
 
+/**
+ * Whether the push relay's event stream is open (Settings shows it; `relay:status` on change).
+ */
+export type RelayState = "off" | "connecting" | "connected" | "unreachable";
+
+export type RelayStatus = { state: RelayState, 
+/**
+ * Why it is unreachable, as the network said it.
+ */
+error: string | null, };
+
 // ---- Errors (error.rs) ----
 
 export const IPC_ERROR_KINDS = ["notFound", "invalidInput", "network", "storage", "internal"] as const;
@@ -274,6 +294,7 @@ export const EVENTS = {
   syncProgress: "sync:progress",
   syncDone: "sync:done",
   openArticle: "app:open-article",
+  relayStatus: "relay:status",
 } as const;
 
 /** What each event carries. */
@@ -282,6 +303,7 @@ export type EventPayloads = {
   "sync:progress": SyncProgressEvent;
   "sync:done": SyncSummary;
   "app:open-article": OpenArticleEvent;
+  "relay:status": RelayStatus;
 };
 
 // ---- Commands (commands.rs; the table is in contract.rs) ----
@@ -309,9 +331,10 @@ export type Commands = {
   send_test_notification: { args: Record<string, never>; result: null };
   pause_alerts: { args: { minutes: number }; result: Settings };
   share_article: { args: { id: number }; result: null };
+  relay_status: { args: Record<string, never>; result: RelayStatus };
 };
 export type CommandName = keyof Commands;
-export const COMMAND_NAMES = ["list_articles", "get_article", "search_articles", "mark_article", "list_sections", "story_in_other_editions", "get_settings", "update_settings", "update_notify_prefs", "list_sources", "add_source", "remove_source", "import_opml", "export_opml", "list_editions", "set_edition_followed", "sync_now", "storage_stats", "send_test_notification", "pause_alerts", "share_article"] as const;
+export const COMMAND_NAMES = ["list_articles", "get_article", "search_articles", "mark_article", "list_sections", "story_in_other_editions", "get_settings", "update_settings", "update_notify_prefs", "list_sources", "add_source", "remove_source", "import_opml", "export_opml", "list_editions", "set_edition_followed", "sync_now", "storage_stats", "send_test_notification", "pause_alerts", "share_article", "relay_status"] as const;
 
 /** Each command's argument names; `optional` ones may be left out (Rust `Option`). */
 export const COMMAND_ARGS: { readonly [K in CommandName]: readonly { name: string; optional: boolean }[] } = {
@@ -336,6 +359,7 @@ export const COMMAND_ARGS: { readonly [K in CommandName]: readonly { name: strin
   send_test_notification: [],
   pause_alerts: [{ name: "minutes", optional: false }],
   share_article: [{ name: "id", optional: false }],
+  relay_status: [],
 };
 
 /** Typed wrappers over `invoke`, one per command. */
@@ -361,4 +385,5 @@ export const commands = {
   sendTestNotification: (): Promise<null> => invoke<null>("send_test_notification"),
   pauseAlerts: (args: Commands["pause_alerts"]['args']): Promise<Settings> => invoke<Settings>("pause_alerts", args),
   shareArticle: (args: Commands["share_article"]['args']): Promise<null> => invoke<null>("share_article", args),
+  relayStatus: (): Promise<RelayStatus> => invoke<RelayStatus>("relay_status"),
 };

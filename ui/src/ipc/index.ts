@@ -36,6 +36,8 @@ export const sendTestNotification = () => commands.sendTestNotification();
 /** Hold alerts back for `minutes`; they come back as one summary. */
 export const pauseAlerts = (minutes: number) => commands.pauseAlerts({ minutes });
 export const storageStats = () => commands.storageStats();
+/** Whether the push relay's event stream is open (`relay:status` says when it changes). */
+export const relayStatus = () => commands.relayStatus();
 
 type Payload<E extends keyof EventPayloads> = EventPayloads[E];
 
@@ -46,6 +48,9 @@ export const onSyncDone = (handler: (e: Payload<typeof EVENTS.syncDone>) => void
   listen<Payload<typeof EVENTS.syncDone>>(EVENTS.syncDone, (e) => handler(e.payload));
 export const onOpenArticle = (handler: (e: Payload<typeof EVENTS.openArticle>) => void): Promise<UnlistenFn> =>
   listen<Payload<typeof EVENTS.openArticle>>(EVENTS.openArticle, (e) => handler(e.payload));
+
+export const onRelayStatus = (handler: (e: Payload<typeof EVENTS.relayStatus>) => void): Promise<UnlistenFn> =>
+  listen<Payload<typeof EVENTS.relayStatus>>(EVENTS.relayStatus, (e) => handler(e.payload));
 
 /** Pictures go through the app's offline store (the `caliber-img` scheme), never straight to the network. */
 export function imageSrc(url: string | null | undefined): string | null {

@@ -91,4 +91,29 @@ describe('settings', () => {
     expect(await screen.findByText('Articles')).toBeTruthy();
     expect(screen.getByText('45')).toBeTruthy();
   });
+
+  it('the relay address: refused unless http(s), stored when it is, and the status in plain words', async () => {
+    const backend = useBackend({ relayStatus: { state: 'unreachable', error: 'could not connect' } });
+    startAt('#/settings');
+    render(App);
+    const field = (await screen.findByLabelText('Relay URL')) as HTMLInputElement;
+    expect((await screen.findByTestId('relay-status')).textContent).toContain('Unreachable: alerts come from the app’s own sync');
+
+    await fireEvent.input(field, { target: { value: 'relay.example' } });
+    await fireEvent.click(screen.getByTestId('relay-save'));
+    expect(await screen.findByText('Enter an address that starts with http:// or https://, or leave the field empty.')).toBeTruthy();
+    expect(backend.callsOf('update_settings').filter((c) => 'relayUrl' in (c.args.settings as object))).toHaveLength(0);
+
+    backend.relayStatus = { state: 'connecting', error: null };
+    await fireEvent.input(field, { target: { value: ' http://127.0.0.1:8780 ' } });
+    await fireEvent.click(screen.getByTestId('relay-save'));
+    await waitFor(() => expect(backend.settings.relayUrl).toBe('http://127.0.0.1:8780'));
+    await waitFor(() => expect(screen.getByTestId('relay-status').textContent).toContain('Connecting to the relay'));
+
+    backend.relayStatus = { state: 'off', error: null };
+    await fireEvent.input(field, { target: { value: '' } });
+    await fireEvent.click(screen.getByTestId('relay-save'));
+    await waitFor(() => expect(backend.settings.relayUrl).toBe(''));
+    await waitFor(() => expect(screen.getByTestId('relay-status').textContent).toContain('Not used'));
+  });
 });

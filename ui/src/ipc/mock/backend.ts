@@ -11,6 +11,7 @@ import type {
   ArticleSummary,
   EditionDto,
   NotifyPrefs,
+  RelayStatus,
   SearchHit,
   Settings,
   SourceDto,
@@ -42,6 +43,8 @@ export interface FakeBackendOptions {
   editions?: EditionDto[];
   sources?: SourceDto[];
   syncResult?: SyncSummary;
+  /** What `relay_status` answers (the real one: "off" until the relay client runs). */
+  relayStatus?: RelayStatus;
   /** Commands that reject with this error, e.g. `{ get_article: {kind:'notFound', message:'…'} }`. */
   failures?: Record<string, { kind: string; message: string }>;
 }
@@ -57,6 +60,7 @@ export interface FakeBackend {
   clipboard: string[];
   opened: string[];
   syncResult: SyncSummary;
+  relayStatus: RelayStatus;
   failures: Record<string, { kind: string; message: string }>;
 }
 
@@ -106,6 +110,23 @@ function normalizeSourceUrl(input: string): string {
   }
   url.hash = '';
   return url.href;
+}
+
+/** caliber_core::relay::check_relay_url: http(s), a host, no credentials, no fragment. */
+function checkRelayUrl(text: string): void {
+  const refuse = (reason: string) => {
+    throw { kind: 'invalidInput', message: `invalid URL ${JSON.stringify(text)}: ${reason}` };
+  };
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return refuse('not a web address');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') refuse('a relay address starts with http:// or https://');
+  if (!url.hostname) refuse('a relay address names a host');
+  if (url.username || url.password) refuse('a relay address carries no user name or password');
+  if (url.hash || text.includes('#')) refuse('a relay address has no #fragment');
 }
 
 function byNewest(a: ArticleSummary, b: ArticleSummary): number {
@@ -172,6 +193,7 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     clipboard: [],
     opened: [],
     syncResult: opts.syncResult ?? { newTotal: 0, failed: 0, reached: sources.length, offline: false },
+    relayStatus: opts.relayStatus ?? { state: 'off', error: null },
     failures: { ...opts.failures },
     handle(cmd, rawArgs) {
       const args = (rawArgs ?? {}) as Record<string, unknown>;
@@ -242,10 +264,13 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
           if (patch.uiLanguage != null && !(UI_LANGUAGES as readonly string[]).includes(patch.uiLanguage)) {
             throw { kind: 'invalidInput', message: `unknown interface language ${JSON.stringify(patch.uiLanguage)}` };
           }
+          const relayUrl = patch.relayUrl?.trim();
+          if (relayUrl) checkRelayUrl(relayUrl);
           if (patch.theme != null) settings.theme = patch.theme;
           if (scale != null) settings.textScale = scale;
           if (patch.uiLanguage != null) settings.uiLanguage = patch.uiLanguage;
           if (patch.syncIntervalMinutes != null) settings.syncIntervalMinutes = Math.max(MIN_SYNC_MINUTES, patch.syncIntervalMinutes);
+          if (relayUrl != null) settings.relayUrl = relayUrl;
           if (sent) {
             // Replaces the previous object (what is left out takes its default); at least one alert an hour.
             const notifications = { ...defaultNotifyPrefs(), ...sent };
@@ -273,6 +298,8 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
         }
         case 'send_test_notification':
           return null;
+        case 'relay_status':
+          return { ...backend.relayStatus };
         case 'pause_alerts': {
           const minutes = Number(args.minutes ?? 0);
           settings.notifications.pausedUntil = new Date(Date.now() + minutes * 60_000).toISOString();
