@@ -174,8 +174,11 @@ pub fn sanitize_html(html: &str, base: &Url) -> String {
     let once = policy_pass(&html);
     let suspect = needs_second_pass(&html) || once.contains('\r');
     let clean = if suspect && !readback::reads_back_the_same(&once) { policy_pass(&once) } else { once };
-    // After parsing: `&#27;` is a control character too.
-    strip_controls(&clean).into_owned()
+    // After parsing: `&#27;` is a control character too. (No copy when there is none.)
+    match strip_controls(&clean) {
+        Cow::Borrowed(_) => clean,
+        Cow::Owned(stripped) => stripped,
+    }
 }
 
 /// One pass of the policy (`BASE` set).
