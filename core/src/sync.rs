@@ -16,7 +16,7 @@ use crate::error::{Error, FetchError, Result, SourceError};
 use crate::fetch::{BudgetHold, ByteBudget, FetchOutcome, Fetched, HttpClient, Validators};
 use crate::fulltext;
 use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus};
-use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed, to_utf8};
+use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed_owned, to_utf8};
 use crate::digest::document_hash;
 use crate::model::PreparedArticle;
 use crate::phases::{self, Phase};
@@ -66,7 +66,8 @@ pub(crate) type Deadlines = std::collections::HashMap<i64, Instant>;
 pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Result<(SyncReport, Deadlines)> {
     let sources = Store::open(&ctx.db_path)?.sources()?;
     let deadlines = Arc::new(std::sync::Mutex::new(Deadlines::new()));
-    let (jobs, job_queue) = mpsc::channel::<WriteJob>(2);
+    // Each job goes with its share of the document budget, given back once it is written.
+    let (jobs, job_queue) = mpsc::channel::<(WriteJob, BudgetHold)>(2);
     let writer = {
         let ctx = ctx.clone();
         let progress = progress.clone();
@@ -83,8 +84,9 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
         let (deadlines, budget) = (deadlines.clone(), budget.clone());
         tasks.spawn(async move {
             // Held until the source's job is queued for the writer: at most `concurrency`
-            // fetched bodies are in memory at once, however slow parsing is, and at most
-            // `DOCUMENT_BYTES_IN_FLIGHT` of them (and one more).
+            // fetched bodies are in memory at once, however slow parsing is. And at most
+            // `DOCUMENT_BYTES_IN_FLIGHT` of documents (and one more) from the fetch until
+            // their articles are written, whatever shape they are in by then.
             let _slot = fetch_slots.acquire().await;
             let mut hold = BudgetHold::default();
             progress(SyncEvent::Started { source_id: source.id, url: source.url.clone() });
@@ -98,8 +100,7 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
                 Err(_) => WriteJob::Failed { error: past_deadline(&source.url, deadline), source, unreachable: false },
             };
             // The writer only stops early if it panicked; the join below reports that.
-            let _ = jobs.send(job).await;
-            drop(hold);
+            let _ = jobs.send((job, hold)).await;
         });
     }
     drop(jobs);
@@ -207,8 +208,7 @@ async fn sync_feed(
         if last_body == Some(body_hash) {
             return Ok((update, Vec::new(), Vec::new()));
         }
-        let parsed = parse_feed(&fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref())
-            ?;
+        let parsed = parse_feed_owned(fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref())?;
         let known = if never_attempted {
             Default::default()
         } else {
@@ -397,10 +397,11 @@ fn summarize_problems(problems: &[String]) -> String {
     }
 }
 
-fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &Progress) -> Result<SyncReport> {
+fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<(WriteJob, BudgetHold)>, progress: &Progress) -> Result<SyncReport> {
     let mut store = Store::open(&ctx.db_path)?;
     let mut report = SyncReport::default();
-    while let Some(job) = queue.blocking_recv() {
+    // `_budget` is dropped at the end of each turn, once the job is written.
+    while let Some((job, _budget)) = queue.blocking_recv() {
         let now = ctx.clock.now();
         let (source, result, problems) = match job {
             WriteJob::Articles { source, update, articles, problems } => {

@@ -1,7 +1,8 @@
 //! Bytes of fetched documents a sync holds at once. A count of fetches bounds nothing when
 //! one feed is 8 MiB: eight of them in flight, each parsed whole, took a cold sync to
 //! 230 MiB. Each source's fetch covers its body from a shared budget as it streams in, and
-//! keeps what it covered until its articles are handed to the writer.
+//! keeps what it covered until its articles are written (the document, parsed, is then in
+//! whatever form: items, articles, a job waiting for the writer).
 //!
 //! No deadlock: a fetch the budget cannot cover takes the one overdraft instead, if free,
 //! and then needs nothing more; a holder of budget or overdraft waits only for parsing and
