@@ -64,8 +64,11 @@ pub(super) fn insert(tx: &Transaction, rows: &[IndexRow]) -> Result<()> {
         tx.prepare_cached("INSERT INTO articles_fts (rowid, title, summary, body, folded) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     let mut dequeue = tx.prepare_cached("DELETE FROM index_queue WHERE article_id = ?1")?;
     for row in rows {
-        insert.execute(params![row.id, row.title, row.summary, row.body, row.folded])?;
-        dequeue.execute([row.id])?;
+        // Only what is still queued: an article deleted since its row was made (its queue
+        // row cascades away) gets no index row.
+        if dequeue.execute([row.id])? > 0 {
+            insert.execute(params![row.id, row.title, row.summary, row.body, row.folded])?;
+        }
     }
     Ok(())
 }
