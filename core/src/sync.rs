@@ -33,10 +33,10 @@ const PAGES_PER_SOURCE: usize = 4;
 /// Items read from one feed document when retention sets no cap per source: a feed of
 /// 50,000 items is not a feed a reader can read, and each item costs a sanitise and a row.
 const MAX_ITEMS_PER_DOCUMENT: usize = 10_000;
-/// Bytes of fetched feed documents in flight at once (fetch/budget.rs), plus one document:
-/// everyday feeds (tens to hundreds of KiB) never meet it; a few 8 MiB ones go two or three
-/// at a time, which still keeps both cores parsing.
-const DOCUMENT_BYTES_IN_FLIGHT: usize = 24 * 1024 * 1024;
+/// Bytes of fetched feed documents in flight at once, from the fetch until their articles
+/// are written (fetch/budget.rs), plus one document: everyday feeds (tens to hundreds of
+/// KiB) never meet it; 8 MiB ones go three at a time (two parsing, one being written).
+const DOCUMENT_BYTES_IN_FLIGHT: usize = 16 * 1024 * 1024;
 
 pub type Progress = Arc<dyn Fn(SyncEvent) + Send + Sync>;
 
