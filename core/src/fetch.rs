@@ -1,6 +1,9 @@
 //! HTTP fetching: conditional GET, manual redirects (to learn which are permanent), a body
 //! cap enforced while streaming, and retries with backoff that honour `Retry-After`.
 
+mod budget;
+pub(crate) use budget::{BudgetHold, ByteBudget};
+
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -122,13 +125,18 @@ impl HttpClient {
 
     /// As `get`, with a body cap of its own (pictures have a smaller one).
     pub async fn get_limited(&self, url: &str, validators: &Validators, limit: u64) -> Result<FetchOutcome, FetchError> {
-        self.get_with(url, validators, limit, self.options.retries, None).await
+        self.get_with(url, validators, limit, self.options.retries, None, None).await
+    }
+
+    /// As `get`, the body covered from `budget` as it streams in (see `budget`).
+    pub(crate) async fn get_within(&self, url: &str, validators: &Validators, budget: &ByteBudget, hold: &mut BudgetHold) -> Result<FetchOutcome, FetchError> {
+        self.get_with(url, validators, self.options.max_body_bytes, self.options.retries, None, Some((budget, hold))).await
     }
 
     /// One attempt only: for pictures and article pages, where a failure costs little and
     /// retrying thousands of them would stall a sync.
     pub async fn get_once_limited(&self, url: &str, limit: u64) -> Result<FetchOutcome, FetchError> {
-        self.get_with(url, &Validators::default(), limit, 0, None).await
+        self.get_with(url, &Validators::default(), limit, 0, None, None).await
     }
 
     /// A fetch a source's content asked for (an article page, a picture, an announced feed),
@@ -137,7 +145,7 @@ impl HttpClient {
     /// services. Every redirect hop is checked the same way.
     pub async fn get_derived(&self, url: &str, limit: u64, retries: u32, source_url: &str) -> Result<FetchOutcome, FetchError> {
         let source_host = url::Url::parse(source_url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
-        self.get_with(url, &Validators::default(), limit, retries, Some(source_host.as_deref().unwrap_or(""))).await
+        self.get_with(url, &Validators::default(), limit, retries, Some(source_host.as_deref().unwrap_or("")), None).await
     }
 
     /// A long-lived `text/event-stream` response (the push relay's stream, relay.rs), on the
@@ -176,10 +184,12 @@ impl HttpClient {
         limit: u64,
         retries: u32,
         derived_from: Option<&str>,
+        mut budget: Option<(&ByteBudget, &mut BudgetHold)>,
     ) -> Result<FetchOutcome, FetchError> {
         let mut attempt = 0;
         loop {
-            match self.get_once(url, validators, limit, derived_from).await {
+            let budget = budget.as_mut().map(|(b, hold)| (*b, &mut **hold));
+            match self.get_once(url, validators, limit, derived_from, budget).await {
                 Ok(outcome) => return Ok(outcome),
                 Err(Attempt::Final(e)) => return Err(e),
                 Err(Attempt::Transient { error, retry_after }) => {
@@ -211,6 +221,7 @@ impl HttpClient {
         validators: &Validators,
         limit: u64,
         derived_from: Option<&str>,
+        mut budget: Option<(&ByteBudget, &mut BudgetHold)>,
     ) -> Result<FetchOutcome, Attempt> {
         let mut current = url.to_owned();
         let mut all_permanent = true;
@@ -292,6 +303,9 @@ impl HttpClient {
             let chunk = chunk.map_err(|e| self.classify(&current, e))?;
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(Attempt::Final(FetchError::TooLarge { url: current, limit_bytes: limit }));
+            }
+            if let Some((budget, hold)) = &mut budget {
+                budget.cover(hold, body.len() + chunk.len()).await;
             }
             body.extend_from_slice(&chunk);
         }

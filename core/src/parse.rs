@@ -77,6 +77,19 @@ pub fn looks_like_html(body: &[u8], content_type: Option<&str>) -> bool {
 
 /// `content_location`: the response's `Content-Location`, the base for relative URLs.
 pub fn parse_feed(body: &[u8], url: &str, content_location: Option<&str>, content_type: Option<&str>) -> Result<ParsedFeed, ParseError> {
+    let feed_url = feed_base(body, url, content_location, content_type)?;
+    parse_decoded(to_utf8(body, content_type), url, &feed_url)
+}
+
+/// `parse_feed` taking the document: a UTF-8 one becomes the text without a copy (a
+/// large feed is parsed with one copy of it in memory, not two).
+pub(crate) fn parse_feed_owned(body: Vec<u8>, url: &str, content_location: Option<&str>, content_type: Option<&str>) -> Result<ParsedFeed, ParseError> {
+    let feed_url = feed_base(&body, url, content_location, content_type)?;
+    parse_decoded(to_utf8_owned(body, content_type), url, &feed_url)
+}
+
+/// The base URL of a feed document, or why the document is no feed at all.
+fn feed_base(body: &[u8], url: &str, content_location: Option<&str>, content_type: Option<&str>) -> Result<Url, ParseError> {
     let feed_url = Url::parse(url).map_err(|e| ParseError::Malformed { url: url.into(), message: e.to_string() })?;
     let feed_url = content_location.and_then(|l| resolve_web(&feed_url, l)).unwrap_or(feed_url);
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -85,7 +98,11 @@ pub fn parse_feed(body: &[u8], url: &str, content_location: Option<&str>, conten
     if looks_like_html(body, content_type) {
         return Err(ParseError::HtmlNotFeed { url: url.into() });
     }
-    let utf8 = to_utf8(body, content_type);
+    Ok(feed_url)
+}
+
+fn parse_decoded(utf8: String, url: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
+    let feed_url = feed_url.clone();
     let text = utf8.trim_start_matches('\u{feff}').trim_start();
     let mut item_like = 0;
     if text.starts_with('<') {
@@ -513,6 +530,19 @@ pub fn to_utf8(body: &[u8], content_type: Option<&str>) -> String {
         return text.into_owned();
     }
     rewrite_declared_encoding(text.into_owned())
+}
+
+/// `to_utf8` of a document it may keep: UTF-8 needing no change is not copied.
+pub(crate) fn to_utf8_owned(body: Vec<u8>, content_type: Option<&str>) -> String {
+    let from_http = content_type.and_then(charset_param).and_then(|c| Encoding::for_label(c.as_bytes()));
+    let plain_utf8 = Encoding::for_bom(&body).is_none()
+        && from_http.or_else(|| declared_xml_encoding(&body)).unwrap_or(encoding_rs::UTF_8) == encoding_rs::UTF_8
+        && declared_xml_encoding(&body).is_none_or(|e| e == encoding_rs::UTF_8);
+    if plain_utf8 {
+        // Valid UTF-8 is kept as it is; otherwise decoded as `to_utf8` does (U+FFFD for bad bytes).
+        return String::from_utf8(body).unwrap_or_else(|e| to_utf8(e.as_bytes(), content_type));
+    }
+    to_utf8(&body, content_type)
 }
 
 fn charset_param(content_type: &str) -> Option<String> {

@@ -13,10 +13,10 @@ use tokio::time::Instant;
 
 use crate::clock::Clock;
 use crate::error::{Error, FetchError, Result, SourceError};
-use crate::fetch::{FetchOutcome, Fetched, HttpClient, Validators};
+use crate::fetch::{BudgetHold, ByteBudget, FetchOutcome, Fetched, HttpClient, Validators};
 use crate::fulltext;
 use crate::model::{Retention, Source, SourceKind, SourceReport, SyncEvent, SyncReport, SyncStatus};
-use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed, to_utf8};
+use crate::parse::{RawItem, discover_feeds, looks_like_html, parse_feed_owned, to_utf8};
 use crate::digest::document_hash;
 use crate::model::PreparedArticle;
 use crate::phases::{self, Phase};
@@ -33,6 +33,10 @@ const PAGES_PER_SOURCE: usize = 4;
 /// Items read from one feed document when retention sets no cap per source: a feed of
 /// 50,000 items is not a feed a reader can read, and each item costs a sanitise and a row.
 const MAX_ITEMS_PER_DOCUMENT: usize = 10_000;
+/// Bytes of fetched feed documents in flight at once, from the fetch until their articles
+/// are written (fetch/budget.rs), plus one document: everyday feeds (tens to hundreds of
+/// KiB) never meet it; 8 MiB ones go three at a time (two parsing, one being written).
+const DOCUMENT_BYTES_IN_FLIGHT: usize = 16 * 1024 * 1024;
 
 pub type Progress = Arc<dyn Fn(SyncEvent) + Send + Sync>;
 
@@ -62,7 +66,8 @@ pub(crate) type Deadlines = std::collections::HashMap<i64, Instant>;
 pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Result<(SyncReport, Deadlines)> {
     let sources = Store::open(&ctx.db_path)?.sources()?;
     let deadlines = Arc::new(std::sync::Mutex::new(Deadlines::new()));
-    let (jobs, job_queue) = mpsc::channel::<WriteJob>(2);
+    // Each job goes with its share of the document budget, given back once it is written.
+    let (jobs, job_queue) = mpsc::channel::<(WriteJob, BudgetHold)>(2);
     let writer = {
         let ctx = ctx.clone();
         let progress = progress.clone();
@@ -71,27 +76,31 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
 
     let fetch_slots = Arc::new(Semaphore::new(ctx.http.options().concurrency.max(1)));
     let cpu_slots = Arc::new(Semaphore::new(ctx.cpu_workers.max(1)));
+    let budget = ByteBudget::new(DOCUMENT_BYTES_IN_FLIGHT);
     let mut tasks = tokio::task::JoinSet::new();
     for source in sources {
         let (ctx, progress, jobs) = (ctx.clone(), progress.clone(), jobs.clone());
         let (fetch_slots, cpu_slots) = (fetch_slots.clone(), cpu_slots.clone());
-        let deadlines = deadlines.clone();
+        let (deadlines, budget) = (deadlines.clone(), budget.clone());
         tasks.spawn(async move {
             // Held until the source's job is queued for the writer: at most `concurrency`
-            // fetched bodies are in memory at once, however slow parsing is.
+            // fetched bodies are in memory at once, however slow parsing is. And at most
+            // `DOCUMENT_BYTES_IN_FLIGHT` of documents (and one more) from the fetch until
+            // their articles are written, whatever shape they are in by then.
             let _slot = fetch_slots.acquire().await;
+            let mut hold = BudgetHold::default();
             progress(SyncEvent::Started { source_id: source.id, url: source.url.clone() });
             let deadline = ctx.http.options().source_deadline;
             let started = Instant::now();
             crate::locks::lock(&deadlines).insert(source.id, started + deadline);
             // Pages stop being fetched a little before the deadline, so what was read is kept.
             let pages_until = started + deadline.mul_f32(0.75);
-            let job = match tokio::time::timeout_at(started + deadline, sync_source(&ctx, source.clone(), &cpu_slots, pages_until, started + deadline)).await {
+            let job = match tokio::time::timeout_at(started + deadline, sync_source(&ctx, source.clone(), &cpu_slots, pages_until, started + deadline, (&budget, &mut hold))).await {
                 Ok(job) => job,
                 Err(_) => WriteJob::Failed { error: past_deadline(&source.url, deadline), source, unreachable: false },
             };
             // The writer only stops early if it panicked; the join below reports that.
-            let _ = jobs.send(job).await;
+            let _ = jobs.send((job, hold)).await;
         });
     }
     drop(jobs);
@@ -104,9 +113,16 @@ pub(crate) async fn run_once(ctx: Arc<SyncContext>, progress: Progress) -> Resul
 }
 
 /// Fetch one source and everything its items need; what to write.
-async fn sync_source(ctx: &Arc<SyncContext>, source: Source, cpu_slots: &Semaphore, pages_until: Instant, deadline: Instant) -> WriteJob {
+async fn sync_source(
+    ctx: &Arc<SyncContext>,
+    source: Source,
+    cpu_slots: &Semaphore,
+    pages_until: Instant,
+    deadline: Instant,
+    (budget, hold): (&ByteBudget, &mut BudgetHold),
+) -> WriteJob {
     let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
-    match ctx.http.get(&source.url, &validators).await {
+    match ctx.http.get_within(&source.url, &validators, budget, hold).await {
         Err(e) => {
             let unreachable = matches!(e, FetchError::Connect { .. } | FetchError::Timeout { .. });
             WriteJob::Failed { source, error: e.into(), unreachable }
@@ -192,8 +208,7 @@ async fn sync_feed(
         if last_body == Some(body_hash) {
             return Ok((update, Vec::new(), Vec::new()));
         }
-        let parsed = parse_feed(&fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref())
-            ?;
+        let parsed = parse_feed_owned(fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref())?;
         let known = if never_attempted {
             Default::default()
         } else {
@@ -382,10 +397,11 @@ fn summarize_problems(problems: &[String]) -> String {
     }
 }
 
-fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<WriteJob>, progress: &Progress) -> Result<SyncReport> {
+fn write_all(ctx: &SyncContext, mut queue: mpsc::Receiver<(WriteJob, BudgetHold)>, progress: &Progress) -> Result<SyncReport> {
     let mut store = Store::open(&ctx.db_path)?;
     let mut report = SyncReport::default();
-    while let Some(job) = queue.blocking_recv() {
+    // `_budget` is dropped at the end of each turn, once the job is written.
+    while let Some((job, _budget)) = queue.blocking_recv() {
         let now = ctx.clock.now();
         let (source, result, problems) = match job {
             WriteJob::Articles { source, update, articles, problems } => {

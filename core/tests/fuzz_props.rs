@@ -508,6 +508,17 @@ fn sanitising_is_idempotent_when_removed_elements_leave_nested_paragraphs() {
     assert_sanitised(&input, &once);
 }
 
+/// Found by the property test above (3,000 cases): a `</P>` with no `<p>` open, 128 table
+/// parts deep, made the parser insert an empty `<p>` past the depth bound, which the next
+/// sanitise cut.
+#[test]
+fn sanitising_is_idempotent_when_a_stray_end_p_opens_a_paragraph_past_the_depth_bound() {
+    let input = String::from_utf8_lossy(&fixture("fuzz/sanitize-stray-end-p-past-depth.bin")).into_owned();
+    let once = fuzzing::sanitize(&input);
+    assert_eq!(fuzzing::sanitize(&once), once);
+    assert_sanitised(&input, &once);
+}
+
 /// Found by the `feed` fuzz target: an RSS date in the year 21025 was stored as such.
 #[test]
 fn feed_items_dated_beyond_four_digit_years_are_stored_undated() {

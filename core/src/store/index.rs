@@ -24,12 +24,22 @@ const CHUNK: u32 = 250;
 /// anything, and each next sync started again from a longer queue (docs/reliability/crash.md).
 const MAX_TX_TIME: std::time::Duration = std::time::Duration::from_secs(1);
 
-struct IndexRow {
+pub(super) struct IndexRow {
     id: i64,
     title: String,
     summary: String,
     body: String,
     folded: String,
+}
+
+impl IndexRow {
+    /// The row of an article: its body's text extracted, the folded words of all three.
+    pub(super) fn new(id: i64, title: String, summary: Option<String>, content_html: Option<&str>) -> Self {
+        let summary = summary.unwrap_or_default();
+        let body = content_html.map(html_to_text).unwrap_or_default();
+        let folded = folded_words(&[&title, &summary, &body]);
+        IndexRow { id, title, summary, body, folded }
+    }
 }
 
 /// Queued articles after `after`, oldest first, as index rows.
@@ -44,21 +54,21 @@ fn read_queued(conn: &Connection, after: i64, limit: u32) -> Result<Vec<IndexRow
     let mut out = Vec::new();
     for row in rows {
         let (id, title, summary, content_html) = row?;
-        let summary = summary.unwrap_or_default();
-        let body = content_html.as_deref().map(html_to_text).unwrap_or_default();
-        let folded = folded_words(&[&title, &summary, &body]);
-        out.push(IndexRow { id, title, summary, body, folded });
+        out.push(IndexRow::new(id, title, summary, content_html.as_deref()));
     }
     Ok(out)
 }
 
-fn insert(tx: &Transaction, rows: &[IndexRow]) -> Result<()> {
+pub(super) fn insert(tx: &Transaction, rows: &[IndexRow]) -> Result<()> {
     let mut insert =
         tx.prepare_cached("INSERT INTO articles_fts (rowid, title, summary, body, folded) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     let mut dequeue = tx.prepare_cached("DELETE FROM index_queue WHERE article_id = ?1")?;
     for row in rows {
-        insert.execute(params![row.id, row.title, row.summary, row.body, row.folded])?;
-        dequeue.execute([row.id])?;
+        // Only what is still queued: an article deleted since its row was made (its queue
+        // row cascades away) gets no index row.
+        if dequeue.execute([row.id])? > 0 {
+            insert.execute(params![row.id, row.title, row.summary, row.body, row.folded])?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,241 @@
+//! Whether the policy's output reads back as the tree it was written from, so that a second
+//! pass of the policy would give it back unchanged (and can be skipped).
+//!
+//! The output is a serialised tree of the policy's own elements: every element closed in
+//! order, every attribute quoted, text escaped, no comments. Read back, such markup builds
+//! the same tree unless a start tag meets an open element the HTML parser closes or
+//! re-nests on its own (a `<p>` or block inside a `<p>`, an `<li>` inside an `<li>`, an `<a>`
+//! inside an `<a>`, a heading inside a heading, anything but table parts or white space
+//! directly inside a table). Those are what a dropped element that kept its children
+//! (`<button>`, `<object>`, `<form>`) or foster parenting leaves behind. This walks the
+//! output with a stack of open elements, the rules of the HTML parser's "in body" and
+//! table modes for exactly the policy's elements, and answers no on anything else:
+//! an unknown tag, a comment, a carriage return (read back as a line feed), an end tag
+//! that is not the open element's. A no only costs the second pass.
+
+/// Elements that close an open `<p>` (in button scope) when they start.
+const CLOSES_P: &[&str] = &[
+    "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset", "figcaption",
+    "figure", "footer", "header", "hgroup", "main", "menu", "nav", "ol", "p", "search", "section", "summary", "ul", "h1", "h2",
+    "h3", "h4", "h5", "h6", "pre", "listing", "hr", "table", "li", "dd", "dt",
+];
+
+/// Elements inserted as they are in the "in body" mode (no element they close or reopen).
+const PLAIN: &[&str] = &[
+    "abbr", "acronym", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img", "ins",
+    "kbd", "mark", "q", "ruby", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var",
+    "wbr",
+];
+
+/// Elements with no end tag.
+const VOID: &[&str] = &["br", "col", "hr", "img", "wbr"];
+
+/// Scope boundaries of "has an element in scope" among the policy's elements (and `html`,
+/// the root a fragment is parsed under).
+const SCOPE: &[&str] = &["caption", "html", "table", "td", "th"];
+
+/// Special elements other than `address`, `div` and `p`: where the search for an open
+/// `<li>`, `<dd>` or `<dt>` stops.
+const SPECIAL_STOP: &[&str] = &[
+    "article", "aside", "blockquote", "caption", "center", "col", "colgroup", "dd", "details", "dialog", "dir", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "img",
+    "li", "listing", "main", "menu", "nav", "ol", "pre", "search", "section", "summary", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul", "wbr", "br",
+];
+
+const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+fn is(list: &[&str], name: &str) -> bool {
+    list.contains(&name)
+}
+
+/// Whether `html`, serialised by the policy, parses back to the tree it was written from.
+pub(crate) fn reads_back_the_same(html: &str) -> bool {
+    let bytes = html.as_bytes();
+    if memchr::memchr(b'\r', bytes).is_some() {
+        return false;
+    }
+    let mut open: Vec<&str> = Vec::with_capacity(32);
+    let mut at = 0;
+    loop {
+        let next = memchr::memchr(b'<', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        if next > at && !text_fits(open.last().copied(), &bytes[at..next]) {
+            return false;
+        }
+        if next == bytes.len() {
+            return open.is_empty();
+        }
+        let Some((name, closing, end)) = tag(html, next) else { return false };
+        at = end;
+        if closing {
+            if open.pop() != Some(name) {
+                return false;
+            }
+            continue;
+        }
+        if !start_fits(&open, name) {
+            return false;
+        }
+        if !is(VOID, name) {
+            open.push(name);
+        }
+    }
+}
+
+/// Whether text may stand where it is: anywhere but directly in a table part, where only
+/// white space stays in place (anything else is moved before the table).
+fn text_fits(current: Option<&str>, text: &[u8]) -> bool {
+    match current {
+        Some("table" | "tbody" | "thead" | "tfoot" | "tr" | "colgroup") => text.iter().all(|b| matches!(b, b'\t' | b'\n' | b'\x0c' | b' ')),
+        _ => true,
+    }
+}
+
+/// Whether a start tag of `name` with `open` elements open is inserted as a child of the
+/// current node, with nothing closed, reopened or moved.
+fn start_fits(open: &[&str], name: &str) -> bool {
+    let current = open.last().copied().unwrap_or("html");
+    match current {
+        "table" => return matches!(name, "caption" | "colgroup" | "tbody" | "thead" | "tfoot"),
+        "tbody" | "thead" | "tfoot" => return name == "tr",
+        "tr" => return matches!(name, "td" | "th"),
+        "colgroup" => return name == "col",
+        _ => {}
+    }
+    // Table parts anywhere else are dropped or close a cell.
+    if matches!(name, "caption" | "col" | "colgroup" | "tbody" | "td" | "tfoot" | "th" | "thead" | "tr") {
+        return false;
+    }
+    if is(CLOSES_P, name) && in_scope(open, "p") {
+        return false;
+    }
+    match name {
+        "li" => !open_before_special(open, &["li"]),
+        "dd" | "dt" => !open_before_special(open, &["dd", "dt"]),
+        _ if is(HEADINGS, name) => !is(HEADINGS, current),
+        // An open `<a>` since the last cell (a marker) is closed by a new one.
+        "a" => !open.iter().rev().take_while(|e| !matches!(**e, "td" | "th" | "caption")).any(|e| *e == "a"),
+        "rp" | "rt" => matches!(current, "ruby" | "rtc"),
+        "rb" | "rtc" => current == "ruby",
+        _ => is(CLOSES_P, name) || is(PLAIN, name),
+    }
+}
+
+/// Whether `name` is open with no scope boundary above it.
+fn in_scope(open: &[&str], name: &str) -> bool {
+    for element in open.iter().rev() {
+        if *element == name {
+            return true;
+        }
+        if is(SCOPE, element) {
+            return false;
+        }
+    }
+    false
+}
+
+/// Whether one of `names` is open above every special element but `address`, `div`, `p`.
+fn open_before_special(open: &[&str], names: &[&str]) -> bool {
+    for element in open.iter().rev() {
+        if names.contains(element) {
+            return true;
+        }
+        if is(SPECIAL_STOP, element) {
+            return false;
+        }
+    }
+    false
+}
+
+/// The tag at `lt`: its name, whether it is an end tag, and the offset after it. `None` for
+/// anything the serialiser would not have written (a comment, an unquoted value).
+fn tag(html: &str, lt: usize) -> Option<(&str, bool, usize)> {
+    let bytes = html.as_bytes();
+    let mut at = lt + 1;
+    let closing = bytes.get(at) == Some(&b'/');
+    if closing {
+        at += 1;
+    }
+    let name_start = at;
+    while at < bytes.len() && (bytes[at].is_ascii_lowercase() || bytes[at].is_ascii_digit()) {
+        at += 1;
+    }
+    if at == name_start || !bytes[name_start].is_ascii_lowercase() {
+        return None;
+    }
+    let name = &html[name_start..at];
+    if closing {
+        return (bytes.get(at) == Some(&b'>')).then_some((name, true, at + 1));
+    }
+    // Attributes: ` name="value"`, the value with no `"` in it.
+    loop {
+        match bytes.get(at)? {
+            b'>' => return Some((name, false, at + 1)),
+            b' ' => {
+                let eq = at + 1 + memchr::memchr(b'=', &bytes[at + 1..])?;
+                let attribute = &bytes[at + 1..eq];
+                if attribute.is_empty() || !attribute.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b':')) {
+                    return None;
+                }
+                if bytes.get(eq + 1) != Some(&b'"') {
+                    return None;
+                }
+                let close = eq + 2 + memchr::memchr(b'"', &bytes[eq + 2..])?;
+                at = close + 1;
+            }
+            _ => return None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reads_back_the_same;
+
+    #[test]
+    fn well_nested_policy_markup_reads_back_the_same() {
+        for html in [
+            "",
+            "plain text &amp; more",
+            "<p>a <b>b <i>c</i></b> <a href=\"https://x.example/\" rel=\"noopener noreferrer\">d</a></p><ul><li>1</li><li>2<ul><li>3</li></ul></li></ul>",
+            "<table class=\"data\"><caption>T</caption><thead><tr><th>&nbsp;</th></tr></thead>\n<tbody><tr><td>a<p>b</p></td></tr></tbody></table>",
+            "<figure><img src=\"https://x.example/a.jpg\" alt=\"a\"><figcaption>c</figcaption></figure>",
+            "<p>a<br>b</p><pre>\n\nx</pre><div><p>x</p><div><p>y</p></div></div>",
+            "<a href=\"https://x.example/\"><table><tbody><tr><td><a href=\"https://y.example/\">y</a></td></tr></tbody></table></a>",
+            "<dl><dt>a</dt><dd>b<div><dl><dd>c</dd></dl></div></dd></dl>",
+            "<ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby>",
+        ] {
+            assert!(reads_back_the_same(html), "{html}");
+        }
+    }
+
+    #[test]
+    fn markup_the_parser_re_nests_does_not() {
+        for html in [
+            "<p>a<p>b</p>c</p>",
+            "<p><div>x</div></p>",
+            "<li>a<li>b</li></li>",
+            "<li><div><li>b</li></div></li>",
+            "<dd><dt>x</dt></dd>",
+            "<a href=\"https://x.example/\">x<a href=\"https://y.example/\">y</a></a>",
+            "<h1><h2>x</h2></h1>",
+            "<table>x</table>",
+            "<table><tr><td>x</td></tr></table>",
+            "<table><tbody><tr><td>x</td></tr></tbody><p>y</p></table>",
+            "<table><tbody><tr>&nbsp;<td>x</td></tr></tbody></table>",
+            "<td>x</td>",
+            "<p>a\rb</p>",
+            "<p>a<!-- c --></p>",
+            "<p>a<form>b</form></p>",
+            "<p>a",
+            "<p>a</b></p>",
+            "<p title='x'>a</p>",
+            "<P>a</P>",
+            "<p>a<span>b</p></span>",
+            "<ruby><rt>a<rt>b</rt></rt></ruby>",
+            "<p><table><tbody></tbody></table></p>",
+        ] {
+            assert!(!reads_back_the_same(html), "{html}");
+        }
+    }
+}
