@@ -17,6 +17,8 @@ pub struct AppState {
     pub core: Arc<Core>,
     pub system_locale: String,
     sync_lock: tokio::sync::Mutex<()>,
+    /// Searches asked for so far: one still waiting when a newer one arrives is not run.
+    pub search_sequence: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -25,7 +27,7 @@ impl AppState {
         let core = Core::open(CoreConfig::in_data_dir(&data_dir, http))?;
         // First run only: follow the edition of the system language (else English).
         core.add_default_sources(&system_locale)?;
-        Ok(Self { core: Arc::new(core), system_locale, sync_lock: tokio::sync::Mutex::new(()) })
+        Ok(Self { core: Arc::new(core), system_locale, sync_lock: tokio::sync::Mutex::new(()), search_sequence: Default::default() })
     }
 
     /// Sync every source once, emitting progress events. Concurrent callers wait for the

@@ -81,6 +81,9 @@ function startOriginServer() {
       for (const c of path) h = (h * 31 + c.charCodeAt(0)) >>> 0;
       res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'max-age=86400' });
       res.end(pictures[h % pictures.length]);
+    } else if (path.startsWith('/feeds/') && process.env.CALIBER_BENCH_APP_FEEDS === 'hang') {
+      // Diagnosis only: a sync that never ends (no progress events at launch).
+      served.feeds++;
     } else if (path.startsWith('/feeds/')) {
       // Every feed is unchanged since the database was written: the launch's sync is a
       // re-sync of 500 sources that all answer 304, as on a reader's machine most mornings.
@@ -189,7 +192,18 @@ async function launch(profile) {
     30000,
     'no first card',
   );
-  return { driver, app, pid, fromProcessMs: firstCard - started, fromRequestMs: firstCard - requested };
+  // Where the time went, in the page: navigation, each IPC call (a fetch to ipc://), the mark.
+  const timeline = await app.executeScript(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const ipc = performance
+      .getEntriesByType('resource')
+      .filter((r) => /ipc/.test(r.name))
+      .map((r) => `${r.name.replace(/^.*\//, '')} ${Math.round(r.startTime)}–${Math.round(r.responseEnd)}`);
+    const mark = performance.getEntriesByName('first-card')[0];
+    return { domContentLoaded: nav && Math.round(nav.domContentLoadedEventEnd), ipc, firstCard: Math.round(mark.startTime), timeOrigin: performance.timeOrigin };
+  });
+  timeline.pageStartMs = Math.round(timeline.timeOrigin - started);
+  return { driver, app, pid, fromProcessMs: firstCard - started, fromRequestMs: firstCard - requested, timeline };
 }
 
 // ---- Search: keystroke → results on screen ----------------------------------------------
@@ -201,7 +215,8 @@ async function hookSearch(app) {
     const input = document.querySelector('[data-testid="search-input"]');
     const status = document.querySelector('[data-testid="results-status"]');
     const bench = (window.__bench = { typed: {}, shown: {} });
-    input.addEventListener('input', () => (bench.typed[input.value.trim()] = performance.now()), { capture: true });
+    // The first keystroke that makes each query (a trailing space makes none).
+    input.addEventListener('input', () => (bench.typed[input.value.trim()] ??= performance.now()), { capture: true });
     new MutationObserver(() => {
       const answered = status.dataset.answered;
       if (!answered || bench.shown[answered] !== undefined) return;
@@ -341,8 +356,37 @@ async function main() {
     const run = await launch(profile);
     const mem = memory(run.pid);
     console.error(`launch ${i}${i === 0 ? ' (warm-up)' : ''}: first card ${r0(run.fromProcessMs)} ms after the process started (${r0(run.fromRequestMs)} ms after the session was asked for); PSS ${r0(mem.pss)} MiB; load ${load()}`);
-    if (i > 0) results.launches.push({ fromProcessMs: run.fromProcessMs, fromRequestMs: run.fromRequestMs, pssMiB: mem.pss });
-    if (i < launches) {
+    const t = run.timeline;
+    console.error(`  page started ${t.pageStartMs} ms after the process; in the page: DOMContentLoaded ${t.domContentLoaded} ms, first card ${t.firstCard} ms; IPC: ${t.ipc.join(', ')}`);
+    if (i > 0) results.launches.push({ fromProcessMs: run.fromProcessMs, fromRequestMs: run.fromRequestMs, pssMiB: mem.pss, timeline: run.timeline });
+    if (i === launches) {
+      // Each start-up command alone, in the running app (where a slow first card comes from).
+      const calls = await run.app.executeAsyncScript((done) => {
+        const invoke = window.__TAURI_INTERNALS__.invoke;
+        const cmds = [
+          ['get_settings', {}],
+          ['list_editions', {}],
+          ['list_sections', { edition: null }],
+          ['list_sections', { edition: 'az' }],
+          ['list_sections', { edition: 'ru' }],
+          ['list_sections', { edition: 'en' }],
+          ['list_articles', { query: { edition: null, section: null, limit: 30 } }],
+          ['list_articles', { query: { edition: 'az', section: null, limit: 30 } }],
+          ['search_articles', { query: 'economy', limit: 50 }],
+        ];
+        (async () => {
+          const out = [];
+          for (const [cmd, args] of cmds) {
+            const t = performance.now();
+            await invoke(cmd, args);
+            out.push(`${cmd}(${JSON.stringify(args).slice(0, 40)}) ${Math.round(performance.now() - t)} ms`);
+          }
+          done(out);
+        })();
+      });
+      console.error(`  commands alone: ${calls.join('; ')}`);
+    }
+    if (i < launches || process.env.CALIBER_BENCH_APP_ONLY === 'launch') {
       await shutDown({ app: run.app, driver: run.driver });
       await sleep(1000);
       continue;
@@ -350,6 +394,7 @@ async function main() {
 
     // The last launch stays: search, then scroll, then memory.
     const { app, driver, pid } = run;
+    await app.manage().setTimeouts({ implicit: 0, pageLoad: 30000, script: 600000 });
     results.memory.afterLaunch = mem;
     await app.executeScript(() => (location.hash = '#/search'));
     const input = await waitVisible(app, 'search-input');
@@ -391,6 +436,7 @@ async function main() {
     await shutDown({ app, driver });
   }
   server.close();
+  if (process.env.CALIBER_BENCH_APP_ONLY === 'launch') return;
   results.loadEnd = load();
   results.served = served;
 
