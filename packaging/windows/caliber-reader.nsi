@@ -56,6 +56,9 @@ Section "Caliber Reader"
   SetOutPath "$INSTDIR"
   File "${BINDIR}\caliber-app.exe"
   File "${BINDIR}\caliber.exe"
+  ; webview2-com links the WebView2 loader dynamically on the GNU target: without it beside
+  ; the app, Windows refuses to start caliber-app.exe.
+  File "${BINDIR}\WebView2Loader.dll"
   WriteUninstaller "$INSTDIR\uninstall.exe"
   WriteRegStr HKCU "Software\${IDENTIFIER}" "InstallDir" "$INSTDIR"
 
@@ -88,6 +91,7 @@ SectionEnd
 Section "Uninstall"
   Delete "$INSTDIR\caliber-app.exe"
   Delete "$INSTDIR\caliber.exe"
+  Delete "$INSTDIR\WebView2Loader.dll"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
   Delete "$SMPROGRAMS\${NAME}.lnk"

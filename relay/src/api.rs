@@ -129,6 +129,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v1/subscriptions/{id}", get(show).put(update).delete(unsubscribe))
         .route("/v1/vapid-public-key", get(vapid_public_key))
         .route("/v1/editions", get(editions))
+        .route("/v1/status", get(status))
         .route("/healthz", get(|| async { "ok" }))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -145,6 +146,12 @@ async fn rate_limit(
         return ApiError::TooMany.into_response();
     }
     next.run(request).await
+}
+
+/// Which store this relay uses, and whether it is the one polling the site (with PostgreSQL,
+/// one relay process of several; with SQLite, always).
+async fn status(State(state): State<Arc<ApiState>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "database": state.store.backend(), "polling": state.store.leading() }))
 }
 
 async fn editions(State(state): State<Arc<ApiState>>) -> Json<Vec<String>> {
@@ -202,12 +209,12 @@ async fn subscribe(
     })()
     .map_err(IntoResponse::into_response)?;
     let id = new_id();
-    state.store.subscribe(&id, &new).map_err(|e| ApiError::from(e).into_response())?;
+    state.store.subscribe(&id, &new).await.map_err(|e| ApiError::from(e).into_response())?;
     Ok((StatusCode::CREATED, Json(SubscriptionView { id, kind: new.kind, prefs })).into_response())
 }
 
 async fn show(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Result<Json<SubscriptionView>, ApiError> {
-    let sub = state.store.subscription(&id)?.ok_or(ApiError::NotFound)?;
+    let sub = state.store.subscription(&id).await?.ok_or(ApiError::NotFound)?;
     Ok(Json(SubscriptionView { id: sub.id, kind: sub.kind, prefs: sub.prefs }))
 }
 
@@ -218,16 +225,16 @@ async fn update(
 ) -> Result<Response, Response> {
     let prefs = body(payload)?;
     validate_prefs(&prefs, &state.editions).map_err(IntoResponse::into_response)?;
-    let kind = state.store.subscription(&id).map_err(|e| ApiError::from(e).into_response())?.map(|s| s.kind);
+    let kind = state.store.subscription(&id).await.map_err(|e| ApiError::from(e).into_response())?.map(|s| s.kind);
     let Some(kind) = kind else { return Err(ApiError::NotFound.into_response()) };
-    if !state.store.update(&id, &prefs).map_err(|e| ApiError::from(e).into_response())? {
+    if !state.store.update(&id, &prefs).await.map_err(|e| ApiError::from(e).into_response())? {
         return Err(ApiError::NotFound.into_response());
     }
     Ok(Json(SubscriptionView { id, kind, prefs }).into_response())
 }
 
 async fn unsubscribe(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    if state.store.unsubscribe(&id)? { Ok(StatusCode::NO_CONTENT) } else { Err(ApiError::NotFound) }
+    if state.store.unsubscribe(&id).await? { Ok(StatusCode::NO_CONTENT) } else { Err(ApiError::NotFound) }
 }
 
 /// 128 random bits, base64url: the subscriber's bearer handle.

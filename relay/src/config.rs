@@ -28,15 +28,31 @@ use clap::Parser;
 ///   PUT    /v1/subscriptions/ID     {"editions", "sections", "keywords", "quietHours"}
 ///   DELETE /v1/subscriptions/ID     -> 204
 ///   GET    /v1/vapid-public-key, /v1/editions, /healthz
+///   GET    /v1/status               {"database": "sqlite"|"postgres", "polling": bool}
+///
+/// Storage: SQLite (--db) for one relay; PostgreSQL (--database postgres://…) for several
+/// relays behind one address: they share the subscriptions and the alert history, and
+/// exactly one of them polls the site (the others stand by and take over within one
+/// --interval when it dies).
 ///
 /// Nothing about a reader is stored beyond the push endpoint (or device token), its keys and
 /// the preferences above. A subscription whose push service answers 404/410 is removed.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "caliber-relay", version, verbatim_doc_comment)]
 pub struct Config {
-    /// The SQLite file (the core's articles and the relay's subscriptions, one file).
+    /// The SQLite file: the core's copy of the site and, without --database, the relay's
+    /// subscriptions and alert history too. With --database, each process needs its own.
     #[arg(long, default_value = "caliber-relay.db", env = "CALIBER_RELAY_DB")]
     pub db: PathBuf,
+    /// A PostgreSQL database shared by several relay processes, as a URL:
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE (TLS by rustls with the system's roots,
+    /// off with ?sslmode=disable). Prefer the environment variable: a password on the
+    /// command line is visible to the host's other users. Subscriptions, the alert history,
+    /// the baseline and the VAPID key live there; exactly one process polls at a time (an
+    /// advisory lock), and if it dies another takes over within one --interval. Without it:
+    /// SQLite in --db, one process.
+    #[arg(long, env = "CALIBER_RELAY_DATABASE", value_parser = database_url)]
+    pub database: Option<String>,
     /// Address the subscription API listens on.
     #[arg(long, default_value = "127.0.0.1:8780")]
     pub listen: SocketAddr,
@@ -55,7 +71,7 @@ pub struct Config {
     /// Stories older than this never alert.
     #[arg(long, default_value_t = 180)]
     pub max_age_minutes: u32,
-    /// API requests per minute per client address.
+    /// API requests per minute per client address (counted by each relay process).
     #[arg(long, default_value_t = 30)]
     pub api_rate_per_minute: u32,
     /// Push requests in flight at once.
@@ -92,6 +108,14 @@ pub struct Config {
     /// APNs base URL (https://api.sandbox.push.apple.com for development builds).
     #[arg(long, default_value = crate::push::apns::DEFAULT_ENDPOINT)]
     pub apns_endpoint: String,
+}
+
+fn database_url(url: &str) -> Result<String, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(url.to_owned())
+    } else {
+        Err("a PostgreSQL URL: postgres://user:password@host:port/database (without --database the relay uses SQLite in --db)".into())
+    }
 }
 
 impl Config {

@@ -10,6 +10,18 @@ pub enum RelayError {
     SchemaTooNew { path: PathBuf, found: u32, known: u32 },
     #[error("relay migration {version} failed: {source}")]
     Migration { version: u32, source: rusqlite::Error },
+    #[error("relay database (PostgreSQL): {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// Connecting failed; the message carries every cause ("connection refused", …).
+    #[error("relay database (PostgreSQL): {0}")]
+    PgConnect(String),
+    #[error("relay database (PostgreSQL): schema version {found} is newer than this relay knows ({known})")]
+    PgSchemaTooNew { found: u32, known: u32 },
+    #[error("relay migration {version} (PostgreSQL) failed: {source}")]
+    PgMigration { version: u32, source: tokio_postgres::Error },
+    /// Another relay process took the poller's lock: this one must not record or send.
+    #[error("this relay no longer holds the poller lock; another relay polls")]
+    NotPoller,
     #[error("{what}: {message}")]
     Config { what: &'static str, message: String },
     #[error("cannot read {path}: {source}")]
@@ -18,6 +30,26 @@ pub enum RelayError {
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+}
+
+impl From<deadpool_postgres::PoolError> for RelayError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        RelayError::PgConnect(with_causes(&e))
+    }
+}
+
+/// An error and its sources, "a: b: c" (the driver's own message leaves out the cause).
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 pub type Result<T, E = RelayError> = std::result::Result<T, E>;

@@ -77,7 +77,7 @@ pub struct Relay {
 }
 
 impl Relay {
-    pub fn open(config: &Config) -> Result<Self> {
+    pub async fn open(config: &Config) -> Result<Self> {
         let http = HttpClient::new(FetchOptions::default()).map_err(caliber_core::Error::from)?;
         let mut core_config = CoreConfig::at(config.db.clone(), http);
         // Article pages stay on (as in the app): a feed item without a picture gets its
@@ -85,7 +85,10 @@ impl Relay {
         // Pictures themselves are never downloaded: an alert carries no image.
         core_config.images = ImageOptions { enabled: false, ..ImageOptions::default() };
         let core = Core::open(core_config)?;
-        let store = Arc::new(Store::open(&config.db)?);
+        let store = Arc::new(match &config.database {
+            Some(url) => Store::Postgres(store::PgStore::connect(url).await?),
+            None => Store::open(&config.db)?,
+        });
         let editions = follow_editions(&core, &config.site, &config.editions)?;
 
         let retry = RetryPolicy {
@@ -94,14 +97,7 @@ impl Relay {
             ..RetryPolicy::default()
         };
         let client = push_client()?;
-        let vapid = match core.setting(VAPID_SETTING)?.as_deref().and_then(push::webpush::vapid_from_base64) {
-            Some(key) => key,
-            None => {
-                let key = push::webpush::generate_vapid();
-                core.set_setting(VAPID_SETTING, &push::webpush::vapid_to_base64(&key))?;
-                key
-            }
-        };
+        let vapid = vapid_key(&core, &store).await?;
         let webpush = push::webpush::WebPush::new(client.clone(), vapid, config.vapid_subject.clone(), retry);
         let fcm = match &config.fcm_service_account {
             Some(path) => Some(push::fcm::Fcm::from_file(client.clone(), path, &config.fcm_endpoint, retry)?),
@@ -147,11 +143,31 @@ impl Relay {
         let limiter = self.api.clone();
         let mut interval = tokio::time::interval(config.interval());
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut standby_said = false;
         loop {
             tokio::select! {
                 _ = interval.tick() => {}
                 _ = shutdown_signal() => break,
             }
+            // With PostgreSQL, only the process holding the poller's lock polls.
+            let was_leading = self.poller.store.leading();
+            match self.poller.store.try_lead().await {
+                Ok(true) if !was_leading => eprintln!("caliber-relay: this relay polls now (it holds the poller lock)"),
+                Ok(true) => {}
+                Ok(false) => {
+                    if was_leading || !standby_said {
+                        eprintln!("caliber-relay: standing by: another relay polls");
+                        standby_said = true;
+                    }
+                    limiter.limiter.retain_recent();
+                    continue;
+                }
+                Err(e) => {
+                    eprintln!("caliber-relay: cannot reach the database to poll: {e}");
+                    continue;
+                }
+            }
+            standby_said = false;
             match self.poller.tick(chrono::Utc::now()).await {
                 Ok(t) => eprintln!(
                     "caliber-relay: poll: {} stories, {} summaries, {} delivered, {} topic messages, {} held, {} removed, {} failed",
@@ -165,6 +181,29 @@ impl Relay {
         server.abort();
         eprintln!("caliber-relay: stopped");
         Ok(())
+    }
+}
+
+/// The VAPID key pair, made on first start. With PostgreSQL it is shared: every relay
+/// process must sign with the key subscribers were given.
+async fn vapid_key(core: &Core, store: &Store) -> Result<web_push_native::jwt_simple::algorithms::ES256KeyPair> {
+    let make = || push::webpush::vapid_to_base64(&push::webpush::generate_vapid());
+    match store {
+        Store::Postgres(pg) => {
+            let stored = pg.setting_or_insert(VAPID_SETTING, make).await?;
+            push::webpush::vapid_from_base64(&stored).ok_or_else(|| RelayError::Config {
+                what: "--database",
+                message: format!("the stored {VAPID_SETTING} is not a VAPID key"),
+            })
+        }
+        Store::Sqlite(_) => match core.setting(VAPID_SETTING)?.as_deref().and_then(push::webpush::vapid_from_base64) {
+            Some(key) => Ok(key),
+            None => {
+                let key = push::webpush::generate_vapid();
+                core.set_setting(VAPID_SETTING, &push::webpush::vapid_to_base64(&key))?;
+                Ok(key)
+            }
+        },
     }
 }
 

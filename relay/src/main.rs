@@ -5,7 +5,7 @@ use caliber_relay::{Config, Relay};
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
-    let result = match Relay::open(&config) {
+    let result = match Relay::open(&config).await {
         Ok(relay) => relay.run(&config).await,
         Err(e) => Err(e),
     };

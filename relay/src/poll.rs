@@ -17,7 +17,7 @@ use crate::push::apns::Apns;
 use crate::push::fcm::Fcm;
 use crate::push::webpush::WebPush;
 use crate::push::{Alert, Delivery};
-use crate::store::{Kind, Store, Subscription};
+use crate::store::{Arrival, Kind, Store, Subscription};
 
 /// An edition and the core's source ids that carry it (its feed and its listing page).
 #[derive(Debug, Clone)]
@@ -79,24 +79,28 @@ impl Poller {
 
         // Quiet hours over: what was held comes as one summary.
         let mut targets = Vec::new();
-        for sub in self.store.with_held()? {
+        for sub in self.store.with_held().await? {
             if !in_quiet_hours(&sub, now) {
-                self.store.clear_held(&sub.id)?;
+                self.store.clear_held(&sub.id).await?;
                 let alert = Alert::Summary { edition: None, count: sub.held };
                 targets.push(Target { subscription: sub, alert });
             }
         }
 
         for edition in &self.editions {
-            let mut candidates = Vec::new();
+            let mut arrivals = Vec::new();
+            let mut synced = Vec::new();
             for source in report.sources.iter().filter(|s| s.status == SyncStatus::Ok && edition.source_ids.contains(&s.source_id)) {
+                synced.push(source.url.clone());
                 for &id in &source.changed_article_ids {
                     if let Ok(article) = self.core.article(id) {
-                        candidates.push(Candidate::from_article(article, source.baseline));
+                        arrivals.push(Arrival::new(article, source.baseline, source.first_sync));
                     }
                 }
             }
-            let (sections, keywords) = self.store.interests(&edition.code)?;
+            self.store.settle_baselines(&mut arrivals).await?;
+            let candidates: Vec<Candidate> = arrivals.iter().map(|a| a.candidate.clone()).collect();
+            let (sections, keywords) = self.store.interests(&edition.code).await?;
             let prefs = NotifyPrefs {
                 sections,
                 keywords,
@@ -104,8 +108,7 @@ impl Poller {
                 max_age_minutes: self.max_age_minutes,
                 ..Default::default()
             };
-            let ids: Vec<i64> = candidates.iter().map(|c| c.article_id).collect();
-            let history = self.store.edition_history(&edition.code, &ids, now)?;
+            let history = self.store.edition_history(&edition.code, &arrivals, now).await?;
             // Quiet hours are each subscriber's, applied below; the edition's clock is UTC.
             let mut plan = notify::decide(&candidates, &prefs, &history, now, Utc.fix());
             // The same story may come twice in one edition (the feed without its picture, the
@@ -114,10 +117,10 @@ impl Poller {
                 *keys = same_story_keys(keys, &candidates);
             }
             // Recorded before anything is sent: a crash may lose an alert, never repeat one.
-            self.store.record_plan(&edition.code, &plan, now)?;
+            self.store.record_plan(&edition.code, &plan, &arrivals, &synced, now).await?;
 
             let by_id: HashMap<i64, &Candidate> = candidates.iter().map(|c| (c.article_id, c)).collect();
-            let subscribers = if plan.notices.is_empty() { Vec::new() } else { self.store.subscribers_of(&edition.code)? };
+            let subscribers = if plan.notices.is_empty() { Vec::new() } else { self.store.subscribers_of(&edition.code).await? };
             for notice in &plan.notices {
                 let (alert, candidate) = match notice {
                     Notice::Article { article_id, title, source, breaking } => {
@@ -160,7 +163,7 @@ impl Poller {
                     }
                 }
                 let elsewhere = match &candidate {
-                    Some((_, keys)) => self.store.announced_elsewhere(&edition.code, keys, now)?,
+                    Some((_, keys)) => self.store.announced_elsewhere(&edition.code, keys, now).await?,
                     None => Default::default(),
                 };
                 let mut quiet = Vec::new();
@@ -181,7 +184,7 @@ impl Poller {
                     }
                 }
                 tick.held += quiet.len() as u32;
-                self.store.add_held(&quiet)?;
+                self.store.add_held(&quiet).await?;
             }
         }
 
@@ -202,7 +205,7 @@ impl Poller {
             match outcome {
                 Ok(()) => tick.delivered += 1,
                 Err(PushError::Gone { .. }) => {
-                    if self.store.remove_endpoint(&endpoint)? {
+                    if self.store.remove_endpoint(&endpoint).await? {
                         tick.removed += 1;
                     }
                 }

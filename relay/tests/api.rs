@@ -5,6 +5,7 @@ mod common;
 
 use caliber_relay::{Config, Relay};
 use clap::Parser;
+use common::Backend;
 use serde_json::{Value, json};
 
 struct Api {
@@ -12,19 +13,22 @@ struct Api {
     relay: Relay,
     client: reqwest::Client,
     _dir: tempfile::TempDir,
+    _postgres: Option<common::pg::TestPostgres>,
 }
 
-async fn start(extra: &[&str]) -> Api {
+async fn start(backend: Backend, extra: &[&str]) -> Api {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("relay.db");
+    let (database, postgres) = common::database_args(backend);
     let mut args = vec!["caliber-relay", "--db", db.to_str().unwrap(), "--site", "http://127.0.0.1:9/"];
+    args.extend(database.iter().map(String::as_str));
     args.extend_from_slice(extra);
-    let relay = Relay::open(&Config::parse_from(args)).unwrap();
+    let relay = Relay::open(&Config::parse_from(args)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let router = caliber_relay::api::router(relay.api.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, router).await });
-    Api { url, relay, client: reqwest::Client::new(), _dir: dir }
+    Api { url, relay, client: reqwest::Client::new(), _dir: dir, _postgres: postgres }
 }
 
 impl Api {
@@ -51,7 +55,16 @@ fn web_push(endpoint: &str) -> Value {
 
 #[tokio::test]
 async fn subscribe_read_update_and_unsubscribe() {
-    let api = start(&[]).await;
+    subscription_lifecycle(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn subscribe_read_update_and_unsubscribe_on_postgres() {
+    subscription_lifecycle(Backend::Postgres).await;
+}
+
+async fn subscription_lifecycle(backend: Backend) {
+    let api = start(backend, &[]).await;
     let (status, created) = api
         .post(json!({
             "webPush": web_push("https://push.example.net/wpush/v2/abc"),
@@ -71,7 +84,7 @@ async fn subscribe_read_update_and_unsubscribe() {
     let update = json!({ "editions": ["az"], "keywords": ["neft"] }).to_string();
     let (status, updated) = api.send(reqwest::Method::PUT, &format!("/v1/subscriptions/{id}"), Some(update)).await;
     assert_eq!(status, 200, "{updated}");
-    let stored = api.relay.api.store.subscription(&id).unwrap().unwrap();
+    let stored = api.relay.api.store.subscription(&id).await.unwrap().unwrap();
     assert_eq!(stored.prefs.editions, vec!["az"]);
     assert_eq!(stored.prefs.keywords, vec!["neft"]);
     assert!(stored.prefs.sections.is_empty() && stored.prefs.quiet_hours.is_none());
@@ -81,18 +94,27 @@ async fn subscribe_read_update_and_unsubscribe() {
     let (status, again) = api.post(json!({ "webPush": web_push("https://push.example.net/wpush/v2/abc"), "editions": ["ru"] })).await;
     assert_eq!(status, 201);
     assert_ne!(again["id"], created["id"]);
-    assert_eq!(api.relay.api.store.subscription_count().unwrap(), 1);
+    assert_eq!(api.relay.api.store.subscription_count().await.unwrap(), 1);
     assert_eq!(api.send(reqwest::Method::GET, &format!("/v1/subscriptions/{id}"), None).await.0, 404);
 
     let new_id = again["id"].as_str().unwrap();
     assert_eq!(api.send(reqwest::Method::DELETE, &format!("/v1/subscriptions/{new_id}"), None).await.0, 204);
     assert_eq!(api.send(reqwest::Method::DELETE, &format!("/v1/subscriptions/{new_id}"), None).await.0, 404);
-    assert_eq!(api.relay.api.store.subscription_count().unwrap(), 0);
+    assert_eq!(api.relay.api.store.subscription_count().await.unwrap(), 0);
 }
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_error_and_stores_nothing() {
-    let api = start(&[]).await;
+    bad_input(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_stores_nothing_on_postgres() {
+    bad_input(Backend::Postgres).await;
+}
+
+async fn bad_input(backend: Backend) {
+    let api = start(backend, &[]).await;
     let good = web_push("https://push.example.net/x");
     let cases = [
         (json!({ "webPush": good, "editions": [] }), "at least one edition"),
@@ -123,13 +145,13 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() {
     let huge = json!({ "webPush": good, "editions": ["ru"], "keywords": ["x".repeat(9000)] });
     let (status, _) = api.post(huge).await;
     assert_eq!(status, 413);
-    assert_eq!(api.relay.api.store.subscription_count().unwrap(), 0);
+    assert_eq!(api.relay.api.store.subscription_count().await.unwrap(), 0);
     assert_eq!(api.send(reqwest::Method::PUT, "/v1/subscriptions/nope", Some(json!({ "editions": ["ru"] }).to_string())).await.0, 404);
 }
 
 #[tokio::test]
 async fn each_client_address_is_rate_limited() {
-    let api = start(&["--api-rate-per-minute", "5"]).await;
+    let api = start(Backend::Sqlite, &["--api-rate-per-minute", "5"]).await;
     let mut statuses = Vec::new();
     for _ in 0..8 {
         statuses.push(api.send(reqwest::Method::GET, "/v1/editions", None).await.0);
@@ -143,16 +165,33 @@ async fn each_client_address_is_rate_limited() {
 async fn the_relay_database_migrates_once_and_refuses_a_newer_schema() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("relay.db");
-    let store = caliber_relay::store::Store::open(&db).unwrap();
+    let store = caliber_relay::store::SqliteStore::open(&db).unwrap();
     assert_eq!(store.schema_version().unwrap(), caliber_relay::store::RELAY_SCHEMA_VERSION);
     drop(store);
     // Opening again applies nothing twice.
-    let store = caliber_relay::store::Store::open(&db).unwrap();
+    let store = caliber_relay::store::SqliteStore::open(&db).unwrap();
     assert_eq!(store.schema_version().unwrap(), caliber_relay::store::RELAY_SCHEMA_VERSION);
     drop(store);
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute("INSERT INTO relay_schema (version) VALUES (99)", []).unwrap();
     drop(conn);
-    let error = caliber_relay::store::Store::open(&db).err().expect("a newer schema is refused");
+    let error = caliber_relay::store::SqliteStore::open(&db).err().expect("a newer schema is refused");
+    assert!(error.to_string().contains("schema version 99 is newer"), "{error}");
+}
+
+#[tokio::test]
+async fn the_postgres_schema_migrates_once_and_refuses_a_newer_one() {
+    use caliber_relay::store::PgStore;
+    use caliber_relay::store::postgres::PG_SCHEMA_VERSION;
+    let server = common::pg::TestPostgres::start();
+    let url = server.database("relay");
+    // Three relays starting together migrate once (the migration holds an advisory lock).
+    let (a, b, c) = tokio::join!(PgStore::connect(&url), PgStore::connect(&url), PgStore::connect(&url));
+    for store in [a, b, c] {
+        assert_eq!(store.unwrap().schema_version().await.unwrap(), PG_SCHEMA_VERSION);
+    }
+    assert_eq!(server.sql("relay", "SELECT count(*) FROM relay_schema"), PG_SCHEMA_VERSION.to_string());
+    server.sql("relay", "INSERT INTO relay_schema (version) VALUES (99)");
+    let error = PgStore::connect(&url).await.err().expect("a newer schema is refused");
     assert!(error.to_string().contains("schema version 99 is newer"), "{error}");
 }

@@ -171,7 +171,7 @@ async fn fcm_topic_messages_and_apns_requests_are_signed_and_shaped_as_the_servi
         "--apns-key", p8.to_str().unwrap(), "--apns-key-id", KEY_ID, "--apns-team-id", TEAM_ID,
         "--apns-topic", BUNDLE_ID, "--apns-endpoint", &base, "--push-backoff-ms", "20",
     ]);
-    let relay = Relay::open(&config).unwrap();
+    let relay = Relay::open(&config).await.unwrap();
 
     // Two iPhones through the real API: one live, one the service no longer knows.
     let api = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -216,6 +216,6 @@ async fn fcm_topic_messages_and_apns_requests_are_signed_and_shaped_as_the_servi
     assert_eq!(s.apns[0].1["caliber"]["edition"], "ru");
     assert_eq!((tick.stories, tick.topic_messages, tick.delivered, tick.removed), (1, 1, 1, 1), "{tick:?}");
     drop(s);
-    assert!(relay.api.store.subscription(&ids[0]).unwrap().is_some());
-    assert!(relay.api.store.subscription(&ids[1]).unwrap().is_none(), "410 Unregistered removes the device");
+    assert!(relay.api.store.subscription(&ids[0]).await.unwrap().is_some());
+    assert!(relay.api.store.subscription(&ids[1]).await.unwrap().is_none(), "410 Unregistered removes the device");
 }

@@ -7,45 +7,61 @@ mod common;
 use caliber_relay::{Config, Relay};
 use chrono::{Duration, Utc};
 use clap::Parser;
-use common::{FixtureSite, PushEndpoint};
+use common::{Backend, FixtureSite, PushEndpoint};
 use serde_json::json;
+
+async fn subscribe(store: &caliber_relay::store::Store, push: &PushEndpoint, name: &str, quiet: Option<(String, String)>) {
+    let sub = push.add(name);
+    store
+        .subscribe(
+            name,
+            &caliber_relay::store::NewSubscription {
+                kind: caliber_relay::store::Kind::Webpush,
+                endpoint: push.endpoint(name),
+                p256dh: Some(sub.p256dh()),
+                auth: Some(sub.auth_b64()),
+                prefs: serde_json::from_value(json!({
+                    "editions": ["ru"], "sections": ["культура"],
+                    "quietHours": quiet.map(|(start, end)| json!({ "start": start, "end": end, "timeZone": "Europe/London" })),
+                }))
+                .unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_the_hourly_limit_and_in_quiet_hours_stories_come_later_as_one_summary() {
+    limit_and_quiet_hours(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_the_hourly_limit_and_in_quiet_hours_stories_come_later_as_one_summary_on_postgres() {
+    limit_and_quiet_hours(Backend::Postgres).await;
+}
+
+async fn limit_and_quiet_hours(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let site = FixtureSite::start("normal");
     let push = PushEndpoint::start().await;
     let db = dir.path().join("relay.db");
-    let config = Config::parse_from([
-        "caliber-relay", "--db", db.to_str().unwrap(), "--site", &site.url(), "--editions", "ru",
+    let (database, _postgres) = common::database_args(backend);
+    let site_url = site.url();
+    let mut args = vec![
+        "caliber-relay", "--db", db.to_str().unwrap(), "--site", &site_url, "--editions", "ru",
         "--max-per-hour", "1", "--allow-http-endpoints",
-    ]);
-    let relay = Relay::open(&config).unwrap();
+    ];
+    args.extend(database.iter().map(String::as_str));
+    let config = Config::parse_from(args);
+    let relay = Relay::open(&config).await.unwrap();
+    assert!(relay.poller.store.try_lead().await.unwrap(), "the only relay polls");
     let now = Utc::now();
     let store = &relay.api.store;
-    let subscribe = |name: &str, quiet: Option<(String, String)>| {
-        let sub = push.add(name);
-        store
-            .subscribe(
-                name,
-                &caliber_relay::store::NewSubscription {
-                    kind: caliber_relay::store::Kind::Webpush,
-                    endpoint: push.endpoint(name),
-                    p256dh: Some(sub.p256dh()),
-                    auth: Some(sub.auth_b64()),
-                    prefs: serde_json::from_value(json!({
-                        "editions": ["ru"], "sections": ["культура"],
-                        "quietHours": quiet.map(|(start, end)| json!({ "start": start, "end": end, "timeZone": "Europe/London" })),
-                    }))
-                    .unwrap(),
-                },
-            )
-            .unwrap();
-    };
     // Quiet from an hour ago until two hours from now (London time).
     let london = |t: chrono::DateTime<Utc>| t.with_timezone(&chrono_tz::Europe::London).format("%H:%M").to_string();
-    subscribe("awake", None);
-    subscribe("asleep", Some((london(now - Duration::hours(1)), london(now + Duration::hours(2)))));
+    subscribe(store, &push, "awake", None).await;
+    subscribe(store, &push, "asleep", Some((london(now - Duration::hours(1)), london(now + Duration::hours(2))))).await;
 
     relay.poller.tick(now).await.unwrap();
     site.set_mode_async("breaking").await;

@@ -7,7 +7,7 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{FixtureSite, PushEndpoint, RelayProcess, wait_until};
+use common::{Backend, FixtureSite, PushEndpoint, RelayProcess, wait_until};
 use serde_json::{Value, json};
 use web_push_native::jwt_simple::prelude::*;
 
@@ -38,11 +38,24 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_breaking_story_reaches_web_push_subscribers_encrypted_once_and_only_those_who_want_it() {
+    breaking_story_once(Backend::Sqlite).await;
+}
+
+/// The same on PostgreSQL; the restart there is on a fresh machine (an empty --db): what
+/// was announced and what the site already had are in the shared database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_breaking_story_reaches_web_push_subscribers_encrypted_once_and_only_those_who_want_it_on_postgres() {
+    breaking_story_once(Backend::Postgres).await;
+}
+
+async fn breaking_story_once(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("relay.db");
     let site = FixtureSite::start("normal");
     let push = PushEndpoint::start().await;
-    let relay = RelayProcess::start(&db, &site.url(), &[]);
+    let (database, _postgres) = common::database_args(backend);
+    let database: Vec<&str> = database.iter().map(String::as_str).collect();
+    let relay = RelayProcess::start(&db, &site.url(), &database);
     let client = reqwest::Client::new();
 
     let vapid: Value =
@@ -132,7 +145,8 @@ async fn a_breaking_story_reaches_web_push_subscribers_encrypted_once_and_only_t
     // A restart repeats nothing.
     let gone_requests = push.requests("gone");
     r.kill();
-    let relay = RelayProcess::start(&db, &site.url(), &[]);
+    let db = if backend == Backend::Postgres { dir.path().join("another-machine.db") } else { db };
+    let relay = RelayProcess::start(&db, &site.url(), &database);
     let relay = blocking(move || {
         relay.wait_polls(3);
         relay

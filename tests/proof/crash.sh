@@ -10,9 +10,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target="${CARGO_TARGET_DIR:-target}"
-export CALIBER_CRASH_REPORT="${CALIBER_CRASH_REPORT:-$target/crash-report.md}"
+# Absolute: cargo runs each test binary in its package's directory (core/), not here.
+export CALIBER_CRASH_REPORT="$(realpath -m "${CALIBER_CRASH_REPORT:-$target/crash-report.md}")"
 : > "$CALIBER_CRASH_REPORT"
-export CALIBER_APP_BINARY="${CALIBER_APP_BINARY:-$target/debug/caliber-app}"
+export CALIBER_APP_BINARY="$(realpath -m "${CALIBER_APP_BINARY:-$target/debug/caliber-app}")"
 # --workspace: the features of a workspace build, so nothing is compiled twice.
 run() { cargo test --workspace --locked --test crash -- --nocapture --test-threads 1 "$@"; }
 run_long() { cargo test --workspace --locked --test crash_long -- --nocapture --test-threads 1 "$@"; }

@@ -2,6 +2,8 @@
 //! relay binary, and a push endpoint on 127.0.0.1 that decrypts what it receives.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -17,6 +19,26 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use hkdf::Hkdf;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use sha2::Sha256;
+
+/// Where the relay keeps its state in a test: the same scenarios run on each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The relay arguments for `backend`: none for SQLite (its --db file); for PostgreSQL a
+/// throw-away server and a fresh database, kept alive by the returned guard.
+pub fn database_args(backend: Backend) -> (Vec<String>, Option<pg::TestPostgres>) {
+    match backend {
+        Backend::Sqlite => (Vec::new(), None),
+        Backend::Postgres => {
+            let server = pg::TestPostgres::start();
+            let url = server.database("relay");
+            (vec!["--database".into(), url], Some(server))
+        }
+    }
+}
 
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -102,11 +124,16 @@ pub struct RelayProcess {
 
 impl RelayProcess {
     pub fn start(db: &Path, site: &str, extra: &[&str]) -> Self {
+        Self::start_every(db, site, 1, extra)
+    }
+
+    /// Polling every `interval` seconds.
+    pub fn start_every(db: &Path, site: &str, interval: u64, extra: &[&str]) -> Self {
         let port = free_port();
         let log = db.with_extension(format!("{port}.log"));
         let child = Command::new(env!("CARGO_BIN_EXE_caliber-relay"))
             .args(["--db", db.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}"), "--site", site])
-            .args(["--interval", "1", "--allow-http-endpoints", "--push-backoff-ms", "50"])
+            .args(["--interval", &interval.to_string(), "--allow-http-endpoints", "--push-backoff-ms", "50"])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())

@@ -1,5 +1,5 @@
 //! The relay's tables (subscriptions and per-edition alert history) in the same SQLite file
-//! as the core's. The relay's schema version is kept in `relay_schema`, apart from the
+//! as the core's: one relay process per file. The relay's schema version is kept in `relay_schema`, apart from the
 //! core's `user_version`, so the two migrate independently.
 
 use std::collections::{HashMap, HashSet};
@@ -10,74 +10,15 @@ use std::time::Duration;
 use caliber_core::notify::{History, Plan};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use serde::{Deserialize, Serialize};
 
+use super::{Kind, NewSubscription, Prefs, QuietHours, STORY_WINDOW_HOURS, Subscription};
 use crate::error::{RelayError, Result};
 
-const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(u32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
 pub const RELAY_SCHEMA_VERSION: u32 = 1;
 
-/// Story keys older than this no longer stop a repeat (the core uses the same window).
-const STORY_WINDOW_HOURS: i64 = 48;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Webpush,
-    Apns,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::Webpush => "webpush",
-            Kind::Apns => "apns",
-        }
-    }
-}
-
-/// Quiet hours in the subscriber's own time zone ("22:00"–"07:00", "Asia/Baku").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct QuietHours {
-    pub start: String,
-    pub end: String,
-    pub time_zone: String,
-}
-
-/// What a subscriber chose; validated by the API before it is stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Prefs {
-    pub editions: Vec<String>,
-    #[serde(default)]
-    pub sections: Vec<String>,
-    #[serde(default)]
-    pub keywords: Vec<String>,
-    #[serde(default)]
-    pub quiet_hours: Option<QuietHours>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subscription {
-    pub id: String,
-    pub kind: Kind,
-    pub endpoint: String,
-    pub p256dh: Option<String>,
-    pub auth: Option<String>,
-    pub prefs: Prefs,
-    pub held: u32,
-}
-
-pub struct NewSubscription {
-    pub kind: Kind,
-    pub endpoint: String,
-    pub p256dh: Option<String>,
-    pub auth: Option<String>,
-    pub prefs: Prefs,
-}
-
-pub struct Store {
+pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
@@ -113,7 +54,7 @@ fn subscription_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Subscription> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
