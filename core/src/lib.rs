@@ -453,6 +453,16 @@ impl Core {
         self.store().search(query, limit)
     }
 
+    /// `search`, unless `still_wanted` says otherwise once the database is ours (search as
+    /// you type: a search that waited while the reader typed on is not run). `None` then.
+    pub fn search_if(&self, query: &str, limit: u32, still_wanted: impl Fn() -> bool) -> Result<Option<Vec<SearchHit>>> {
+        let store = self.store();
+        if !still_wanted() {
+            return Ok(None);
+        }
+        store.search(query, limit).map(Some)
+    }
+
     /// Set the reader's marks; `None` leaves a mark as it is.
     pub fn mark(&self, id: i64, read: Option<bool>, saved: Option<bool>) -> Result<Article> {
         self.store().mark(id, read, saved, self.now())

@@ -145,6 +145,25 @@ async fn search_russian_is_case_insensitive() {
     assert!(hit.snippet.contains(&format!("{}Баку{}", caliber_core::MARK_START, caliber_core::MARK_END)), "{:?}", hit.snippet);
 }
 
+/// Search as you type: a search no longer wanted when its turn comes is not run, and says so;
+/// one still wanted answers as `search` does.
+#[tokio::test(flavor = "multi_thread")]
+async fn search_if_skips_a_search_typed_over() {
+    let server = TestServer::start().await;
+    let (_dir, core) = searchable_core(&server).await;
+    let asked = std::cell::Cell::new(0);
+    let typed_over = core.search_if("баку", 20, || {
+        asked.set(asked.get() + 1);
+        false
+    });
+    assert_eq!(typed_over.unwrap().map(|h| h.len()), None);
+    assert_eq!(asked.get(), 1, "asked once the database was ours");
+    let wanted: Vec<i64> = core.search_if("баку", 20, || true).unwrap().unwrap().into_iter().map(|h| h.article.id).collect();
+    let plain: Vec<i64> = core.search("баку", 20).unwrap().into_iter().map(|h| h.article.id).collect();
+    assert_eq!(wanted, plain);
+    assert_eq!(wanted.len(), 1);
+}
+
 /// Regression: a word needing folding next to another word made an FTS5 syntax error
 /// (`"yeni" ("Bakıda" OR "bakida")` has no implicit AND) and the search failed.
 #[tokio::test(flavor = "multi_thread")]

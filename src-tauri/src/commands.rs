@@ -50,7 +50,15 @@ pub async fn get_article(state: State<'_, AppState>, id: i64) -> IpcResult<Artic
 
 #[tauri::command]
 pub async fn search_articles(state: State<'_, AppState>, query: String, limit: Option<u32>) -> IpcResult<Vec<SearchHit>> {
-    let hits = state.core.search(&query, limit.unwrap_or(30).clamp(1, 100))?;
+    // Search as you type: each keystroke asks again. One that waited (for the database, or
+    // for a slower search) while the reader typed on is not run; the UI drops its answer.
+    use std::sync::atomic::Ordering;
+    let ticket = state.search_sequence.fetch_add(1, Ordering::SeqCst) + 1;
+    let still_wanted = || state.search_sequence.load(Ordering::SeqCst) == ticket;
+    let hits = state
+        .core
+        .search_if(&query, limit.unwrap_or(30).clamp(1, 100), still_wanted)?
+        .ok_or_else(|| IpcError::Superseded(format!("search for {query:?} superseded by a newer one")))?;
     Ok(hits.iter().map(|h| SearchHit { article: (&h.article).into(), snippet_html: snippet_html(&h.snippet) }).collect())
 }
 

@@ -15,17 +15,27 @@ pub enum IpcError {
     Storage(String),
     #[error("{0}")]
     Internal(String),
+    /// A search typed over by a newer one before it ran (its answer would be thrown away).
+    #[error("{0}")]
+    Superseded(String),
 }
 
 impl IpcError {
     /// One of each kind, in order (contract.rs writes their kinds into the generated TS).
     pub fn samples() -> Vec<IpcError> {
         use IpcError::*;
-        let all = vec![NotFound(String::new()), InvalidInput(String::new()), Network(String::new()), Storage(String::new()), Internal(String::new())];
+        let all = vec![
+            NotFound(String::new()),
+            InvalidInput(String::new()),
+            Network(String::new()),
+            Storage(String::new()),
+            Internal(String::new()),
+            Superseded(String::new()),
+        ];
         for e in &all {
             // A new variant stops the build here: add it to `all` above too.
             match e {
-                NotFound(_) | InvalidInput(_) | Network(_) | Storage(_) | Internal(_) => {}
+                NotFound(_) | InvalidInput(_) | Network(_) | Storage(_) | Internal(_) | Superseded(_) => {}
             }
         }
         all
@@ -38,6 +48,7 @@ impl IpcError {
             IpcError::Network(_) => "network",
             IpcError::Storage(_) => "storage",
             IpcError::Internal(_) => "internal",
+            IpcError::Superseded(_) => "superseded",
         }
     }
 }

@@ -95,9 +95,28 @@ fn create_main_window<R: Runtime>(app: &mut tauri::App<R>) -> tauri::Result<()> 
     let builder = tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?;
     #[cfg(desktop)]
     let builder = builder.on_new_window(navigation::new_window_handler(app.handle()));
-    builder.build()?;
+    let window = builder.build()?;
+    lean_web_cache(&window);
     Ok(())
 }
+
+/// WebKitGTK's default cache model (web browser) keeps every picture a page has shown,
+/// decoded, in the web process's memory cache long after it left the screen: after a
+/// reader scrolled 1,000 cards that was most of 860 MiB. The document-viewer model keeps
+/// what is on the page, and our pictures are served again from the app's own store
+/// (`caliber-img`) when scrolled back to (BENCHMARKS.md, the app at 100k articles).
+#[cfg(target_os = "linux")]
+fn lean_web_cache<R: Runtime>(window: &tauri::WebviewWindow<R>) {
+    use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+    let _ = window.with_webview(|webview| {
+        if let Some(context) = webview.inner().context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lean_web_cache<R: Runtime>(_window: &tauri::WebviewWindow<R>) {}
 
 /// Sync at start-up, then on the reader's interval; after a failed or offline sync, try
 /// again sooner (1, 2, 4 … minutes) but never more often than the interval. A jump of the

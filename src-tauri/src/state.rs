@@ -20,6 +20,8 @@ pub struct AppState {
     /// The relay client's status (relay_client.rs), and its wake-up when the relay address
     /// or the followed editions change.
     pub relay: crate::relay_client::RelayHandle,
+    /// Searches asked for so far: one still waiting when a newer one arrives is not run.
+    pub search_sequence: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             system_locale,
             sync_lock: tokio::sync::Mutex::new(()),
             relay: crate::relay_client::RelayHandle::default(),
+            search_sequence: Default::default(),
         })
     }
 

@@ -44,12 +44,14 @@ const PROXY_VARS: &[&str] = &["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_
 
 include!("../corpus/gen.rs");
 
+mod app;
 mod measure;
 mod report;
 mod search;
 mod server;
 mod shapes;
 
+use app::*;
 use measure::*;
 use report::*;
 use search::*;
@@ -62,6 +64,11 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
     let t0 = Instant::now();
     let load_at_start = load_average();
+    if std::env::var("CALIBER_BENCH_ONLY").is_ok_and(|v| v == "app-db") {
+        // The app's 100k database alone (app.rs), for tests/e2e/bench-app.js.
+        app_db(t0);
+        return;
+    }
     let runs: usize = std::env::var("CALIBER_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
     // The cold sync that also downloads every picture is the slowest case; fewer runs of it
     // keep the bench within a few minutes (CALIBER_BENCH_IMAGE_RUNS overrides).

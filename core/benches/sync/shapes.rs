@@ -44,15 +44,15 @@ impl CorpusShape {
     }
 }
 
-const AZ_WORDS: &[&str] = &[
+pub(crate) const AZ_WORDS: &[&str] = &[
     "və", "bu", "bir", "ilə", "üçün", "da", "də", "olan", "hökumət", "nazir", "prezident", "ölkə", "il", "iqtisadiyyat",
     "bazar", "şirkət", "polis", "xalq", "Bakı", "Azərbaycan", "dedi", "bildirib", "görə", "sonra", "artıq", "yeni", "böyük",
     "qərar", "layihə", "neft", "qaz", "ixrac", "manat", "faiz", "həftə", "ay", "gün", "rəsmi", "məlumat", "sahə", "inkişaf",
     "təhsil", "səhiyyə", "mədəniyyət", "idman", "komanda", "oyun", "çempionat", "qələbə", "şəhər", "rayon", "kənd",
 ];
-const AZ_SYLLABLES: &[&str] = &["qa", "lə", "mı", "şo", "çu", "ğa", "rə", "tü", "nö", "sı", "ka", "zə", "bo", "də", "xa", "yı"];
-const AZ_CATEGORIES: &[&str] = &["Siyasət", "İqtisadiyyat", "Cəmiyyət", "İdman", "Mədəniyyət", "Dünya"];
-const AZ_AUTHORS: &[&str] = &["Leyla Əliyeva", "Rəşad Məmmədov", "Günel Həsənova", "Orxan Quliyev"];
+pub(crate) const AZ_SYLLABLES: &[&str] = &["qa", "lə", "mı", "şo", "çu", "ğa", "rə", "tü", "nö", "sı", "ka", "zə", "bo", "də", "xa", "yı"];
+pub(crate) const AZ_CATEGORIES: &[&str] = &["Siyasət", "İqtisadiyyat", "Cəmiyyət", "İdman", "Mədəniyyət", "Dünya"];
+pub(crate) const AZ_AUTHORS: &[&str] = &["Leyla Əliyeva", "Rəşad Məmmədov", "Günel Həsənova", "Orxan Quliyev"];
 
 /// One generated shape at one size, ready to serve.
 pub(crate) struct ShapeCorpus {

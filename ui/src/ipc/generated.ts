@@ -282,7 +282,7 @@ error: string | null, };
 
 // ---- Errors (error.rs) ----
 
-export const IPC_ERROR_KINDS = ["notFound", "invalidInput", "network", "storage", "internal"] as const;
+export const IPC_ERROR_KINDS = ["notFound", "invalidInput", "network", "storage", "internal", "superseded"] as const;
 export type IpcErrorKind = (typeof IPC_ERROR_KINDS)[number];
 /** `{kind, message}`: every command rejects with this. */
 export type IpcError = { kind: IpcErrorKind; message: string };
