@@ -70,7 +70,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             let state = AppState::open(data_dir, locale).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
             app.manage(state);
             create_main_window(app)?;
-            #[cfg(mobile)]
+            #[cfg(target_os = "android")]
             notifications::create_channel(app.handle());
             if shell {
                 #[cfg(desktop)]
