@@ -1,5 +1,5 @@
 //! Crash safety, the fast runs (part of `cargo test`): 10 SIGKILLs of `caliber sync` over a
-//! small corpus, and a database on a full filesystem. The harness and its knobs are in
+//! small corpus, 3 of the real app while it syncs, and a database on a full filesystem. The harness and its knobs are in
 //! `crash_harness/`; the long runs are `crash_long.rs` (docs/reliability/crash.md).
 
 mod crash_harness;
@@ -12,6 +12,19 @@ use std::io::Write as _;
 fn cli_kills_fast() {
     let shape = Shape { feeds: 8, window: 30, new_per_gen: 3, revise_every: 6 };
     let figures = run_cli_kills(env_usize("CALIBER_CRASH_FAST_KILLS", 10), shape);
+    figures.report();
+    assert!(figures.failures.is_empty(), "{:#?}", figures.failures);
+}
+
+/// 3 kills of the real app while it syncs (`target/debug/caliber-app`, built by
+/// `cargo test --workspace` before any test runs; `CALIBER_APP_BINARY` names another).
+/// Here rather than in `crash_long.rs`: a run of that file alone (`--test crash_long`)
+/// resolves the dependencies' features differently and rebuilt half the tree, 7 minutes of
+/// `./dev test` on 2 cores.
+#[test]
+fn app_kills_fast() {
+    let shape = Shape { feeds: 6, window: 30, new_per_gen: 3, revise_every: 25 };
+    let figures = run_app_kills(env_usize("CALIBER_CRASH_FAST_APP_KILLS", 3), shape);
     figures.report();
     assert!(figures.failures.is_empty(), "{:#?}", figures.failures);
 }

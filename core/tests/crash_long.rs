@@ -1,6 +1,6 @@
 //! Crash safety, the long runs: 100 SIGKILLs of `caliber sync` over the benchmark corpus,
 //! and SIGKILLs of the real app while it syncs. `test = false` (Cargo.toml): run only when
-//! named, by `tests/proof/crash.sh` and, with 3 app kills, by `./dev test`.
+//! named, by `tests/proof/crash.sh` (the 3 app kills of `./dev test` are `crash.rs`).
 
 mod crash_harness;
 

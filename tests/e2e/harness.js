@@ -190,6 +190,14 @@ export async function settle(session) {
 
 export async function screenshot(session, name) {
   await settle(session);
+  // Let running transitions end: a theme switch fades backgrounds for 150 ms while text
+  // colour changes at once, and a picture taken mid-fade showed light buttons with light
+  // labels (phone-article-dark.png, 2026-12-02).
+  await session.executeAsyncScript((done) => {
+    const running = document.getAnimations ? document.getAnimations() : [];
+    Promise.race([Promise.allSettled(running.map((a) => a.finished)), new Promise((r) => setTimeout(r, 1000))]).then(() => done());
+  });
+  await settle(session);
   mkdirSync(screenshotDir, { recursive: true });
   writeFileSync(join(screenshotDir, `${name}.png`), await session.takeScreenshot(), 'base64');
 }
