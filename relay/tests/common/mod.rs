@@ -157,6 +157,15 @@ impl RelayProcess {
         self.log_text().lines().filter(|l| l.contains("caliber-relay: poll:")).count()
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process has exited (and how), without waiting.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
+    }
+
     /// CPU seconds the process has used (utime + stime, /proc/PID/stat; Linux).
     pub fn cpu_seconds(&self) -> f64 {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
