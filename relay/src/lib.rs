@@ -148,10 +148,16 @@ impl Relay {
         let mut interval = tokio::time::interval(config.interval());
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut standby_said = false;
+        // One listener for the whole run: a signal that comes during a poll is not lost
+        // (a listener made afresh each turn never sees one that came before it), and it
+        // stops a poll in progress too, which a long fan-out would otherwise hold up. An
+        // alert is recorded before it is sent: stopping mid-poll may lose some, never repeat.
+        let shutdown = shutdown_signal();
+        tokio::pin!(shutdown);
         loop {
             tokio::select! {
                 _ = interval.tick() => {}
-                _ = shutdown_signal() => break,
+                _ = &mut shutdown => break,
             }
             // With PostgreSQL, only the process holding the poller's lock polls.
             let was_leading = self.poller.store.leading();
@@ -172,7 +178,11 @@ impl Relay {
                 }
             }
             standby_said = false;
-            match self.poller.tick(chrono::Utc::now()).await {
+            let polled = tokio::select! {
+                polled = self.poller.tick(chrono::Utc::now()) => polled,
+                _ = &mut shutdown => break,
+            };
+            match polled {
                 Ok(t) => eprintln!(
                     "caliber-relay: poll: {} stories, {} summaries, {} delivered, {} topic messages, {} held, {} removed, {} failed",
                     t.stories, t.summaries, t.delivered, t.topic_messages, t.held, t.removed, t.failed

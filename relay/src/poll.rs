@@ -102,7 +102,11 @@ impl Poller {
             }
             self.store.settle_baselines(&mut arrivals).await?;
             let candidates: Vec<Candidate> = arrivals.iter().map(|a| a.candidate.clone()).collect();
-            let (sections, keywords) = self.store.interests(&edition.code).await?;
+            // The sections and keywords the edition's subscribers follow, a scan of every
+            // subscription, matter only for what arrived: a poll that brought nothing (most
+            // polls) skips it.
+            let (sections, keywords) =
+                if arrivals.is_empty() { Default::default() } else { self.store.interests(&edition.code).await? };
             let prefs = NotifyPrefs {
                 sections,
                 keywords,

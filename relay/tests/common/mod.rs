@@ -157,6 +157,26 @@ impl RelayProcess {
         self.log_text().lines().filter(|l| l.contains("caliber-relay: poll:")).count()
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process has exited (and how), without waiting.
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().unwrap()
+    }
+
+    /// CPU seconds the process has used (utime + stime, /proc/PID/stat; Linux).
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // After the command name: field 3 (state) onwards; utime and stime are fields 14, 15.
+        let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split_whitespace().collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        let per_second = Command::new("getconf").arg("CLK_TCK").output().ok();
+        let per_second = per_second.and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse::<f64>().ok()).unwrap_or(100.0);
+        ticks as f64 / per_second
+    }
+
     pub fn wait_polls(&self, n: usize) {
         let start = self.polls();
         wait_until(&format!("{n} more polls"), Duration::from_secs(60), || self.polls() >= start + n);
