@@ -143,6 +143,8 @@ impl Relay {
         let app = api::router(self.api.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         eprintln!("caliber-relay: API on http://{addr}/, polling {} every {} s", config.site, config.interval);
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let (store, hub) = (self.poller.store.clone(), self.poller.events.clone());
+        let peers = tokio::spawn(async move { store.follow_events(hub).await });
 
         let limiter = self.api.clone();
         let mut interval = tokio::time::interval(config.interval());
@@ -193,6 +195,7 @@ impl Relay {
             limiter.limiter.retain_recent();
         }
         server.abort();
+        peers.abort();
         eprintln!("caliber-relay: stopped");
         Ok(())
     }

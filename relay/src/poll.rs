@@ -160,7 +160,12 @@ impl Poller {
                 if let Some((c, keys)) = &candidate
                     && c.is_breaking
                 {
-                    self.events.publish(&alert, c, keys, now);
+                    let event = self.events.publish(&alert, c, keys, now);
+                    // The other relays' streams too (PostgreSQL): a reader connected to a
+                    // standby relay hears the story as soon as this one's do.
+                    if let Err(e) = self.store.share_event(&event).await {
+                        eprintln!("caliber-relay: could not share a story with the other relays: {e}");
+                    }
                 }
                 if let Some(fcm) = &self.engines.fcm
                     && for_everyone

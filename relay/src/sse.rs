@@ -33,7 +33,7 @@ pub const RECENT: usize = 100;
 /// One breaking story as the stream carries it: the push payload (`kind`, `edition`,
 /// `title`, `source`, `url`, `breaking`, `story`) and what a client needs to recognise the
 /// story as one it has already announced (every key: cover picture, links) or to file it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoryEvent {
     #[serde(skip)]
@@ -80,24 +80,37 @@ impl Hub {
         }
     }
 
-    /// Announce one story to every open stream (and keep it for resumes).
-    pub fn publish(&self, alert: &Alert, candidate: &Candidate, keys: &[String], now: DateTime<Utc>) {
-        let mut recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let id = (recent.last_id + 1).max(u64::try_from(now.timestamp_millis()).unwrap_or(0));
-        recent.last_id = id;
-        let event = Arc::new(StoryEvent {
-            id,
+    /// Announce one story to every open stream (and keep it for resumes); the event as sent.
+    pub fn publish(&self, alert: &Alert, candidate: &Candidate, keys: &[String], now: DateTime<Utc>) -> Arc<StoryEvent> {
+        let event = StoryEvent {
+            id: u64::try_from(now.timestamp_millis()).unwrap_or(0),
             alert: alert.clone(),
             keys: keys.to_vec(),
             sections: candidate.categories.clone(),
             published: candidate.published_at,
-        });
+        };
+        self.announce(event)
+    }
+
+    /// A story another relay process published (PostgreSQL: `store::PgStore::follow_events`):
+    /// the same stories reach the streams of every relay, not only the poller's.
+    pub fn relay_from_peer(&self, event: StoryEvent) -> Arc<StoryEvent> {
+        self.announce(event)
+    }
+
+    /// `event.id` is a wish (the decision's milliseconds): ids only grow on one stream.
+    fn announce(&self, mut event: StoryEvent) -> Arc<StoryEvent> {
+        let mut recent = self.recent.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        event.id = (recent.last_id + 1).max(event.id);
+        recent.last_id = event.id;
+        let event = Arc::new(event);
         if recent.events.len() == RECENT {
             recent.events.pop_front();
         }
         recent.events.push_back(event.clone());
         // No receiver is fine: nobody is listening right now.
-        let _ = self.live.send(event);
+        let _ = self.live.send(event.clone());
+        event
     }
 
     /// Open streams now.

@@ -8,13 +8,13 @@ pub mod webpush;
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::PushError;
 
 /// What a device is told. The same JSON is the Web Push payload (encrypted), the FCM `data`
 /// and the APNs custom keys, so one client parser serves every platform.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Alert {
     #[serde(rename_all = "camelCase")]

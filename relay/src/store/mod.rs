@@ -130,6 +130,22 @@ impl Store {
         }
     }
 
+    /// Share a streamed story with the other relays on the same database (PostgreSQL
+    /// `NOTIFY`); with SQLite there are none.
+    pub async fn share_event(&self, event: &crate::sse::StoryEvent) -> Result<()> {
+        match self {
+            Store::Sqlite(_) => Ok(()),
+            Store::Postgres(p) => p.share_event(event).await,
+        }
+    }
+
+    /// Stream what the other relays share (PostgreSQL); returns at once with SQLite.
+    pub async fn follow_events(&self, hub: std::sync::Arc<crate::sse::Hub>) {
+        if let Store::Postgres(p) = self {
+            p.follow_events(hub).await;
+        }
+    }
+
     /// As of the last `try_lead`.
     pub fn leading(&self) -> bool {
         match self {

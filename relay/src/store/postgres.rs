@@ -49,6 +49,22 @@ pub struct PgStore {
     /// The poller's session (`None` until opened, or after it broke).
     session: tokio::sync::Mutex<Option<Client>>,
     leading: AtomicBool,
+    /// This process among the relays sharing the database: its own events come back to it
+    /// through `LISTEN` too, and are already on its streams.
+    origin: u64,
+}
+
+/// The channel the poller announces each streamed story on, for every relay's `/v1/events`.
+const EVENTS_CHANNEL: &str = "caliber_relay_events";
+/// PostgreSQL refuses a `NOTIFY` payload of 8,000 bytes or more.
+const MAX_NOTIFY_PAYLOAD: usize = 7_900;
+
+/// A story as it travels between relays: the stream's event and its id.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PeerEvent {
+    origin: u64,
+    id: u64,
+    event: crate::sse::StoryEvent,
 }
 
 fn ts(t: DateTime<Utc>) -> i64 {
@@ -105,7 +121,14 @@ impl PgStore {
             .max_size(16)
             .build()
             .map_err(|e| RelayError::Config { what: "--database", message: e.to_string() })?;
-        let store = Self { pool, config, tls, session: tokio::sync::Mutex::new(None), leading: AtomicBool::new(false) };
+        let store = Self {
+            pool,
+            config,
+            tls,
+            session: tokio::sync::Mutex::new(None),
+            leading: AtomicBool::new(false),
+            origin: rand::random(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -135,6 +158,94 @@ impl PgStore {
     pub async fn schema_version(&self) -> Result<u32> {
         let v: i32 = self.client().await?.query_one("SELECT max(version) FROM relay_schema", &[]).await?.get(0);
         Ok(v.max(0) as u32)
+    }
+
+    /// Tell the other relays about a story this one streamed (`follow_events` hears it).
+    pub async fn share_event(&self, event: &crate::sse::StoryEvent) -> Result<()> {
+        let payload = serde_json::to_string(&PeerEvent { origin: self.origin, id: event.id, event: event.clone() })
+            .map_err(|e| RelayError::Config { what: "event", message: e.to_string() })?;
+        if payload.len() > MAX_NOTIFY_PAYLOAD {
+            eprintln!("caliber-relay: a story of {} bytes is too long to share with the other relays' streams", payload.len());
+            return Ok(());
+        }
+        self.client().await?.execute("SELECT pg_notify($1, $2)", &[&EVENTS_CHANNEL, &payload]).await?;
+        Ok(())
+    }
+
+    /// Stream the stories the other relays share onto `hub`, for as long as the process
+    /// runs: a session of its own that `LISTEN`s, opened again (after 1, 2, 4 … 30 s) when it
+    /// breaks. A story shared while this one was reconnecting is not streamed here; a
+    /// client's own poll covers that gap, as after a relay's restart.
+    pub async fn follow_events(&self, hub: std::sync::Arc<crate::sse::Hub>) {
+        let mut wait = Duration::from_secs(1);
+        loop {
+            match self.listen_once(&hub).await {
+                Ok(()) => wait = Duration::from_secs(1),
+                Err(e) => eprintln!("caliber-relay: the other relays' stories: {e}; listening again in {} s", wait.as_secs()),
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    async fn listen_once(&self, hub: &crate::sse::Hub) -> Result<()> {
+        match &self.tls {
+            Tls::Off => {
+                let (client, connection) = self.config.connect(NoTls).await?;
+                self.drive_listener(client, connection, hub).await
+            }
+            Tls::Rustls(make) => {
+                let (client, connection) = self.config.connect(make.clone()).await?;
+                self.drive_listener(client, connection, hub).await
+            }
+        }
+    }
+
+    async fn drive_listener<S, T>(
+        &self,
+        client: Client,
+        mut connection: tokio_postgres::Connection<S, T>,
+        hub: &crate::sse::Hub,
+    ) -> Result<()>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+        T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        use futures_util::StreamExt;
+        // The connection yields notifications only while it is polled here; the LISTEN
+        // itself goes out on the client, answered through that same connection.
+        let (sender, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        let pump = messages.for_each(move |message| {
+            let _ = sender.send(message);
+            async {}
+        });
+        let pumping = tokio::spawn(pump);
+        let listened = client.batch_execute(&format!("LISTEN {EVENTS_CHANNEL}")).await;
+        if let Err(e) = listened {
+            pumping.abort();
+            return Err(e.into());
+        }
+        while let Some(message) = received.recv().await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notification(n)) => match serde_json::from_str::<PeerEvent>(n.payload()) {
+                    Ok(peer) if peer.origin == self.origin => {}
+                    Ok(peer) => {
+                        let mut event = peer.event;
+                        event.id = peer.id;
+                        hub.relay_from_peer(event);
+                    }
+                    Err(e) => eprintln!("caliber-relay: an unreadable story from another relay: {e}"),
+                },
+                Ok(_) => {}
+                Err(e) => {
+                    pumping.abort();
+                    return Err(e.into());
+                }
+            }
+        }
+        pumping.abort();
+        Ok(())
     }
 
     /// A session of its own for the poller's lock (never from the pool: the lock must live
