@@ -64,6 +64,8 @@ pub enum PushError {
     Rejected { status: u16, body: String },
     #[error("still failing after {attempts} attempts: {last}")]
     GaveUp { attempts: u32, last: String },
+    #[error("not tried: {origin} failed {failures} deliveries in a row in this fan-out")]
+    ServiceDown { origin: String, failures: u32 },
     #[error("cannot build the request: {0}")]
     Build(String),
     #[error("authorization: {0}")]

@@ -209,17 +209,30 @@ impl Poller {
     }
 
     async fn fan_out(&self, targets: Vec<Target>, tick: &mut TickReport) -> Result<()> {
+        let breaker = Breaker::default();
+        let breaker = &breaker;
         let outcomes: Vec<(String, Delivery)> = futures_util::stream::iter(targets)
             .map(|t| async move {
+                let origin = origin_of(&t.subscription);
+                if let Some(failures) = breaker.open(&origin) {
+                    return (t.subscription.endpoint, Err(PushError::ServiceDown { origin, failures }));
+                }
                 let outcome = self.deliver(&t.subscription, &t.alert).await;
+                breaker.record(&origin, &outcome);
                 (t.subscription.endpoint, outcome)
             })
             .buffer_unordered(self.concurrency.max(1))
             .collect()
             .await;
+        for (origin, failures, skipped) in breaker.tripped() {
+            eprintln!(
+                "caliber-relay: push service {origin} failed {failures} deliveries in a row; {skipped} more not tried in this fan-out"
+            );
+        }
         for (endpoint, outcome) in outcomes {
             match outcome {
                 Ok(()) => tick.delivered += 1,
+                Err(PushError::ServiceDown { .. }) => tick.failed += 1,
                 Err(PushError::Gone { .. }) => {
                     if self.store.remove_endpoint(&endpoint).await? {
                         tick.removed += 1;
@@ -248,6 +261,55 @@ impl Poller {
                 apns.send(&sub.endpoint, alert).await
             }
         }
+    }
+}
+
+/// Deliveries that gave up (after their retries) in a row to one push service before the
+/// rest of a fan-out skips it: a service that is down would otherwise hold the poll for
+/// every subscriber's retries (100,000 × ~3.5 s / 64 in flight ≈ 1.5 hours), and with it
+/// every later story and every stream. One success resets the count.
+const SERVICE_DOWN_AFTER: u32 = 20;
+
+/// Per push-service origin in one fan-out: failures in a row, and deliveries skipped.
+#[derive(Default)]
+struct Breaker {
+    origins: std::sync::Mutex<HashMap<String, (u32, u32)>>,
+}
+
+impl Breaker {
+    /// `Some(failures)` when `origin` is given up on (and counts the skip).
+    fn open(&self, origin: &str) -> Option<u32> {
+        let mut origins = self.origins.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (failures, skipped) = origins.get_mut(origin)?;
+        (*failures >= SERVICE_DOWN_AFTER).then(|| {
+            *skipped += 1;
+            *failures
+        })
+    }
+
+    fn record(&self, origin: &str, outcome: &Delivery) {
+        let mut origins = self.origins.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entry = origins.entry(origin.to_owned()).or_default();
+        match outcome {
+            Err(PushError::GaveUp { .. }) => entry.0 += 1,
+            // Answers, even refusals of one subscription, show the service is there.
+            _ => entry.0 = 0,
+        }
+    }
+
+    /// The origins given up on: (origin, failures in a row, deliveries skipped).
+    fn tripped(&self) -> Vec<(String, u32, u32)> {
+        let origins = self.origins.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        origins.iter().filter(|(_, (_, skipped))| *skipped > 0).map(|(o, (f, s))| (o.clone(), *f, *s)).collect()
+    }
+}
+
+/// The push service a subscription is delivered through: its endpoint's scheme, host and
+/// port for Web Push; APNs for a device token.
+fn origin_of(sub: &Subscription) -> String {
+    match sub.kind {
+        Kind::Apns => "APNs".to_owned(),
+        Kind::Webpush => url::Url::parse(&sub.endpoint).map_or_else(|_| sub.endpoint.clone(), |u| u.origin().ascii_serialization()),
     }
 }
 
