@@ -26,8 +26,8 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,11 +36,12 @@ use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use clap::Parser;
-use common::{FixtureSite, Subscriber, free_port};
+use common::{FixtureSite, RelayProcess, Seeded, Subscriber};
 
 const RELAY: &str = env!("CARGO_BIN_EXE_caliber-relay");
 const KEY_PAIRS: usize = 16;
 const EDITION: &str = "ru";
+const EDITIONS: &str = "[\"ru\"]";
 const BREAKING_TITLE: &str = "Срочно: землетрясение магнитудой 5 в Каспийском море";
 const TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -113,87 +114,20 @@ async fn start_endpoint(n: usize) -> (Arc<Endpoint>, u16) {
 // ---- the relay's database ----
 
 fn seed(db: &Path, n: usize, port: u16, keys: &[Subscriber]) {
-    // The relay's own migration makes its tables (the core adds its own when the relay opens).
-    drop(caliber_relay::store::SqliteStore::open(db).expect("the relay's store opens"));
-    let mut conn = rusqlite::Connection::open(db).unwrap();
-    let tx = conn.transaction().unwrap();
-    {
-        let mut insert = tx
-            .prepare("INSERT INTO relay_subscriptions (id, kind, endpoint, p256dh, auth, editions) VALUES (?1, 'webpush', ?2, ?3, ?4, ?5)")
-            .unwrap();
-        let encoded: Vec<(String, String)> = keys.iter().map(|k| (k.p256dh(), k.auth_b64())).collect();
-        let editions = format!("[\"{EDITION}\"]");
-        for i in 0..n {
-            let (p256dh, auth) = &encoded[i % keys.len()];
-            let endpoint = format!("http://127.0.0.1:{port}/push/{i}");
-            insert.execute(rusqlite::params![format!("bench-{i:08}"), endpoint, p256dh, auth, editions]).unwrap();
-        }
-    }
-    tx.commit().unwrap();
+    let encoded: Vec<(String, String)> = keys.iter().map(|k| (k.p256dh(), k.auth_b64())).collect();
+    common::seed_subscriptions(
+        db,
+        (0..n).map(|i| {
+            let (p256dh, auth) = encoded[i % keys.len()].clone();
+            Seeded::new(format!("bench-{i:08}"), format!("http://127.0.0.1:{port}/push/{i}"), p256dh, auth, EDITIONS)
+        }),
+    );
 }
 
-// ---- the relay process ----
+// ---- the relay process (common::RelayProcess) ----
 
-struct Relay {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Relay {
-    fn start(db: &Path, site: &str, concurrency: Option<usize>) -> Self {
-        let port = free_port();
-        let log = db.with_extension("log");
-        let mut command = Command::new(RELAY);
-        command
-            .args(["--db", db.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}"), "--site", site])
-            .args(["--interval", "1", "--allow-http-endpoints"]);
-        if let Some(c) = concurrency {
-            command.args(["--push-concurrency", &c.to_string()]);
-        }
-        let child = command
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("the relay binary starts");
-        Self { child, log }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn poll_lines(&self) -> Vec<String> {
-        self.log_text().lines().filter(|l| l.contains("caliber-relay: poll:")).map(str::to_owned).collect()
-    }
-
-    /// CPU seconds used so far (utime + stime).
-    fn cpu(&self, tick: f64) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap();
-        let rest = &stat[stat.rfind(')').unwrap() + 2..];
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        // rest starts at field 3 (state): utime is field 14, stime 15.
-        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-        ticks as f64 / tick
-    }
-
-    /// A `/proc/PID/status` figure in MiB (VmRSS, VmHWM).
-    fn mem(&self, field: &str) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
-        let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("{field} in /proc/PID/status"));
-        let kib: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-        kib / 1024.0
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn poll_lines(relay: &RelayProcess) -> Vec<String> {
+    relay.log_text().lines().filter(|l| l.contains("caliber-relay: poll:")).map(str::to_owned).collect()
 }
 
 async fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
@@ -237,7 +171,7 @@ struct Run {
     load: String,
 }
 
-async fn run_once(n: usize, concurrency: Option<usize>, keys: &Arc<Vec<Subscriber>>, tick: f64) -> Run {
+async fn run_once(n: usize, concurrency: Option<usize>, keys: &Arc<Vec<Subscriber>>) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("relay.db");
     let site = FixtureSite::start("normal");
@@ -246,22 +180,29 @@ async fn run_once(n: usize, concurrency: Option<usize>, keys: &Arc<Vec<Subscribe
     seed(&db, n, port, keys);
     let seed_s = seeding.elapsed().as_secs_f64();
 
-    let relay = Relay::start(&db, &site.url(), concurrency);
+    let (relay_db, site_url) = (db.clone(), site.url());
+    let extra: Vec<String> = concurrency.map(|c| vec!["--push-concurrency".into(), c.to_string()]).unwrap_or_default();
+    let relay = tokio::task::spawn_blocking(move || {
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        RelayProcess::start(&relay_db, &site_url, &extra)
+    })
+    .await
+    .unwrap();
     // The baseline poll and two more: the first polls settled.
-    wait_for("three polls", Duration::from_secs(120), || relay.poll_lines().len() >= 3).await;
-    let (cpu0, polls0) = (relay.cpu(tick), relay.poll_lines().len());
+    wait_for("three polls", Duration::from_secs(120), || poll_lines(&relay).len() >= 3).await;
+    let (cpu0, polls0) = (relay.cpu_seconds(), poll_lines(&relay).len());
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let (cpu1, polls1) = (relay.cpu(tick), relay.poll_lines().len());
+    let (cpu1, polls1) = (relay.cpu_seconds(), poll_lines(&relay).len());
     let idle_cpu_per_poll_ms = (cpu1 - cpu0) * 1000.0 / (polls1 - polls0).max(1) as f64;
-    let idle_rss = relay.mem("VmRSS");
+    let idle_rss = relay.memory_mib("VmRSS");
     assert_eq!(ep.total.load(Ordering::Relaxed), 0, "the baseline announced something");
 
     // Publish at a random moment of the relay's interval (its polls are phase-locked to the
     // wait above), and note when the poll that finds the story starts: its first request to
     // the site (the fixture's hit counts, read every 2 ms until they move).
     tokio::time::sleep(Duration::from_millis(rand::random_range(0..1000))).await;
-    let polls_before = relay.poll_lines().len();
-    let cpu_before = relay.cpu(tick);
+    let polls_before = poll_lines(&relay).len();
+    let cpu_before = relay.cpu_seconds();
     let hits_before = site_hits(site.control_port).await;
     let switched = Instant::now();
     site.set_mode_async("breaking").await;
@@ -274,16 +215,16 @@ async fn run_once(n: usize, concurrency: Option<usize>, keys: &Arc<Vec<Subscribe
     });
     wait_for(&format!("{n} push requests"), TIMEOUT, || ep.total.load(Ordering::Relaxed) >= n).await;
     let delivered = format!("{n} delivered");
-    wait_for("the fan-out's poll line", TIMEOUT, || relay.poll_lines()[polls_before..].iter().any(|l| l.contains(&delivered))).await;
+    wait_for("the fan-out's poll line", TIMEOUT, || poll_lines(&relay)[polls_before..].iter().any(|l| l.contains(&delivered))).await;
     let poll_done_s = switched.elapsed().as_secs_f64();
-    let cpu_s = relay.cpu(tick) - cpu_before;
+    let cpu_s = relay.cpu_seconds() - cpu_before;
     // Polls in the window: the fan-out's, and any that had begun before the switch.
-    let window_polls = relay.poll_lines().len() - polls_before;
-    let hwm = relay.mem("VmHWM");
+    let window_polls = poll_lines(&relay).len() - polls_before;
+    let hwm = relay.memory_mib("VmHWM");
     // Two more polls: nothing is sent twice, and memory after the fan-out.
-    let polls_now = relay.poll_lines().len();
-    wait_for("two more polls", Duration::from_secs(60), || relay.poll_lines().len() >= polls_now + 2).await;
-    let rss_after = relay.mem("VmRSS");
+    let polls_now = poll_lines(&relay).len();
+    wait_for("two more polls", Duration::from_secs(60), || poll_lines(&relay).len() >= polls_now + 2).await;
+    let rss_after = relay.memory_mib("VmRSS");
 
     let times: Vec<Instant> =
         ep.arrived.iter().map(|a| a.load(Ordering::Relaxed)).filter(|&t| t > 0).map(|t| ep.at(t)).collect();
@@ -293,7 +234,7 @@ async fn run_once(n: usize, concurrency: Option<usize>, keys: &Arc<Vec<Subscribe
     let exactly_once = ep.counts.iter().all(|c| c.load(Ordering::Relaxed) == 1)
         && ep.total.load(Ordering::Relaxed) == n
         && ep.stray.load(Ordering::Relaxed) == 0;
-    let failures: Vec<String> = relay.poll_lines()[polls_before..]
+    let failures: Vec<String> = poll_lines(&relay)[polls_before..]
         .iter()
         .filter(|l| !l.contains(" 0 failed") || !l.contains(" 0 removed"))
         .cloned()
@@ -459,7 +400,7 @@ async fn main() {
     let mut all: Vec<Run> = Vec::new();
     for &n in &sizes {
         for k in 0..runs {
-            let r = run_once(n, concurrency, &keys, tick).await;
+            let r = run_once(n, concurrency, &keys).await;
             eprintln!(
                 "fanout: N={n} run {}: first {:.0} ms (poll start → first {:.0} ms), N-th {:.2} s, {:.0}/s, CPU {:.2} s ({:.3} ms/push), idle RSS {:.0} MiB, peak {:.0} MiB, after {:.0} MiB, load {}",
                 k + 1,

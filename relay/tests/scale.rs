@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{FixtureSite, RelayProcess};
+use common::{FixtureSite, RelayProcess, Seeded};
 
 /// A poll that brings nothing new must not read every subscription. Working out the
 /// editions' sections and keywords (`Store::interests`, a scan of every subscription's JSON
@@ -13,22 +13,14 @@ use common::{FixtureSite, RelayProcess};
 fn an_idle_poll_does_not_scan_200k_subscriptions() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("relay.db");
-    drop(caliber_relay::store::SqliteStore::open(&db).unwrap());
-    let mut conn = rusqlite::Connection::open(&db).unwrap();
-    let tx = conn.transaction().unwrap();
-    {
-        let mut insert = tx
-            .prepare(
-                "INSERT INTO relay_subscriptions (id, kind, endpoint, p256dh, auth, editions, sections, keywords)
-                 VALUES (?1, 'webpush', ?2, 'key', 'auth', '[\"ru\",\"en\"]', '[\"культура\"]', '[\"нефть\"]')",
-            )
-            .unwrap();
-        for i in 0..200_000 {
-            insert.execute(rusqlite::params![format!("s{i}"), format!("https://push.example/{i}")]).unwrap();
-        }
-    }
-    tx.commit().unwrap();
-    drop(conn);
+    common::seed_subscriptions(
+        &db,
+        (0..200_000).map(|i| Seeded {
+            sections: "[\"культура\"]",
+            keywords: "[\"нефть\"]",
+            ..Seeded::new(format!("s{i}"), format!("https://push.example/{i}"), "key".into(), "auth".into(), "[\"ru\",\"en\"]")
+        }),
+    );
 
     let site = FixtureSite::start("normal");
     let relay = RelayProcess::start(&db, &site.url(), &[]);
@@ -54,24 +46,13 @@ async fn a_push_service_that_is_down_does_not_hold_up_the_others() {
     let push = common::PushEndpoint::start().await;
     let reader = push.add("reader");
     let dead = common::free_port(); // nothing listens there: connections are refused
-    drop(caliber_relay::store::SqliteStore::open(&db).unwrap());
-    let mut conn = rusqlite::Connection::open(&db).unwrap();
-    let tx = conn.transaction().unwrap();
-    {
-        let mut insert = tx
-            .prepare(
-                "INSERT INTO relay_subscriptions (id, kind, endpoint, p256dh, auth, editions, sections, keywords)
-                 VALUES (?1, 'webpush', ?2, ?3, ?4, '[\"ru\"]', '[]', '[]')",
-            )
-            .unwrap();
-        for i in 0..5_000 {
-            let endpoint = format!("http://127.0.0.1:{dead}/push/{i}");
-            insert.execute(rusqlite::params![format!("dead{i:05}"), endpoint, reader.p256dh(), reader.auth_b64()]).unwrap();
-        }
-        insert.execute(rusqlite::params!["zz-reader", push.endpoint("reader"), reader.p256dh(), reader.auth_b64()]).unwrap();
-    }
-    tx.commit().unwrap();
-    drop(conn);
+    let (p256dh, auth) = (reader.p256dh(), reader.auth_b64());
+    let dead_ones = (0..5_000).map(|i| {
+        let endpoint = format!("http://127.0.0.1:{dead}/push/{i}");
+        Seeded::new(format!("dead{i:05}"), endpoint, p256dh.clone(), auth.clone(), "[\"ru\"]")
+    });
+    let last_in_line = Seeded::new("zz-reader".into(), push.endpoint("reader"), p256dh.clone(), auth.clone(), "[\"ru\"]");
+    common::seed_subscriptions(&db, dead_ones.chain([last_in_line]));
 
     let site = common::FixtureSite::start("normal");
     let site_url = site.url();

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{FixtureSite, RelayProcess, Subscriber};
+use common::{FixtureSite, RelayProcess, Seeded, Subscriber};
 
 /// A push service that accepts connections and never answers holds the fan-out (the
 /// client's timeout is 30 s per attempt, four attempts). A SIGTERM then must stop the relay
@@ -29,14 +29,7 @@ fn sigterm_during_a_fan_out_stops_the_relay_at_once() {
         }
     });
     let subscriber = Subscriber::new();
-    drop(caliber_relay::store::SqliteStore::open(&db).unwrap());
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute(
-            "INSERT INTO relay_subscriptions (id, kind, endpoint, p256dh, auth, editions) VALUES ('s', 'webpush', ?1, ?2, ?3, '[\"ru\"]')",
-            rusqlite::params![endpoint, subscriber.p256dh(), subscriber.auth_b64()],
-        )
-        .unwrap();
+    common::seed_subscriptions(&db, [Seeded::new("s".into(), endpoint, subscriber.p256dh(), subscriber.auth_b64(), "[\"ru\"]")]);
 
     let site = FixtureSite::start("normal");
     let mut relay = RelayProcess::start(&db, &site.url(), &[]);

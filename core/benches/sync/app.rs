@@ -17,62 +17,29 @@ pub(crate) const APP_FEED_ETAG: &str = "\"app-v1\"";
 
 fn build_app_db(vocab: &Vocab, az: &Lang, origin: &str, path: &Path) -> usize {
     let now = chrono::Utc::now();
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(String, Vec<PreparedArticle>)>(4);
-    std::thread::scope(|s| {
-        s.spawn(move || {
-            for source in 0..APP_SOURCES {
-                let lang = [&vocab.en, &vocab.ru, az][source % 3];
-                let mut generator = ItemGen {
-                    lang,
-                    rng: Rng::new(SEED ^ 0xa99_d8 ^ ((source as u64 + 1) * 0x3000_0005)),
-                    feed: source,
-                    origin,
-                    hostile_markup: false,
-                    counts: HostileCounts::default(),
-                };
-                let articles = (0..ITEMS_PER_FEED)
-                    .map(|j| {
-                        let g = generator.item(j);
-                        let mut hash = [0u8; 16];
-                        hash[..8].copy_from_slice(&(source as u64).to_le_bytes());
-                        hash[8..].copy_from_slice(&(j as u64).to_le_bytes());
-                        // Newest first, one article every 3 hours per source, sources a few
-                        // seconds apart: 25 days in all, inside the 90-day retention.
-                        let published = now - chrono::Duration::seconds((j * 3 * 3600 + source * 7) as i64);
-                        PreparedArticle {
-                            guid: format!("{}-{source}", g.guid),
-                            url: Some(format!("{origin}/{}/{source}/{j}.html", lang.code)),
-                            title: g.title,
-                            summary: Some(g.summary),
-                            content_html: Some(g.html),
-                            author: Some(g.author.to_owned()),
-                            categories: g.categories.iter().map(|c| c.to_string()).collect(),
-                            published_at: Some(published),
-                            updated_at: None,
-                            image_url: Some(format!("{origin}/pictures/{source}/{j}.png")),
-                            language: Some(lang.code.to_owned()),
-                            views: None,
-                            is_breaking: false,
-                            hash,
-                            unsanitised_body: None,
-                        }
-                    })
-                    .collect();
-                if tx.send((format!("{origin}/feeds/app{source}.xml"), articles)).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut store = Store::open(path).unwrap();
-        let mut written = 0;
-        for (url, articles) in rx {
-            let (source, _) = store.add_source(&url, Some(SourceKind::Feed), now).unwrap();
-            let update = SourceUpdate { etag: Some(APP_FEED_ETAG.into()), ..SourceUpdate::default() };
-            let outcome = store.write_source(source.id, &update, &articles, Retention::default(), now).unwrap();
-            store.index_pending().unwrap();
-            written += outcome.new as usize;
-        }
-        written
+    write_generated_db(path, APP_SOURCES, now, |source| {
+        let lang = [&vocab.en, &vocab.ru, az][source % 3];
+        let mut generator = ItemGen {
+            lang,
+            rng: Rng::new(SEED ^ 0xa99_d8 ^ ((source as u64 + 1) * 0x3000_0005)),
+            feed: source,
+            origin,
+            hostile_markup: false,
+            counts: HostileCounts::default(),
+        };
+        let articles = (0..ITEMS_PER_FEED)
+            .map(|j| {
+                let g = generator.item(j);
+                // Newest first, one article every 3 hours per source, sources a few
+                // seconds apart: 25 days in all, inside the 90-day retention.
+                let published = now - chrono::Duration::seconds((j * 3 * 3600 + source * 7) as i64);
+                let url = format!("{origin}/{}/{source}/{j}.html", lang.code);
+                let picture = format!("{origin}/pictures/{source}/{j}.png");
+                generated_article(g, source, j, lang, url, published, Some(picture))
+            })
+            .collect();
+        let update = SourceUpdate { etag: Some(APP_FEED_ETAG.into()), ..SourceUpdate::default() };
+        (format!("{origin}/feeds/app{source}.xml"), update, articles)
     })
 }
 

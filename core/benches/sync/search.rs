@@ -4,57 +4,86 @@ use super::*;
 
 pub(crate) fn build_search_db(vocab: &Vocab, path: &Path) -> usize {
     let now = chrono::Utc::now();
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(String, Vec<PreparedArticle>)>(4);
+    write_generated_db(path, SEARCH_SOURCES, now, |source| {
+        let feed = source % FEEDS + FEEDS; // same language split, other hosts than the sync corpus
+        let lang = vocab.for_feed(source);
+        let mut generator = ItemGen {
+            lang,
+            rng: Rng::new(SEED ^ 0x5ea7c4 ^ ((source as u64 + 1) * 0x2000_0003)),
+            feed,
+            origin: "https://static.example.com",
+            hostile_markup: false,
+            counts: HostileCounts::default(),
+        };
+        let articles = (0..ITEMS_PER_FEED)
+            .map(|j| {
+                let g = generator.item(j);
+                let published = datetime(g.published - (source / FEEDS) as i64 * 3600);
+                // Unique per source: the store keeps one copy of a URL seen through two sources.
+                let url = format!("https://search{source}.example.com/{}/{j}.html", lang.code);
+                generated_article(g, source, j, lang, url, published, None)
+            })
+            .collect();
+        (format!("https://search{source}.example.com/feed.xml"), SourceUpdate::default(), articles)
+    })
+}
+
+/// A generated item as the store takes it: guid unique per source, a hash from the source
+/// and the item's place.
+pub(crate) fn generated_article(
+    g: GenItem,
+    source: usize,
+    j: usize,
+    lang: &Lang,
+    url: String,
+    published: chrono::DateTime<chrono::Utc>,
+    image_url: Option<String>,
+) -> PreparedArticle {
+    let mut hash = [0u8; 16];
+    hash[..8].copy_from_slice(&(source as u64).to_le_bytes());
+    hash[8..].copy_from_slice(&(j as u64).to_le_bytes());
+    PreparedArticle {
+        guid: format!("{}-{source}", g.guid),
+        url: Some(url),
+        title: g.title,
+        summary: Some(g.summary),
+        content_html: Some(g.html),
+        author: Some(g.author.to_owned()),
+        categories: g.categories.iter().map(|c| c.to_string()).collect(),
+        published_at: Some(published),
+        updated_at: None,
+        image_url,
+        language: Some(lang.code.to_owned()),
+        views: None,
+        is_breaking: false,
+        hash,
+        unsanitised_body: None,
+    }
+}
+
+/// A database of `sources` generated feeds at `path`, written and indexed as a sync would:
+/// `feed(source)` (run on one core) gives each feed's URL, validators and articles, written
+/// on the other. Returns the articles written.
+pub(crate) fn write_generated_db(
+    path: &Path,
+    sources: usize,
+    now: chrono::DateTime<chrono::Utc>,
+    feed: impl Fn(usize) -> (String, SourceUpdate, Vec<PreparedArticle>) + Send,
+) -> usize {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(String, SourceUpdate, Vec<PreparedArticle>)>(4);
     std::thread::scope(|s| {
-        // Generation on one core, SQLite writes on the other.
         s.spawn(move || {
-            for source in 0..SEARCH_SOURCES {
-                let feed = source % FEEDS + FEEDS; // same language split, other hosts than the sync corpus
-                let lang = vocab.for_feed(source);
-                let mut generator = ItemGen {
-                    lang,
-                    rng: Rng::new(SEED ^ 0x5ea7c4 ^ ((source as u64 + 1) * 0x2000_0003)),
-                    feed,
-                    origin: "https://static.example.com",
-                    hostile_markup: false,
-                    counts: HostileCounts::default(),
-                };
-                let articles = (0..ITEMS_PER_FEED)
-                    .map(|j| {
-                        let g = generator.item(j);
-                        let mut hash = [0u8; 16];
-                        hash[..8].copy_from_slice(&(source as u64).to_le_bytes());
-                        hash[8..].copy_from_slice(&(j as u64).to_le_bytes());
-                        PreparedArticle {
-                            guid: format!("{}-{source}", g.guid),
-                            // Unique per source: the store keeps one copy of a URL seen through two sources.
-                            url: Some(format!("https://search{source}.example.com/{}/{j}.html", lang.code)),
-                            title: g.title,
-                            summary: Some(g.summary),
-                            content_html: Some(g.html),
-                            author: Some(g.author.to_owned()),
-                            categories: g.categories.iter().map(|c| c.to_string()).collect(),
-                            published_at: Some(datetime(g.published - (source / FEEDS) as i64 * 3600)),
-                            updated_at: None,
-                            image_url: None,
-                            language: Some(lang.code.to_owned()),
-                            views: None,
-                            is_breaking: false,
-                            hash,
-                            unsanitised_body: None,
-                        }
-                    })
-                    .collect();
-                if tx.send((format!("https://search{source}.example.com/feed.xml"), articles)).is_err() {
+            for source in 0..sources {
+                if tx.send(feed(source)).is_err() {
                     return;
                 }
             }
         });
         let mut store = Store::open(path).unwrap();
         let mut written = 0;
-        for (url, articles) in rx {
+        for (url, update, articles) in rx {
             let (source, _) = store.add_source(&url, Some(SourceKind::Feed), now).unwrap();
-            let outcome = store.write_source(source.id, &SourceUpdate::default(), &articles, Retention::default(), now).unwrap();
+            let outcome = store.write_source(source.id, &update, &articles, Retention::default(), now).unwrap();
             store.index_pending().unwrap();
             written += outcome.new as usize;
         }

@@ -56,6 +56,45 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
+/// A Web Push subscription written straight into the relay's SQLite file: many at once,
+/// faster than the API and past its rate limit. Lists are JSON arrays.
+pub struct Seeded {
+    pub id: String,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+    pub editions: &'static str,
+    pub sections: &'static str,
+    pub keywords: &'static str,
+}
+
+impl Seeded {
+    /// Breaking news of `editions` only (no sections or keywords).
+    pub fn new(id: String, endpoint: String, p256dh: String, auth: String, editions: &'static str) -> Self {
+        Self { id, endpoint, p256dh, auth, editions, sections: "[]", keywords: "[]" }
+    }
+}
+
+/// Migrate the relay's database at `db` (its own migration) and write `subscriptions` in
+/// one transaction, before the relay starts.
+pub fn seed_subscriptions(db: &Path, subscriptions: impl IntoIterator<Item = Seeded>) {
+    drop(caliber_relay::store::SqliteStore::open(db).expect("the relay's store opens"));
+    let mut conn = rusqlite::Connection::open(db).unwrap();
+    let tx = conn.transaction().unwrap();
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO relay_subscriptions (id, kind, endpoint, p256dh, auth, editions, sections, keywords)
+                 VALUES (?1, 'webpush', ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .unwrap();
+        for s in subscriptions {
+            insert.execute(rusqlite::params![s.id, s.endpoint, s.p256dh, s.auth, s.editions, s.sections, s.keywords]).unwrap();
+        }
+    }
+    tx.commit().unwrap();
+}
+
 /// The fixture news site on free ports; killed on drop.
 pub struct FixtureSite {
     child: Child,
@@ -164,6 +203,14 @@ impl RelayProcess {
     /// Whether the process has exited (and how), without waiting.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().unwrap()
+    }
+
+    /// A `/proc/PID/status` figure (VmRSS, VmHWM) in MiB.
+    pub fn memory_mib(&self, field: &str) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_else(|| panic!("{field} in /proc/PID/status"));
+        let kib: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kib / 1024.0
     }
 
     /// CPU seconds the process has used (utime + stime, /proc/PID/stat; Linux).
