@@ -10,6 +10,8 @@ use crate::fetch::{FetchOutcome, Fetched, HttpClient};
 use crate::parse::img_srcs_first_50;
 use crate::store::Store;
 
+pub(crate) mod thumbnail;
+
 const STORE_BATCH_PICTURES: usize = 64;
 const STORE_BATCH_BYTES: usize = 4 * 1024 * 1024;
 

@@ -83,14 +83,22 @@ impl CoreConfig {
 
 pub struct Core {
     store: Mutex<store::Store>,
+    /// Pictures on a connection of their own: a screenful of them asked for at once must
+    /// not queue in front of the reader's list, search and settings.
+    pictures: Mutex<store::Store>,
     sync: Arc<sync::SyncContext>,
     images: ImageOptions,
+    thumbnails: images::thumbnail::ThumbnailCache,
 }
+
+/// Thumbnails kept in memory: a few KB each, so well over a thousand cards' worth.
+const THUMBNAIL_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 impl Core {
     /// Open (creating and migrating as needed) the database.
     pub fn open(config: CoreConfig) -> Result<Self> {
         let store = store::Store::open(&config.db_path)?;
+        let pictures = store::Store::open(&config.db_path)?;
         let sync = sync::SyncContext {
             db_path: config.db_path,
             http: config.http,
@@ -100,7 +108,13 @@ impl Core {
             full_text: config.full_text,
             stop_after_listing: false,
         };
-        Ok(Self { store: Mutex::new(store), sync: Arc::new(sync), images: config.images })
+        Ok(Self {
+            store: Mutex::new(store),
+            pictures: Mutex::new(pictures),
+            sync: Arc::new(sync),
+            images: config.images,
+            thumbnails: images::thumbnail::ThumbnailCache::new(THUMBNAIL_CACHE_BYTES),
+        })
     }
 
     pub fn db_path(&self) -> &Path {
@@ -267,7 +281,7 @@ impl Core {
 
     /// A stored picture's content type and bytes, if it was downloaded.
     pub fn image(&self, url: &str) -> Result<Option<(String, Vec<u8>)>> {
-        self.store().image(url)
+        locks::lock(&self.pictures).image(url)
     }
 
     /// A picture for display: from the store when it is there (no network), else fetched,
@@ -279,14 +293,43 @@ impl Core {
         if let Some(stored) = self.image(url)? {
             return Ok(Some(stored));
         }
-        let Some(source_url) = self.store().picture_source(url)? else { return Ok(None) };
+        let Some(source_url) = locks::lock(&self.pictures).picture_source(url)? else { return Ok(None) };
         let outcome = self.sync.http.get_derived(url, self.images.max_image_bytes, 0, &source_url).await;
         let Ok(fetch::FetchOutcome::Fetched(fetched)) = outcome else { return Ok(None) };
         let Some((content_type, body)) = images::as_picture(fetched) else { return Ok(None) };
-        let store = self.store();
+        let store = locks::lock(&self.pictures);
         store.put_images([(url, content_type.as_str(), body.as_slice())], self.now())?;
         store.evict_images(self.images.cap_bytes)?;
         Ok(Some((content_type, body)))
+    }
+
+    /// A picture for a box `width` device pixels wide (a card's thumbnail): a copy scaled to
+    /// cover that box when it saves the web view decoding the whole picture, else the
+    /// picture itself (small already, or a type or size not scaled here).
+    pub async fn fetch_thumbnail(&self, url: &str, width: u32) -> Result<Option<(String, Vec<u8>)>> {
+        let width = images::thumbnail::box_width(width);
+        if let Some(cached) = self.thumbnails.get(url, width) {
+            if let Some((content_type, bytes)) = cached {
+                return Ok(Some((content_type.to_owned(), bytes.to_vec())));
+            }
+            return self.fetch_image(url).await;
+        }
+        let Some((content_type, original)) = self.fetch_image(url).await? else { return Ok(None) };
+        // Decoding is CPU work: off the async workers, which serve the reader's commands.
+        let scaled = tokio::task::spawn_blocking(move || (images::thumbnail::thumbnail(&original, width), original)).await;
+        // A decoder that panicked on hostile bytes: the original, as the web view gets it anyway.
+        let Ok(scaled) = scaled else { return self.fetch_image(url).await };
+        match scaled {
+            (Some((small_type, small)), _) => {
+                let small = Arc::new(small);
+                self.thumbnails.put(url, width, Some((small_type, small.clone())));
+                Ok(Some((small_type.to_owned(), small.to_vec())))
+            }
+            (None, original) => {
+                self.thumbnails.put(url, width, None);
+                Ok(Some((content_type, original)))
+            }
+        }
     }
 
     /// A host's setting (opaque to the core).

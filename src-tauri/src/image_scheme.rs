@@ -87,15 +87,29 @@ pub fn picture_response(content_type: &str, bytes: Vec<u8>) -> Response<Vec<u8>>
     }
 }
 
+/// The box width a request asks a thumbnail for (`?w=224`), if it asks for one.
+pub fn thumbnail_width(query: Option<&str>) -> Option<u32> {
+    query?.split('&').find_map(|pair| pair.strip_prefix("w=")).and_then(|w| w.parse().ok()).filter(|&w| (1..=4096).contains(&w))
+}
+
 pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().to_owned();
-    tauri::async_runtime::spawn(async move {
+    let width = thumbnail_width(request.uri().query());
+    // On the blocking pool: a screenful of pictures read from the database (and scaled)
+    // must not hold the async workers that answer the reader's commands.
+    tauri::async_runtime::spawn_blocking(move || {
         let Some(url) = original_url(&path) else {
             return responder.respond(refusal(StatusCode::NOT_FOUND, "not a picture URL"));
         };
         let core = app.state::<AppState>().core.clone();
-        let response = match core.fetch_image(&url).await {
+        let picture = tauri::async_runtime::block_on(async {
+            match width {
+                Some(width) => core.fetch_thumbnail(&url, width).await,
+                None => core.fetch_image(&url).await,
+            }
+        });
+        let response = match picture {
             Ok(Some((content_type, bytes))) => picture_response(&content_type, bytes),
             _ => refusal(StatusCode::NOT_FOUND, "picture not stored and not reachable"),
         };
@@ -105,7 +119,7 @@ pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>
 
 #[cfg(test)]
 mod tests {
-    use super::{original_url, picture_response, refusal};
+    use super::{original_url, picture_response, refusal, thumbnail_width};
     use tauri::http::{StatusCode, header};
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -156,5 +170,15 @@ mod tests {
         assert_eq!(original_url("/https%3A%2F%2Fcaliber.az%2Fuploads%2Fa%20b.jpg%3Fx%3D1").as_deref(), Some("https://caliber.az/uploads/a b.jpg?x=1"));
         assert_eq!(original_url("/file%3A%2F%2F%2Fetc%2Fpasswd"), None, "only http(s) pictures");
         assert_eq!(original_url("/%zz"), None);
+    }
+
+    #[test]
+    fn a_thumbnail_is_asked_for_by_its_box_width() {
+        assert_eq!(thumbnail_width(Some("w=224")), Some(224));
+        assert_eq!(thumbnail_width(Some("x=1&w=112")), Some(112));
+        assert_eq!(thumbnail_width(None), None, "the article view asks for the picture itself");
+        assert_eq!(thumbnail_width(Some("w=0")), None);
+        assert_eq!(thumbnail_width(Some("w=abc")), None);
+        assert_eq!(thumbnail_width(Some("w=100000")), None);
     }
 }

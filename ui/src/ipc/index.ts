@@ -58,6 +58,15 @@ export function imageSrc(url: string | null | undefined): string | null {
   return convertFileSrc(url, 'caliber-img');
 }
 
+/** A picture scaled by the app to a box `cssWidth` pixels wide (cards): the web view then
+ * decodes a few KB instead of the whole cover (`?w=` in device pixels, see image_scheme.rs). */
+export function thumbnailSrc(url: string | null | undefined, cssWidth: number): string | null {
+  const src = imageSrc(url);
+  if (!src) return null;
+  const ratio = typeof window !== 'undefined' && window.devicePixelRatio > 0 ? window.devicePixelRatio : 1;
+  return `${src}?w=${Math.ceil(cssWidth * ratio)}`;
+}
+
 /** Copy text with the clipboard plugin. */
 export async function copyText(text: string): Promise<void> {
   const { writeText } = await import('@tauri-apps/plugin-clipboard-manager');

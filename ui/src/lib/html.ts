@@ -1,11 +1,20 @@
 // Prepares the (already sanitised) article HTML for display:
 // pictures go through the offline image store, links open in the system browser.
-import { imageSrc } from '../ipc';
+import { imageSrc, thumbnailSrc } from '../ipc';
 
 /** imageSrc that never throws (e.g. outside Tauri). */
 export function safeImageSrc(url: string | null | undefined): string | null {
   try {
     return imageSrc(url);
+  } catch {
+    return null;
+  }
+}
+
+/** thumbnailSrc that never throws. */
+export function safeThumbnailSrc(url: string | null | undefined, cssWidth: number): string | null {
+  try {
+    return thumbnailSrc(url, cssWidth);
   } catch {
     return null;
   }

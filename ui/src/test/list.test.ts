@@ -20,9 +20,9 @@ describe('home list', () => {
     const cards = screen.getAllByTestId('article-card');
     expect(cards[0].textContent).toContain(backend.articles[0].title);
     expect(cards[0].getAttribute('href')).toBe('#/article/1');
-    // picture through the offline image scheme
+    // picture through the offline image scheme, scaled by the app to the 112 px card box
     const img = cards[0].querySelector('img');
-    expect(img?.getAttribute('src')).toBe(`caliber-img://localhost/${encodeURIComponent(backend.articles[0].imageUrl!)}`);
+    expect(img?.getAttribute('src')).toBe(`caliber-img://localhost/${encodeURIComponent(backend.articles[0].imageUrl!)}?w=112`);
     expect(img?.getAttribute('loading')).toBe('lazy');
 
     FakeIntersectionObserver.intersectAll();
