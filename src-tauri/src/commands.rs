@@ -37,6 +37,8 @@ pub async fn list_articles(state: State<'_, AppState>, query: ArticleListQuery) 
         before,
         ..Default::default()
     })?;
+    // A stored permit: the launch's sync may start once this answer is on its way.
+    state.first_list_served.notify_one();
     let next = (articles.len() as u32 == limit)
         .then(|| articles.last().map(|a| Cursor { published_at: a.published_at.to_rfc3339(), id: a.id }))
         .flatten();

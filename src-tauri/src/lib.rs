@@ -123,7 +123,16 @@ fn lean_web_cache<R: Runtime>(_window: &tauri::WebviewWindow<R>) {}
 /// wall clock past the monotonic one means the machine slept: sync on wake.
 fn spawn_sync_loop<R: Runtime>(app: AppHandle<R>) {
     const TICK: Duration = Duration::from_secs(30);
+    const LAUNCH_SYNC_WAIT: Duration = Duration::from_secs(3);
+    // Time for the web view to lay out and paint that first list.
+    const FIRST_PAINT_GRACE: Duration = Duration::from_millis(300);
     tauri::async_runtime::spawn(async move {
+        // The launch's sync (500 sources are 500 requests and their writes, on 2 cores)
+        // starts once the window has its first list, so it never delays the stored articles
+        // the reader opened the app to see; at the latest after LAUNCH_SYNC_WAIT.
+        let state = app.state::<AppState>();
+        let _ = tokio::time::timeout(LAUNCH_SYNC_WAIT, state.first_list_served.notified()).await;
+        tokio::time::sleep(FIRST_PAINT_GRACE).await;
         let mut failures: u32 = 0;
         loop {
             let state = app.state::<AppState>();

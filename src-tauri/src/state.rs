@@ -22,6 +22,8 @@ pub struct AppState {
     pub relay: crate::relay_client::RelayHandle,
     /// Searches asked for so far: one still waiting when a newer one arrives is not run.
     pub search_sequence: std::sync::atomic::AtomicU64,
+    /// Set when the window has been given its first list: the launch's sync waits for it.
+    pub first_list_served: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             sync_lock: tokio::sync::Mutex::new(()),
             relay: crate::relay_client::RelayHandle::default(),
             search_sequence: Default::default(),
+            first_list_served: tokio::sync::Notify::new(),
         })
     }
 

@@ -196,7 +196,7 @@ async function launch(profile) {
     30000,
     'no first card',
   );
-  // Where the time went, in the page: navigation, each IPC call (a fetch to ipc://), the mark.
+  // Where the time went, in the page: navigation, each IPC call (a fetch to ipc://), the marks.
   const timeline = await app.executeScript(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const ipc = performance
@@ -204,6 +204,8 @@ async function launch(profile) {
       .filter((r) => /ipc/.test(r.name))
       .map((r) => `${r.name.replace(/^.*\//, '')} ${Math.round(r.startTime)}–${Math.round(r.responseEnd)}`);
     const mark = performance.getEntriesByName('first-card')[0];
+    // The start-up marks the UI sets (main.ts, firstPage.ts, ArticleList.svelte).
+    for (const m of performance.getEntriesByType('mark')) ipc.push(`${m.name} ${Math.round(m.startTime)}`);
     return { domContentLoaded: nav && Math.round(nav.domContentLoadedEventEnd), ipc, firstCard: Math.round(mark.startTime), timeOrigin: performance.timeOrigin };
   });
   timeline.pageStartMs = Math.round(timeline.timeOrigin - started);
@@ -374,7 +376,7 @@ async function main() {
     const mem = memory(run.pid);
     console.error(`launch ${i}${i === 0 ? ' (warm-up)' : ''}: first card ${r0(run.fromProcessMs)} ms after the process started (${r0(run.fromRequestMs)} ms after the session was asked for); PSS ${r0(mem.pss)} MiB; load ${load()}`);
     const t = run.timeline;
-    console.error(`  page started ${t.pageStartMs} ms after the process; in the page: DOMContentLoaded ${t.domContentLoaded} ms, first card ${t.firstCard} ms; IPC: ${t.ipc.join(', ')}`);
+    console.error(`  page started ${t.pageStartMs} ms after the process (origin ${Math.round(t.timeOrigin)}); in the page: DOMContentLoaded ${t.domContentLoaded} ms, first card ${t.firstCard} ms; IPC: ${t.ipc.join(', ')}`);
     if (i > 0) results.launches.push({ fromProcessMs: run.fromProcessMs, fromRequestMs: run.fromRequestMs, pssMiB: mem.pss, timeline: run.timeline });
     if (i === launches) {
       // Each start-up command alone, in the running app (where a slow first card comes from).

@@ -4,6 +4,7 @@ import App from './App.svelte';
 import { hasBackend } from './ipc';
 
 async function start() {
+  performance.mark('script-start');
   // `npm run dev` in a plain browser: use the in-memory backend. Not part of a
   // release build (only with VITE_MOCK_BACKEND=1, for UI previews).
   if ((import.meta.env.DEV || import.meta.env.VITE_MOCK_BACKEND === '1') && !hasBackend()) {
@@ -11,6 +12,7 @@ async function start() {
     installDevBackend();
   }
   mount(App, { target: document.getElementById('app')! });
+  performance.mark('mounted');
 }
 
 void start();
