@@ -50,14 +50,19 @@ pub struct PushPrefs {
 
 impl PushPrefs {
     /// The reader's alert settings for the relay. `followed`: the editions followed;
-    /// `prefs.languages` narrows them as it does local alerts. Alerts switched off want
+    /// `prefs.languages` (languages, not edition codes: Armenian is edition `arm`, language
+    /// `hy`) narrows them as it does local alerts. Alerts switched off want
     /// nothing (no editions). Quiet hours need the device's IANA zone (`time_zone`);
     /// without one they are left to the phone (the relay would send during them).
-    pub fn new(prefs: &NotifyPrefs, followed: &[String], time_zone: Option<&str>) -> Self {
+    pub fn new(prefs: &NotifyPrefs, followed: &[crate::Edition], time_zone: Option<&str>) -> Self {
         if !prefs.enabled {
             return Self::default();
         }
-        let editions = followed.iter().filter(|e| prefs.languages.is_empty() || prefs.languages.contains(e)).cloned().collect();
+        let editions = followed
+            .iter()
+            .filter(|e| prefs.languages.is_empty() || prefs.languages.contains(&e.language))
+            .map(|e| e.code.clone())
+            .collect();
         let quiet_hours = match (prefs.quiet_hours, time_zone) {
             (Some(q), Some(zone)) if !zone.is_empty() => Some(RelayQuietHours {
                 start: q.start.format("%H:%M").to_string(),
@@ -334,17 +339,18 @@ mod tests {
             }),
             ..NotifyPrefs::default()
         };
-        let followed = vec!["ru".to_owned(), "en".to_owned()];
+        let followed: Vec<crate::Edition> =
+            crate::Core::editions().into_iter().filter(|e| ["ru", "en", "arm"].contains(&e.code.as_str())).collect();
         let push = PushPrefs::new(&prefs, &followed, Some("Asia/Baku"));
-        assert_eq!(push.editions, followed);
+        assert_eq!(push.editions, vec!["ru".to_owned(), "en".to_owned(), "arm".to_owned()]);
         assert_eq!(
             push.quiet_hours,
             Some(RelayQuietHours { start: "22:00".into(), end: "07:30".into(), time_zone: "Asia/Baku".into() })
         );
         // Without a zone the relay could not place the hours: they stay on the phone.
         assert_eq!(PushPrefs::new(&prefs, &followed, None).quiet_hours, None);
-        prefs.languages = vec!["en".into()];
-        assert_eq!(PushPrefs::new(&prefs, &followed, None).editions, vec!["en".to_owned()]);
+        prefs.languages = vec!["en".into(), "hy".into()];
+        assert_eq!(PushPrefs::new(&prefs, &followed, None).editions, vec!["en".to_owned(), "arm".to_owned()], "by language");
         prefs.enabled = false;
         assert!(PushPrefs::new(&prefs, &followed, None).editions.is_empty(), "alerts off: nothing pushed");
     }

@@ -31,7 +31,8 @@ async fn a_phone_registered_by_the_apps_code_gets_the_breaking_story_and_clearin
     let dir = tempfile::tempdir().unwrap();
     let site = FixtureSite::start("normal");
     let push = PushEndpoint::start().await;
-    let relay = RelayProcess::start(&dir.path().join("relay.db"), &site.url(), &[]);
+    // This relay polls RU, EN and AZ only.
+    let relay = RelayProcess::start(&dir.path().join("relay.db"), &site.url(), &["--editions", "ru,en,az"]);
     let app_dir = dir.path().join("app");
     let core = Core::open(CoreConfig::in_data_dir(&app_dir, HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
 
@@ -39,8 +40,8 @@ async fn a_phone_registered_by_the_apps_code_gets_the_breaking_story_and_clearin
     let phone = push.add("phone");
     let device = PushDevice::WebPush { endpoint: push.endpoint("phone"), p256dh: phone.p256dh(), auth: phone.auth_b64() };
     let relay_url = relay.url("/");
-    // The reader follows RU and Armenian; this relay polls RU, EN and AZ (Armenian is left out).
-    let followed = vec!["ru".to_owned(), "hy".to_owned()];
+    // The reader follows RU and Armenian: Armenian is left out of the subscription.
+    let followed: Vec<_> = Core::editions().into_iter().filter(|e| e.code == "ru" || e.code == "arm").collect();
     let mut prefs = NotifyPrefs::default();
     let wanted = PushPrefs::new(&prefs, &followed, Some("Asia/Baku"));
 
@@ -115,7 +116,8 @@ async fn a_subscription_the_relay_dropped_is_made_again_and_a_refusal_is_a_typed
     let device = PushDevice::WebPush { endpoint: push.endpoint("phone"), p256dh: phone.p256dh(), auth: phone.auth_b64() };
     let relay_url = relay.url("");
     let mut prefs = NotifyPrefs::default();
-    let wanted = PushPrefs::new(&prefs, &["ru".to_owned()], None);
+    let ru: Vec<_> = Core::editions().into_iter().filter(|e| e.code == "ru").collect();
+    let wanted = PushPrefs::new(&prefs, &ru, None);
     let PushOutcome::Subscribed(first) = core.sync_push_subscription(&relay_url, Some(&device), &wanted).await.unwrap() else {
         panic!("subscribes")
     };
@@ -124,7 +126,7 @@ async fn a_subscription_the_relay_dropped_is_made_again_and_a_refusal_is_a_typed
     let deleted = reqwest::Client::new().delete(relay.url(&format!("/v1/subscriptions/{first}"))).send().await.unwrap();
     assert_eq!(deleted.status(), 204);
     prefs.sections = vec!["Мир".into()];
-    let wanted = PushPrefs::new(&prefs, &["ru".to_owned()], None);
+    let wanted = PushPrefs::new(&prefs, &ru, None);
     let PushOutcome::Subscribed(second) = core.sync_push_subscription(&relay_url, Some(&device), &wanted).await.unwrap() else {
         panic!("a dropped subscription is made again")
     };

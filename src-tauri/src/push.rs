@@ -44,7 +44,7 @@ impl PushHandle {
 /// What the reader wants pushed: the followed editions (narrowed by the alert languages),
 /// sections, keywords, and quiet hours in the device's time zone; nothing with alerts off.
 pub fn wanted(core: &Core, settings: &Settings, time_zone: Option<&str>) -> IpcResult<PushPrefs> {
-    let followed: Vec<String> = core.editions_followed()?.into_iter().filter(|(_, on)| *on).map(|(e, _)| e.code).collect();
+    let followed: Vec<caliber_core::Edition> = core.editions_followed()?.into_iter().filter(|(_, on)| *on).map(|(e, _)| e).collect();
     Ok(PushPrefs::new(&settings.notifications, &followed, time_zone))
 }
 
@@ -169,13 +169,13 @@ mod tests {
         let http = caliber_core::HttpClient::new(caliber_core::FetchOptions::default()).unwrap();
         let core = Core::open(caliber_core::CoreConfig::in_data_dir(dir.path(), http)).unwrap();
         core.follow_edition("ru").unwrap();
-        core.follow_edition("hy").unwrap();
+        core.follow_edition("arm").unwrap();
         let mut settings = Settings::defaults("ru-RU");
         settings.notifications.keywords = vec!["нефть".into()];
         let pushed = wanted(&core, &settings, Some("Asia/Baku")).unwrap();
         let mut editions = pushed.editions.clone();
         editions.sort();
-        assert_eq!(editions, vec!["hy".to_owned(), "ru".to_owned()]);
+        assert_eq!(editions, vec!["arm".to_owned(), "ru".to_owned()]);
         assert_eq!(pushed.keywords, vec!["нефть".to_owned()]);
         settings.notifications.enabled = false;
         assert!(wanted(&core, &settings, None).unwrap().editions.is_empty(), "alerts off: no subscription");
