@@ -31,6 +31,9 @@ pub enum Error {
     Fetch(#[from] FetchError),
     #[error(transparent)]
     Parse(#[from] ParseError),
+    /// The push relay answered a subscription request with an error (`{"error": …}`).
+    #[error("the push relay refused the request ({status} from {url}): {message}")]
+    RelayRefused { url: String, status: u16, message: String },
     #[error("I/O error: {0}")]
     Io(std::io::Error),
     #[error("the sync was interrupted: {0}")]

@@ -177,6 +177,32 @@ impl HttpClient {
         Ok(response)
     }
 
+    /// One JSON request to the push relay's subscription API (`relay::subscribe` and
+    /// friends): no retries (the caller runs again on the next change or start), no
+    /// redirects, the client's timeouts, at most 64 KiB of answer. Any status comes back.
+    pub(crate) async fn relay_request(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(u16, Vec<u8>), FetchError> {
+        const LIMIT: usize = 64 * 1024;
+        let mut request = self.client.request(method, url).header(header::ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request.header(header::CONTENT_TYPE, "application/json").body(body);
+        }
+        let mut response = request.send().await.map_err(|e| FetchError::from(self.classify(url, e)))?;
+        let status = response.status().as_u16();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::from(self.classify(url, e)))? {
+            if bytes.len() + chunk.len() > LIMIT {
+                return Err(FetchError::TooLarge { url: url.to_owned(), limit_bytes: LIMIT as u64 });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((status, bytes))
+    }
+
     async fn get_with(
         &self,
         url: &str,

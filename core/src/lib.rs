@@ -19,6 +19,7 @@ mod opml;
 mod parse;
 pub mod phases;
 mod prepare;
+pub mod push;
 pub mod relay;
 mod sanitize;
 mod site;
@@ -272,6 +273,64 @@ impl Core {
         }
         store.record_notify_plan(&plan, now)?;
         Ok(plan.notices)
+    }
+
+    /// Bring this device's subscription at the push relay in line with `relay_url` (empty:
+    /// none), the platform's `device` registration (`None`: not registered yet) and what
+    /// the reader wants (`push::PushPrefs::new`): subscribe, update, or delete it, and
+    /// remember it in the settings table. See `push::reconcile`.
+    pub async fn sync_push_subscription(
+        &self,
+        relay_url: &str,
+        device: Option<&push::PushDevice>,
+        wanted: &push::PushPrefs,
+    ) -> Result<push::PushOutcome> {
+        let stored = self.push_subscription()?;
+        let (outcome, keep) = push::reconcile(&self.sync.http, stored.clone(), relay_url, device, wanted).await?;
+        if keep != stored {
+            match keep {
+                Some(subscription) => {
+                    let json = serde_json::to_string(&subscription).expect("a subscription serialises");
+                    self.set_setting(push::SUBSCRIPTION_KEY, &json)?;
+                }
+                None => self.store().delete_setting(push::SUBSCRIPTION_KEY)?,
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// This device's subscription at the push relay, as last made.
+    pub fn push_subscription(&self) -> Result<Option<push::PushSubscription>> {
+        // Unreadable (another build's shape): as if none, so the next sync subscribes anew.
+        Ok(self.setting(push::SUBSCRIPTION_KEY)?.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// The relay's VAPID public key, for a platform that registers with it (UnifiedPush).
+    pub async fn relay_vapid_key(&self, relay_url: &str) -> Result<String> {
+        push::vapid_public_key(&self.sync.http, relay_url).await
+    }
+
+    /// Alerts the phone showed by itself while the app was not running: their stories are
+    /// recorded as announced (as `notify_relayed` records what it shows), so neither the
+    /// local poll nor the relay's stream announces them again. Nothing is shown.
+    pub fn record_shown_alerts(&self, alerts: &[push::ShownAlert]) -> Result<()> {
+        let store = self.store();
+        let mut plan = notify::Plan::default();
+        for alert in alerts {
+            let keys = alert.keys();
+            if keys.is_empty() {
+                continue;
+            }
+            let id = match alert.url.as_deref() {
+                Some(url) => store.article_id_by_url(url)?.unwrap_or(relay::NOT_STORED),
+                None => relay::NOT_STORED,
+            };
+            plan.sent.push((id, keys));
+        }
+        if !plan.sent.is_empty() {
+            store.record_notify_plan(&plan, self.now())?;
+        }
+        Ok(())
     }
 
     /// The stored article with this link, if any (a relayed alert's click).

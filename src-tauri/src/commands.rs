@@ -92,6 +92,7 @@ pub async fn update_settings(state: State<'_, AppState>, settings: SettingsPatch
     if relay_changed {
         state.relay.reconnect();
     }
+    state.push.changed();
     Ok(updated)
 }
 
@@ -103,6 +104,7 @@ pub async fn update_notify_prefs(state: State<'_, AppState>, patch: NotifyPrefsP
     let notifications = patch.apply_to(settings.notifications.clone());
     let updated = settings.apply(SettingsPatch { notifications: Some(notifications), ..Default::default() })?;
     updated.save(&state.core)?;
+    state.push.changed();
     Ok(updated.notifications)
 }
 
@@ -152,6 +154,7 @@ pub async fn set_edition_followed(state: State<'_, AppState>, code: String, foll
     }
     // The relay stream asks for the followed editions.
     state.relay.reconnect();
+    state.push.changed();
     editions(&state.core)
 }
 

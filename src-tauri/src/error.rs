@@ -69,7 +69,7 @@ impl From<caliber_core::Error> for IpcError {
         match e {
             E::ArticleNotFound(_) | E::SourceNotFound(_) => IpcError::NotFound(message),
             E::InvalidUrl { .. } | E::UnknownEdition(_) | E::Opml(_) => IpcError::InvalidInput(message),
-            E::Fetch(_) | E::Parse(_) => IpcError::Network(message),
+            E::Fetch(_) | E::Parse(_) | E::RelayRefused { .. } => IpcError::Network(message),
             E::Db(_) | E::DiskFull | E::OpenDb { .. } | E::Migration { .. } | E::SchemaTooNew { .. } | E::Io(_) => IpcError::Storage(message),
             E::SyncAborted(_) => IpcError::Internal(message),
         }

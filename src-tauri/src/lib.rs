@@ -10,6 +10,7 @@ pub mod events;
 pub mod image_scheme;
 pub mod navigation;
 pub mod notifications;
+pub mod push;
 pub mod relay_client;
 pub mod settings;
 pub mod state;
@@ -34,6 +35,7 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_caliber_push::init())
         .plugin(navigation::guard())
         .register_asynchronous_uri_scheme_protocol(image_scheme::SCHEME, image_scheme::handle)
         // Each command here must be listed in command_names.rs too (the app's ACL manifest).
@@ -75,6 +77,8 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             if shell {
                 #[cfg(desktop)]
                 desktop_setup(app);
+                #[cfg(mobile)]
+                mobile_setup(app);
                 spawn_sync_loop(app.handle().clone());
                 relay_client::spawn(app.handle().clone());
             }
@@ -182,8 +186,8 @@ fn platform_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     } else {
         // First, so a second launch (or a caliber:// link) reaches the running window.
         builder.plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
-            let article = args.iter().find_map(|a| notifications::article_id_from_deep_link(a));
-            notifications::open_article(app, article);
+            let target = args.iter().find_map(|a| notifications::target_from_deep_link(a));
+            notifications::open_target(app, target.unwrap_or(notifications::ClickTarget::Home));
         }))
     };
     builder
@@ -207,8 +211,8 @@ fn desktop_setup<R: Runtime>(app: &mut tauri::App<R>) {
     use tauri_plugin_deep_link::DeepLinkExt;
     let handle = app.handle().clone();
     app.deep_link().on_open_url(move |event| {
-        let article = event.urls().iter().find_map(|u| notifications::article_id_from_deep_link(u.as_str()));
-        notifications::open_article(&handle, article);
+        let target = event.urls().iter().find_map(|u| notifications::target_from_deep_link(u.as_str()));
+        notifications::open_target(&handle, target.unwrap_or(notifications::ClickTarget::Home));
     });
     #[cfg(any(target_os = "linux", windows))]
     if !under_automation() {
@@ -224,4 +228,23 @@ fn desktop_setup<R: Runtime>(app: &mut tauri::App<R>) {
 #[cfg(mobile)]
 fn platform_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.plugin(tauri_plugin_deep_link::init()).plugin(tauri_plugin_sharekit::init())
+}
+
+/// Phones: a tap on a notification comes back as a `caliber://` link (the app's own
+/// `caliber://article/<id>`, a relayed alert's `caliber://open?url=…`), also when it started
+/// the app; and the push registration task.
+#[cfg(mobile)]
+fn mobile_setup<R: Runtime>(app: &mut tauri::App<R>) {
+    use tauri_plugin_deep_link::DeepLinkExt;
+    let handle = app.handle().clone();
+    let open = move |urls: &[url::Url]| {
+        if let Some(target) = urls.iter().find_map(|u| notifications::target_from_deep_link(u.as_str())) {
+            notifications::open_target(&handle, target);
+        }
+    };
+    if let Ok(Some(urls)) = app.deep_link().get_current() {
+        open(&urls);
+    }
+    app.deep_link().on_open_url(move |event| open(&event.urls()));
+    push::spawn(app.handle().clone());
 }

@@ -51,6 +51,42 @@ pub fn article_id_from_deep_link(url: &str) -> Option<i64> {
     parts.next()?.parse().ok()
 }
 
+/// What a `caliber://` link opens: `caliber://article/<id>` (the app's own notifications),
+/// `caliber://open?url=<article link>` (a relayed alert on a phone: the phone knows only
+/// the link), `caliber://open` (the list).
+pub fn target_from_deep_link(url: &str) -> Option<ClickTarget> {
+    if let Some(id) = article_id_from_deep_link(url) {
+        return Some(ClickTarget::Article(id));
+    }
+    let parsed = url::Url::parse(url).ok()?;
+    if parsed.scheme() != "caliber" || parsed.host_str() != Some("open") || !matches!(parsed.path(), "" | "/") {
+        return None;
+    }
+    let Some((_, link)) = parsed.query_pairs().find(|(k, _)| k == "url") else { return Some(ClickTarget::Home) };
+    // Only a web page: the link comes from a push message, and is opened in a browser when
+    // the article cannot be found.
+    let link = url::Url::parse(&link).ok().filter(|l| matches!(l.scheme(), "http" | "https"))?;
+    Some(ClickTarget::Link(link.into()))
+}
+
+/// The deep link a phone's relayed alert opens (built the same way by `CaliberPushService.kt`
+/// and `PushPlugin.swift`).
+pub fn open_link(article_url: &str) -> String {
+    let mut link = url::Url::parse("caliber://open").expect("a valid URL");
+    link.query_pairs_mut().append_pair("url", article_url);
+    link.into()
+}
+
+/// The stored article with this link, also under its canonical form (tracking parameters
+/// and fragment removed, as sources store them).
+pub fn find_by_link(core: &caliber_core::Core, link: &str) -> Option<i64> {
+    let exact = core.article_id_by_url(link).ok().flatten();
+    exact.or_else(|| {
+        let canonical = caliber_core::canonical_url(link);
+        (canonical != link).then(|| core.article_id_by_url(&canonical).ok().flatten()).flatten()
+    })
+}
+
 /// What a click on a notification opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClickTarget {
@@ -71,12 +107,20 @@ pub fn open_target<R: Runtime>(app: &AppHandle<R>, target: ClickTarget) {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 let state = app.state::<crate::state::AppState>();
-                let mut found = state.core.article_id_by_url(&url).ok().flatten();
+                let mut found = find_by_link(&state.core, &url);
                 if found.is_none() {
                     let _ = state.sync(&app).await;
-                    found = state.core.article_id_by_url(&url).ok().flatten();
+                    found = find_by_link(&state.core, &url);
                 }
                 open_article(&app, found);
+                if found.is_none() {
+                    // Not on any followed source (or the site is unreachable): the reader
+                    // asked for this story, so the browser shows it.
+                    use tauri_plugin_opener::OpenerExt;
+                    if let Err(e) = app.opener().open_url(&url, None::<&str>) {
+                        eprintln!("caliber: could not open {url}: {e}");
+                    }
+                }
             });
         }
     }
@@ -314,7 +358,29 @@ mod bound_tests {
 
 #[cfg(test)]
 mod tests {
-    use super::article_id_from_deep_link;
+    use super::{ClickTarget, article_id_from_deep_link, open_link, target_from_deep_link};
+
+    #[test]
+    fn a_relayed_alerts_link_opens_its_article_by_url() {
+        let article = "https://caliber.az/post/srochno-zemletryasenie?utm_source=x&a=1#top";
+        let link = open_link(article);
+        assert!(link.starts_with("caliber://open?url=https%3A%2F%2Fcaliber.az%2Fpost%2F"), "{link}");
+        assert_eq!(target_from_deep_link(&link), Some(ClickTarget::Link(article.into())));
+        // As the phones build it: Android's Uri.encode, iOS's URLComponents.
+        assert_eq!(
+            target_from_deep_link("caliber://open?url=https%3A%2F%2Fcaliber.az%2Fen%2Fpost%2Fnews"),
+            Some(ClickTarget::Link("https://caliber.az/en/post/news".into()))
+        );
+        assert_eq!(
+            target_from_deep_link("caliber://open?url=https://caliber.az/az/post/x"),
+            Some(ClickTarget::Link("https://caliber.az/az/post/x".into()))
+        );
+        assert_eq!(target_from_deep_link("caliber://open"), Some(ClickTarget::Home), "a summary opens the list");
+        assert_eq!(target_from_deep_link("caliber://article/7"), Some(ClickTarget::Article(7)));
+        for refused in ["caliber://open?url=javascript:alert(1)", "caliber://open?url=file:///etc/passwd", "caliber://open?url=", "caliber://opener?url=https://a.b/", "https://open?url=https://a.b/"] {
+            assert_eq!(target_from_deep_link(refused), None, "{refused}");
+        }
+    }
 
     #[test]
     fn deep_links_name_an_article() {

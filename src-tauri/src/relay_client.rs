@@ -116,6 +116,15 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
                     if !followed.is_empty() && !followed.contains(&story.edition) {
                         return;
                     }
+                    if crate::push::active(&state.core) {
+                        // The phone shows it from the push message: only remember it here.
+                        let shown = caliber_core::push::ShownAlert { story: story.keys.first().cloned(), url: story.url.clone() };
+                        if let Err(e) = state.core.record_shown_alerts(&[shown]) {
+                            eprintln!("caliber: relay: {e}");
+                        }
+                        return;
+                    }
+                    crate::push::record_shown(&app);
                     let Ok(settings) = Settings::load(&state.core, &state.system_locale) else { return };
                     let offset = chrono::Local::now().offset().fix();
                     match state.core.notify_relayed(&story, &settings.notifications, offset) {

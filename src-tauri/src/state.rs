@@ -20,6 +20,8 @@ pub struct AppState {
     /// The relay client's status (relay_client.rs), and its wake-up when the relay address
     /// or the followed editions change.
     pub relay: crate::relay_client::RelayHandle,
+    /// The phone's push registration (push.rs) and its wake-up on a change of settings.
+    pub push: crate::push::PushHandle,
     /// Searches asked for so far: one still waiting when a newer one arrives is not run.
     pub search_sequence: std::sync::atomic::AtomicU64,
     /// Set when the window has been given its first list: the launch's sync waits for it.
@@ -37,6 +39,7 @@ impl AppState {
             system_locale,
             sync_lock: tokio::sync::Mutex::new(()),
             relay: crate::relay_client::RelayHandle::default(),
+            push: crate::push::PushHandle::default(),
             search_sequence: Default::default(),
             first_list_served: tokio::sync::Notify::new(),
         })
@@ -62,6 +65,8 @@ impl AppState {
 
     /// Run the breaking-news policy over a sync's result and show what it allows.
     pub fn notify<R: Runtime>(&self, app: &AppHandle<R>, report: &SyncReport) -> IpcResult<()> {
+        // What the phone already showed from the relay is not announced again.
+        crate::push::record_shown(app);
         let settings = Settings::load(&self.core, &self.system_locale)?;
         let offset = chrono::Local::now().offset().fix();
         let notices = self.core.notifications_for(report, &settings.notifications, offset)?;

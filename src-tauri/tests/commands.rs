@@ -98,6 +98,23 @@ fn synced() -> (tempfile::TempDir, App<MockRuntime>, WebviewWindow<MockRuntime>)
     (dir, app, webview)
 }
 
+/// A phone's relayed alert carries the article's link, not this device's id: the deep link
+/// it opens finds the stored article by that link (also with tracking parameters added).
+#[test]
+fn a_relayed_alerts_deep_link_finds_the_stored_article_by_its_link() {
+    use caliber_app_lib::notifications::{ClickTarget, find_by_link, open_link, target_from_deep_link};
+    let (_dir, app, webview) = synced();
+    let page = invoke(&webview, "list_articles", json!({"query": {"limit": 10}})).unwrap();
+    let quake = &page["items"][0];
+    let link = quake["url"].as_str().unwrap();
+    let state = app.state::<caliber_app_lib::state::AppState>();
+    for sent in [link.to_owned(), format!("{link}?utm_source=push#top")] {
+        let Some(ClickTarget::Link(url)) = target_from_deep_link(&open_link(&sent)) else { panic!("{sent}: a link target") };
+        assert_eq!(find_by_link(&state.core, &url), quake["id"].as_i64(), "{sent}");
+    }
+    assert_eq!(find_by_link(&state.core, "http://127.0.0.1:9/post/not-stored"), None, "not stored: synced, then the browser");
+}
+
 #[test]
 fn sync_then_list_returns_camel_case_cards_newest_first() {
     let (_dir, _app, webview) = synced();
