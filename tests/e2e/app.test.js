@@ -67,6 +67,33 @@ test('an article opens with its title, body and views, and is marked read', asyn
   assert.match(page, /Просмотров|Views/);
 });
 
+test('cards get their pictures scaled to the card by the app; the article gets the whole picture', async () => {
+  // The fixture's covers are 320×180; a card's box is 112×84 CSS px (device pixel ratio 1
+  // here), so the app serves 150×84: the web view never decodes a whole cover for a card.
+  const sizes = () =>
+    app.executeScript(() =>
+      [...document.querySelectorAll('[data-testid="article-card"] img')]
+        .filter((i) => i.complete && i.naturalWidth > 0)
+        .map((i) => [i.naturalWidth, i.naturalHeight, i.getAttribute('src')]),
+    );
+  const cardPictures = await app.wait(async () => ((await sizes()).length > 0 ? sizes() : null), 10000, 'card pictures drawn');
+  for (const [width, height, src] of cardPictures) {
+    assert.match(src, /\?w=112$/, 'cards ask for a thumbnail of their box');
+    assert.deepEqual([width, height], [150, 84], `${src}: scaled to cover 112×84`);
+  }
+  await openArticleTitled('Цены на нефть выросли');
+  const cover = await app.wait(
+    () =>
+      app.executeScript(() => {
+        const img = [...document.querySelectorAll('img')].find((i) => !i.closest('[data-testid="article-card"]') && !i.closest('[data-testid="article-body"]') && i.complete && i.naturalWidth > 0);
+        return img ? [img.naturalWidth, img.naturalHeight] : null;
+      }),
+    10000,
+    'the article cover drawn',
+  );
+  assert.deepEqual(cover, [320, 180], 'the article view shows the picture itself');
+});
+
 test('A+ enlarges the body text and it stays enlarged after a restart', async () => {
   const before = await bodyFontSize();
   await (await waitVisible(app, 'text-larger')).click();
