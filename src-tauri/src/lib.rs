@@ -128,8 +128,10 @@ fn lean_web_cache<R: Runtime>(_window: &tauri::WebviewWindow<R>) {}
 fn spawn_sync_loop<R: Runtime>(app: AppHandle<R>) {
     const TICK: Duration = Duration::from_secs(30);
     const LAUNCH_SYNC_WAIT: Duration = Duration::from_secs(3);
-    // Time for the web view to lay out and paint that first list.
-    const FIRST_PAINT_GRACE: Duration = Duration::from_millis(300);
+    // Time for the web view to lay out and paint that first list and its pictures: on 2
+    // cores a sync started sooner made one launch in three paint its first card a second
+    // late (BENCHMARKS.md, the app at 100k).
+    const FIRST_PAINT_GRACE: Duration = Duration::from_secs(1);
     tauri::async_runtime::spawn(async move {
         // The launch's sync (500 sources are 500 requests and their writes, on 2 cores)
         // starts once the window has its first list, so it never delays the stored articles
