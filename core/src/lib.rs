@@ -13,6 +13,7 @@ mod fold;
 mod fulltext;
 mod images;
 mod locks;
+pub mod malloc;
 mod model;
 pub mod notify;
 mod opml;

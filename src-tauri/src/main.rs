@@ -2,5 +2,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    caliber_core::malloc::limit_arenas();
     caliber_app_lib::run()
 }

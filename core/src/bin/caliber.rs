@@ -156,6 +156,7 @@ struct MarkArgs {
 }
 
 fn main() -> ExitCode {
+    caliber_core::malloc::limit_arenas();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
