@@ -10,7 +10,7 @@
 // pictures and feeds point; served here), CALIBER_BENCH_APP_LAUNCHES (default 5).
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -362,10 +362,14 @@ const queries = [
   'the mar',
 ];
 
+/** The run's profile: a copy of the 1.5 GB database, removed however the run ends. */
+let profileHome = null;
+
 async function main() {
   const loadStart = load();
   const server = await startOriginServer();
   const profile = prepareProfile([]);
+  profileHome = profile.home;
   console.error(`bench-app: copying ${dbPath} into ${profile.dataDir}`);
   execFileSync('cp', ['--reflink=auto', dbPath, profile.db]);
   const results = { binary: appBinary, loadStart, launches: [], search: [], memory: {} };
@@ -492,4 +496,8 @@ async function main() {
   console.error(`bench-app: wrote ${join(out, 'bench-app.md')} and bench-app.json`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  if (profileHome) rmSync(profileHome, { recursive: true, force: true });
+}
