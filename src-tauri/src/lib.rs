@@ -109,21 +109,12 @@ fn create_main_window<R: Runtime>(app: &mut tauri::App<R>) -> tauri::Result<()> 
 /// reader scrolled 1,000 cards that was most of 860 MiB. The document-viewer model keeps
 /// what is on the page, and our pictures are served again from the app's own store
 /// (`caliber-img`) when scrolled back to (BENCHMARKS.md, the app at 100k articles).
-///
-/// Compositing is off too: a page of text and small pictures gains nothing from it. At
-/// 100k articles (BENCHMARKS.md) the web process held 235 MiB less after scrolling 1,000
-/// cards, frames while scrolling took 14 ms instead of 51 (median), and the first card
-/// came no later (807 ms, median of 10 interleaved launches each way).
 #[cfg(target_os = "linux")]
 fn lean_web_cache<R: Runtime>(window: &tauri::WebviewWindow<R>) {
-    use webkit2gtk::{CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt};
+    use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
     let _ = window.with_webview(|webview| {
-        let view = webview.inner();
-        if let Some(context) = view.context() {
+        if let Some(context) = webview.inner().context() {
             context.set_cache_model(CacheModel::DocumentViewer);
-        }
-        if let Some(settings) = WebViewExt::settings(&view) {
-            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
         }
     });
 }
