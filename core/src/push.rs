@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::fetch::HttpClient;
 use crate::notify::NotifyPrefs;
-use crate::relay::check_relay_url;
 
 /// Where the subscription is kept (`Core::setting`).
 pub(crate) const SUBSCRIPTION_KEY: &str = "push.subscription";
@@ -177,16 +176,8 @@ pub fn subscribe_body(device: &PushDevice, prefs: &PushPrefs) -> serde_json::Val
     serde_json::to_value(body).expect("a subscription serialises")
 }
 
-/// The relay's address + `v1/<path>`, as `relay::events_url` joins it.
 fn api_url(base: &str, path: &str) -> Result<String> {
-    let mut url = check_relay_url(base)?;
-    if !url.path().ends_with('/') {
-        let with_slash = format!("{}/", url.path());
-        url.set_path(&with_slash);
-    }
-    url.set_query(None);
-    let joined = url.join(&format!("v1/{path}")).map_err(|e| Error::InvalidUrl { url: base.to_owned(), reason: e.to_string() })?;
-    Ok(joined.into())
+    Ok(crate::relay::api_url(base, path)?.into())
 }
 
 fn refused(url: &str, status: u16, body: &[u8]) -> Error {

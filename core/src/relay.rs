@@ -113,16 +113,22 @@ impl SseParser {
 /// The stream's address: `base` (the "Relay URL" a reader typed: http or https, a host, no
 /// credentials) + `v1/events?editions=…`.
 pub fn events_url(base: &str, editions: &[String]) -> Result<url::Url> {
-    let mut url = check_relay_url(base)?;
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    let mut url = url.join("v1/events").map_err(|e| invalid(base, &e.to_string()))?;
-    url.set_query(None);
+    let mut url = api_url(base, "events")?;
     if !editions.is_empty() {
         url.query_pairs_mut().append_pair("editions", &editions.join(","));
     }
+    Ok(url)
+}
+
+/// The relay's address (a prefix path kept) + `v1/<path>`, without the address's query.
+pub(crate) fn api_url(base: &str, path: &str) -> Result<url::Url> {
+    let mut url = check_relay_url(base)?;
+    if !url.path().ends_with('/') {
+        let with_slash = format!("{}/", url.path());
+        url.set_path(&with_slash);
+    }
+    let mut url = url.join(&format!("v1/{path}")).map_err(|e| invalid(base, &e.to_string()))?;
+    url.set_query(None);
     Ok(url)
 }
 

@@ -31,8 +31,13 @@ impl PushHandle {
         self.changed.notify_one();
     }
 
-    fn set_device(&self, device: PushDevice) {
+    fn remember(&self, device: PushDevice) {
         *self.device.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(device);
+    }
+
+    /// A new registration while the app runs: remembered, and the task woken.
+    fn set_device(&self, device: PushDevice) {
+        self.remember(device);
         self.changed.notify_one();
     }
 
@@ -131,7 +136,7 @@ async fn sync_once<R: Runtime>(app: &AppHandle<R>, state: &AppState, registered_
             })
             .await?;
         if let Some(device) = known {
-            *state.push.device.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(device);
+            state.push.remember(device);
         }
         *registered_for = Some(relay_url.clone());
     }
