@@ -5,16 +5,27 @@
 //! pool of threads and the app decodes pictures on Tokio's blocking pool, so freed memory
 //! piled up in arenas no other thread could use: measured, the app held 26 MiB more after
 //! scrolling 1,000 cards with `MALLOC_ARENA_MAX` unset than with 2 (BENCHMARKS.md).
+//!
+//! Large blocks (feed documents, bodies, decoded pictures) are mapped on their own from
+//! 1 MiB up, so freeing one gives it back to the system at once; glibc's default raises
+//! that threshold as big blocks are freed, until they too stay in the heap.
 #![allow(unsafe_code)]
 
-/// At most two malloc arenas (glibc's `M_ARENA_MAX`); a no-op elsewhere (musl, bionic,
-/// macOS and Windows allocators do not pile up per-thread arenas this way). Call it first
-/// thing in `main`, before other threads start.
-pub fn limit_arenas() {
+/// Blocks from this size up are mapped on their own (glibc's `M_MMAP_THRESHOLD`).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const MMAP_THRESHOLD: libc::c_int = 1024 * 1024;
+
+/// At most two malloc arenas (glibc's `M_ARENA_MAX`) and a fixed mmap threshold; a no-op
+/// elsewhere (musl, bionic, macOS and Windows allocators do not pile up per-thread arenas
+/// this way). Call it first thing in `main`, before other threads start.
+pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         // SAFETY: mallopt only sets a tunable of glibc's allocator; it is called before
         // the program starts other threads, and it fails (returns 0) without other effect.
-        let _ = unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
+        unsafe {
+            let _ = libc::mallopt(libc::M_ARENA_MAX, 2);
+            let _ = libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        }
     }
 }

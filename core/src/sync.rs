@@ -35,8 +35,10 @@ const PAGES_PER_SOURCE: usize = 4;
 const MAX_ITEMS_PER_DOCUMENT: usize = 10_000;
 /// Bytes of fetched feed documents in flight at once, from the fetch until their articles
 /// are written (fetch/budget.rs), plus one document: everyday feeds (tens to hundreds of
-/// KiB) never meet it; 8 MiB ones go three at a time (two parsing, one being written).
-const DOCUMENT_BYTES_IN_FLIGHT: usize = 16 * 1024 * 1024;
+/// KiB) never meet it; 7 MiB ones go four at a time. 16 MiB kept the list of 20 such
+/// feeds waiting on their fetches (listable 1.5 s against 1.2 s); 32 MiB took the sync's
+/// peak RSS near 100 MiB (BENCHMARKS.md, issue 15).
+const DOCUMENT_BYTES_IN_FLIGHT: usize = 24 * 1024 * 1024;
 
 pub type Progress = Arc<dyn Fn(SyncEvent) + Send + Sync>;
 

@@ -150,12 +150,33 @@ const MAX_DEPTH: usize = 256;
 
 /// Parse a document into its root element. Never fails on bad markup: a stray `<` is text,
 /// an end tag that closes nothing open is ignored, elements left open are closed at the end.
+#[cfg(test)]
 pub(crate) fn parse_tree(text: &str) -> Option<Element> {
-    struct Open {
-        el: Element,
-        /// Prefix declarations made on this element.
-        decls: Vec<(String, String)>,
-    }
+    build_tree(text, None)
+}
+
+/// Items mapped as their elements close, so a feed's whole tree is never in memory at once
+/// (a 7 MiB feed's tree cost more than the document itself).
+struct ItemSink<'a> {
+    feed_url: &'a Url,
+    items: Vec<Item>,
+    /// As `Document::item_like`.
+    item_like: usize,
+}
+
+fn is_item_like(local: &str) -> bool {
+    matches!(local, "item" | "entry" | "ITEM")
+}
+
+struct Open {
+    el: Element,
+    /// Prefix declarations made on this element.
+    decls: Vec<(String, String)>,
+}
+
+/// `parse_tree`; with a sink, each outermost item-like element below the root is mapped
+/// (or counted) when it closes and left out of the tree.
+fn build_tree(text: &str, mut sink: Option<&mut ItemSink>) -> Option<Element> {
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Element> = None;
     let mut entities = Declared::default();
@@ -216,7 +237,7 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
                 skipped -= 1;
             } else if let Some(at) = stack.iter().rposition(|o| o.el.qname == name) {
                 while stack.len() > at {
-                    close(&mut stack, &mut root);
+                    close(&mut stack, &mut root, &mut sink);
                 }
             }
             i = (lt + 2 + end + 1).min(bytes.len());
@@ -268,7 +289,7 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
             let el = Element { local: local.to_owned(), ns, qname: name, attrs, children: Vec::new() };
             stack.push(Open { el, decls });
             if empty {
-                close(&mut stack, &mut root);
+                close(&mut stack, &mut root, &mut sink);
             }
             i = lt + tag_len;
         } else {
@@ -277,11 +298,25 @@ pub(crate) fn parse_tree(text: &str) -> Option<Element> {
         }
     }
     while !stack.is_empty() {
-        close(&mut stack, &mut root);
+        close(&mut stack, &mut root, &mut sink);
     }
 
-    fn close(stack: &mut Vec<Open>, root: &mut Option<Element>) {
+    fn close(stack: &mut Vec<Open>, root: &mut Option<Element>, sink: &mut Option<&mut ItemSink>) {
         let Some(done) = stack.pop() else { return };
+        // The same items `collect_items` finds: below the root, not inside another item.
+        if let Some(sink) = sink.as_deref_mut()
+            && !stack.is_empty()
+            && is_item_like(&done.el.local)
+            && !stack[1..].iter().any(|o| is_item_like(&o.el.local))
+        {
+            sink.item_like += 1;
+            if done.el.local != "ITEM" && is_feed_ns(&done.el.ns) {
+                let parent_base = stack.iter().fold(sink.feed_url.clone(), |base, o| xml_base(&o.el, &base));
+                // The feed's language is filled in by `read` once the whole document is read.
+                sink.items.push(read_item(&done.el, &xml_base(&done.el, &parent_base), None));
+            }
+            return;
+        }
         match stack.last_mut() {
             Some(parent) => parent.el.children.push(Node::Element(done.el)),
             None => {
@@ -501,7 +536,8 @@ pub(crate) struct Item {
 }
 
 pub(crate) fn read(text: &str, feed_url: &Url) -> Option<Document> {
-    let root = parse_tree(text)?;
+    let mut sink = ItemSink { feed_url, items: Vec::new(), item_like: 0 };
+    let root = build_tree(text, Some(&mut sink))?;
     let mut doc = Document { root: root.local.clone(), ..Default::default() };
     doc.is_cdf = root.local.eq_ignore_ascii_case("channel") && root.local != "channel";
     let root_base = xml_base(&root, feed_url);
@@ -520,28 +556,16 @@ pub(crate) fn read(text: &str, feed_url: &Url) -> Option<Document> {
         .filter(|l| !l.is_empty())
         .or_else(|| holder.attr("xml:lang").map(str::to_owned))
         .or(root_lang);
-    let mut found = Vec::new();
-    collect_items(&root, &root_base, &mut found, &mut doc.item_like);
-    doc.items = found.into_iter().map(|(el, base)| read_item(el, &base, doc.language.as_deref())).collect();
+    doc.item_like = sink.item_like;
+    doc.items = sink.items;
+    for item in doc.items.iter_mut().filter(|i| i.language.is_none()) {
+        item.language.clone_from(&doc.language);
+    }
     Some(doc)
 }
 
 fn xml_base(el: &Element, parent: &Url) -> Url {
     el.attr("xml:base").and_then(|b| parent.join(b.trim()).ok()).unwrap_or_else(|| parent.clone())
-}
-
-fn collect_items<'a>(el: &'a Element, base: &Url, found: &mut Vec<(&'a Element, Url)>, item_like: &mut usize) {
-    for child in el.elements() {
-        let child_base = xml_base(child, base);
-        if matches!(child.local.as_str(), "item" | "entry" | "ITEM") {
-            *item_like += 1;
-            if child.local != "ITEM" && is_feed_ns(&child.ns) {
-                found.push((child, child_base));
-            }
-            continue;
-        }
-        collect_items(child, &child_base, found, item_like);
-    }
 }
 
 /// How an element's content is to be read.
@@ -1042,6 +1066,73 @@ mod tests {
 
     fn url() -> Url {
         Url::parse("http://example.org/feed.xml").unwrap()
+    }
+
+
+    /// The whole-tree reading `read` streamed away: every outermost item below the root,
+    /// with the `xml:base` of its ancestors.
+    fn collect_items<'a>(el: &'a Element, base: &Url, found: &mut Vec<(&'a Element, Url)>, item_like: &mut usize) {
+        for child in el.elements() {
+            let child_base = xml_base(child, base);
+            if is_item_like(&child.local) {
+                *item_like += 1;
+                if child.local != "ITEM" && is_feed_ns(&child.ns) {
+                    found.push((child, child_base));
+                }
+                continue;
+            }
+            collect_items(child, &child_base, found, item_like);
+        }
+    }
+
+    fn read_from_whole_tree(text: &str, feed_url: &Url) -> Option<(Vec<String>, usize)> {
+        let root = parse_tree(text)?;
+        let doc = read(text, feed_url)?;
+        let mut found = Vec::new();
+        let mut item_like = 0;
+        collect_items(&root, &xml_base(&root, feed_url), &mut found, &mut item_like);
+        let items = found.into_iter().map(|(el, base)| format!("{:?}", read_item(el, &base, doc.language.as_deref()))).collect();
+        Some((items, item_like))
+    }
+
+    fn items_read_as_they_close_match_the_whole_tree(name: &str, text: &str) {
+        let url = url();
+        let streamed = read(text, &url).map(|d| (d.items.iter().map(|i| format!("{i:?}")).collect::<Vec<_>>(), d.item_like));
+        assert_eq!(streamed, read_from_whole_tree(text, &url), "{name}");
+    }
+
+    #[test]
+    fn streamed_items_are_the_items_of_the_whole_tree() {
+        let cases = [
+            ("nested bases", r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://a.example/x/" xml:lang="az"><title>T</title><div xml:base="y/"><entry xml:base="z/"><id>/p</id><link href="q"/><content type="html">&lt;a href="r"&gt;r&lt;/a&gt;</content></entry></div><entry xml:lang="ru"><title>b</title></entry></feed>"#),
+            ("item in item, ITEM, foreign item", r#"<rss><channel><language>en</language><item><title>a</title><item><title>inner</title></item></item><ITEM><title>x</title></ITEM><x:item xmlns:x="urn:x"><title>f</title></x:item></channel></rss>"#),
+            ("RSS 1.0 items after the channel, language last", r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/"><item rdf:about="http://a.example/1"><title>1</title></item><channel><dc:language>fr</dc:language></channel></rdf:RDF>"#),
+            ("root is an item", "<item><title>r</title><item><title>c</title></item></item>"),
+            ("unclosed and mismatched", "<rss><channel><item><title>a</b></item><item><title>b"),
+        ];
+        for (name, text) in cases {
+            items_read_as_they_close_match_the_whole_tree(name, text);
+        }
+        // Every checked-in feed, and feedparser's corpus when `tests/conformance/run.py` has fetched it.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![root.join("tests/fixtures"), root.join("../target/conformance")];
+        let mut seen = 0;
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    let text = String::from_utf8_lossy(&bytes);
+                    if text.trim_start().starts_with('<') {
+                        items_read_as_they_close_match_the_whole_tree(&path.display().to_string(), &text);
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen >= 10, "the checked-in feeds were found ({seen})");
     }
 
     #[test]
