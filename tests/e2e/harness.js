@@ -1,7 +1,7 @@
 // Shared plumbing for the end-to-end tests: the fixture news server, a data dir prepared
 // with the real `caliber` CLI, tauri-driver, and WebDriver sessions of the real app.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -14,6 +14,28 @@ const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGE
 export const appBinary = process.env.CALIBER_APP_BINARY ?? join(targetDir, 'debug', 'caliber-app');
 export const cliBinary = process.env.CALIBER_CLI_BINARY ?? join(targetDir, 'debug', 'caliber');
 export const screenshotDir = join(root, 'docs', 'screenshots');
+
+/**
+ * A temporary directory removed when this test file's process exits (each profile holds a
+ * database, WebKit's caches and logs: a machine running the suite daily collected them).
+ * CALIBER_E2E_KEEP=1 keeps them, to look into a failure.
+ */
+const temporaryDirs = [];
+export function temporaryDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaryDirs.push(dir);
+  return dir;
+}
+process.on('exit', () => {
+  if (process.env.CALIBER_E2E_KEEP === '1') return;
+  for (const dir of temporaryDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* still in use by a process that outlived the test: left for the system's tmp cleaner */
+    }
+  }
+});
 
 export function freePort() {
   return new Promise((ok, fail) => {
@@ -71,7 +93,7 @@ export const sourceUrlsOf = (cli) => JSON.parse(cli('sources', 'list', '--json')
 
 /** A fresh HOME and data dir; the database is prepared with the real CLI, as a user could. */
 export function prepareProfile(sources) {
-  const home = mkdtempSync(join(tmpdir(), 'caliber-e2e-'));
+  const home = temporaryDir('caliber-e2e-');
   const dataDir = join(home, 'data');
   mkdirSync(dataDir, { recursive: true });
   const db = join(dataDir, 'caliber.db');
@@ -94,7 +116,7 @@ export async function shutDown({ app, driver, site }) {
  * and exits 0. Put `path` in the PATH the driver (and so the app) gets.
  */
 export function fakeOpener() {
-  const dir = mkdtempSync(join(tmpdir(), 'caliber-opener-'));
+  const dir = temporaryDir('caliber-opener-');
   const log = join(dir, 'opened.log');
   const script = `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${log}'\nexit 0\n`;
   writeFileSync(join(dir, 'xdg-open'), script, { mode: 0o755 });
@@ -213,7 +235,7 @@ export function clipboardText() {
  * so a test sees each one the app shows.
  */
 export async function startNotificationDaemon() {
-  const dunstrc = join(mkdtempSync(join(tmpdir(), 'caliber-dunst-')), 'dunstrc');
+  const dunstrc = join(temporaryDir('caliber-dunst-'), 'dunstrc');
   writeFileSync(dunstrc, '[global]\n    stack_duplicates = false\n');
   // The daemon of an earlier test file in the same session may still hold the name for a
   // moment: this one exits then, and is started again until it owns the name itself.

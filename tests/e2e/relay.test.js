@@ -8,12 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { By } from 'selenium-webdriver';
 import {
-  freePort, root, startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, byTestId, screenshot, startNotificationDaemon, shutDown,
+  freePort, root, temporaryDir, startFixtureServer, prepareProfile, startDriver, openApp, waitVisible, byTestId, screenshot, startNotificationDaemon, shutDown,
 } from './harness.js';
 
 const BREAKING_TITLE = 'Срочно: землетрясение магнитудой 5 в Каспийском море';
@@ -58,7 +56,7 @@ before(async () => {
   site = await startFixtureServer();
   const relayPort = await freePort();
   relay = spawn(relayBinary, [
-    '--db', join(mkdtempSync(join(tmpdir(), 'caliber-relay-')), 'relay.db'),
+    '--db', join(temporaryDir('caliber-relay-'), 'relay.db'),
     '--listen', `127.0.0.1:${relayPort}`, '--site', `${site.url}/`, '--editions', 'ru', '--interval', '1',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   relay.stderr.on('data', (d) => { relayLog += d.toString(); });
