@@ -215,7 +215,7 @@ struct EntryExtras {
 
 fn json_feed_extras(text: &str, count: usize) -> Vec<EntryExtras> {
     let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
-    let items = doc["items"].as_array().cloned().unwrap_or_default();
+    let Some(items) = doc["items"].as_array() else { return Vec::new() };
     if items.len() != count {
         return Vec::new();
     }

@@ -195,12 +195,19 @@ fn is_unwanted_control(c: char) -> bool {
 
 /// `text` without unwanted control characters (borrowed when it has none).
 pub fn strip_controls(text: &str) -> Cow<'_, str> {
-    // Bytes first (this runs over every body): C1 characters start with 0xC2 in UTF-8.
-    let suspect = |b: &u8| *b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') || *b == 0x7f || *b == 0xc2;
-    if !text.as_bytes().iter().any(suspect) || !text.contains(is_unwanted_control) {
+    if !has_unwanted_control(text.as_bytes()) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(text.chars().filter(|&c| !is_unwanted_control(c)).collect())
+}
+
+/// `is_unwanted_control` over UTF-8 bytes, without decoding characters (this runs over
+/// every body): C0 and DEL are single bytes, C1 is 0xC2 then 0x80–0x9F. Checking for 0xC2
+/// alone sent every Russian body («», no-break spaces) to a second, char-by-char scan.
+fn has_unwanted_control(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| {
+        (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+    })
 }
 
 /// Parse an untrusted page or fragment for querying, its nesting bounded first (see `depth`).
@@ -346,6 +353,19 @@ mod tests {
 
     fn base() -> Url {
         Url::parse("https://example.org/news/feed.xml").unwrap()
+    }
+
+    #[test]
+    fn every_control_character_and_only_those_is_found_in_the_bytes() {
+        // Every code point up to U+0800 (all one- and two-byte sequences, C1 and the
+        // 0xC2 letters around it), then the same next to text the way bodies have them.
+        for c in (0..0x800u32).filter_map(char::from_u32) {
+            for text in [c.to_string(), format!("«а{c}б» ")] {
+                assert_eq!(has_unwanted_control(text.as_bytes()), text.chars().any(is_unwanted_control), "U+{:04X}", c as u32);
+            }
+        }
+        assert!(matches!(strip_controls("«Баку»\u{a0}— ©"), Cow::Borrowed(_)), "text without controls is not copied");
+        assert_eq!(strip_controls("a\u{85}b\u{9f}c\u{a0}d\u{1b}[0m\te"), "abc\u{a0}d[0m\te");
     }
 
     /// Markup whose first clean reads back as another tree: each must be a fixed point
