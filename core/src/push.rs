@@ -189,6 +189,21 @@ fn refused(url: &str, status: u16, body: &[u8]) -> Error {
     Error::RelayRefused { url: url.to_owned(), status, message }
 }
 
+/// One request to the relay's API whose answer, with a status in `accepted`, is JSON.
+async fn relay_json<T: serde::de::DeserializeOwned>(
+    http: &HttpClient,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Vec<u8>>,
+    accepted: &[u16],
+) -> Result<T> {
+    let (status, answer) = http.relay_request(method, url, body).await?;
+    if !accepted.contains(&status) {
+        return Err(refused(url, status, &answer));
+    }
+    serde_json::from_slice(&answer).map_err(|e| refused(url, status, e.to_string().as_bytes()))
+}
+
 /// The relay's VAPID public key (the `applicationServerKey` a distributor may ask for).
 pub async fn vapid_public_key(http: &HttpClient, relay_url: &str) -> Result<String> {
     #[derive(Deserialize)]
@@ -197,22 +212,14 @@ pub async fn vapid_public_key(http: &HttpClient, relay_url: &str) -> Result<Stri
         public_key: String,
     }
     let url = api_url(relay_url, "vapid-public-key")?;
-    let (status, body) = http.relay_request(reqwest::Method::GET, &url, None).await?;
-    if status != 200 {
-        return Err(refused(&url, status, &body));
-    }
-    let key: Key = serde_json::from_slice(&body).map_err(|e| refused(&url, status, e.to_string().as_bytes()))?;
+    let key: Key = relay_json(http, reqwest::Method::GET, &url, None, &[200]).await?;
     Ok(key.public_key)
 }
 
 /// The editions the relay polls.
 pub async fn relay_editions(http: &HttpClient, relay_url: &str) -> Result<Vec<String>> {
     let url = api_url(relay_url, "editions")?;
-    let (status, body) = http.relay_request(reqwest::Method::GET, &url, None).await?;
-    if status != 200 {
-        return Err(refused(&url, status, &body));
-    }
-    serde_json::from_slice(&body).map_err(|e| refused(&url, status, e.to_string().as_bytes()))
+    relay_json(http, reqwest::Method::GET, &url, None, &[200]).await
 }
 
 /// `POST /v1/subscriptions`: the new subscription's id.
@@ -223,11 +230,7 @@ pub async fn subscribe(http: &HttpClient, relay_url: &str, device: &PushDevice, 
     }
     let url = api_url(relay_url, "subscriptions")?;
     let body = serde_json::to_vec(&subscribe_body(device, prefs)).expect("JSON");
-    let (status, answer) = http.relay_request(reqwest::Method::POST, &url, Some(body)).await?;
-    if status != 201 && status != 200 {
-        return Err(refused(&url, status, &answer));
-    }
-    let created: Created = serde_json::from_slice(&answer).map_err(|e| refused(&url, status, e.to_string().as_bytes()))?;
+    let created: Created = relay_json(http, reqwest::Method::POST, &url, Some(body), &[201, 200]).await?;
     Ok(created.id)
 }
 
