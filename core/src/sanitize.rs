@@ -296,17 +296,40 @@ fn push_text(out: &mut String, text: &str) {
     }
 }
 
+/// `s` with every run of whitespace (Unicode's White_Space, as `char::is_whitespace`) as one
+/// space, never two in a row in `out` nor one at its start. Scans bytes and copies the text
+/// between runs whole: this runs over every stored body (a word-by-word `split_whitespace`
+/// decoded every character, 3.5 % of a cold sync's CPU).
 fn push_collapsed(out: &mut String, s: &str) {
-    // Word by word (a memcpy each), not char by char: this runs over every stored body.
-    let space_before = s.starts_with(char::is_whitespace);
-    for (i, word) in s.split_whitespace().enumerate() {
-        if (i > 0 || space_before) && !out.is_empty() && !out.ends_with(' ') {
+    let bytes = s.as_bytes();
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let space = whitespace_len(&bytes[at..]);
+        if space == 0 {
+            at += 1;
+            continue;
+        }
+        out.push_str(&s[copied..at]);
+        if !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
         }
-        out.push_str(word);
+        at += space;
+        copied = at;
     }
-    if s.ends_with(char::is_whitespace) && !out.is_empty() && !out.ends_with(' ') {
-        out.push(' ');
+    out.push_str(&s[copied..]);
+}
+
+/// The length in bytes of the whitespace character `bytes` starts with; 0 when it starts
+/// with anything else (a continuation byte included). The White_Space characters outside
+/// ASCII are U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+fn whitespace_len(bytes: &[u8]) -> usize {
+    match bytes {
+        [b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ', ..] => 1,
+        [0xC2, 0x85 | 0xA0, ..] => 2,
+        [0xE1, 0x9A, 0x80, ..] | [0xE3, 0x80, 0x80, ..] | [0xE2, 0x81, 0x9F, ..] => 3,
+        [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..] => 3,
+        _ => 0,
     }
 }
 
@@ -366,6 +389,37 @@ mod tests {
         }
         assert!(matches!(strip_controls("«Баку»\u{a0}— ©"), Cow::Borrowed(_)), "text without controls is not copied");
         assert_eq!(strip_controls("a\u{85}b\u{9f}c\u{a0}d\u{1b}[0m\te"), "abc\u{a0}d[0m\te");
+    }
+
+    /// The word-by-word collapsing it replaced, as the reference.
+    fn collapsed_by_words(out: &mut String, s: &str) {
+        let space_before = s.starts_with(char::is_whitespace);
+        for (i, word) in s.split_whitespace().enumerate() {
+            if (i > 0 || space_before) && !out.is_empty() && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+        if s.ends_with(char::is_whitespace) && !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+
+    #[test]
+    fn whitespace_is_collapsed_in_bytes_exactly_as_char_is_whitespace_says() {
+        // Every code point of the BMP alone, inside a word, between spaces and at the ends,
+        // each appended to nothing, to a word and to a word ending in a space.
+        for c in (0..0x1_0000u32).filter_map(char::from_u32) {
+            for text in [c.to_string(), format!("а{c}б"), format!(" {c} x"), format!("{c}{c}a{c}")] {
+                for before in ["", "слово", "word "] {
+                    let (mut fast, mut reference) = (before.to_owned(), before.to_owned());
+                    push_collapsed(&mut fast, &text);
+                    collapsed_by_words(&mut reference, &text);
+                    assert_eq!(fast, reference, "U+{:04X} in {text:?} after {before:?}", c as u32);
+                }
+            }
+        }
+        assert_eq!(html_to_text("<p>Bakı\u{a0}\u{a0}— \u{3000}xəbər</p>\n\n<p>\u{2003}son</p>"), "Bakı — xəbər son");
     }
 
     /// Markup whose first clean reads back as another tree: each must be a fixed point

@@ -20,7 +20,9 @@ pub const MARK_END: &str = "\u{3}";
 /// Letters unicode61 keeps apart from their plain forms, and what readers type instead.
 /// Armenian "և" is one letter in lower case ("Երևան") and two in upper case ("ԵՐԵՎԱՆ").
 fn needs_folding(word: &str) -> bool {
-    word.contains(['ı', 'İ', 'ё', 'Ё', 'և'])
+    // In bytes: a char-by-char search decoded every character of every body. A pair of
+    // a lead byte and a continuation byte is only ever that one character.
+    word.as_bytes().windows(2).any(|pair| matches!(pair, [0xC4, 0xB0 | 0xB1] | [0xD0, 0x81] | [0xD1, 0x91] | [0xD6, 0x87]))
 }
 
 /// Case folded, then the letters above as readers type them.
@@ -219,7 +221,16 @@ pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHi
 
 #[cfg(test)]
 mod tests {
-    use super::fts_query;
+    use super::{fts_query, needs_folding};
+
+    #[test]
+    fn the_letters_to_fold_are_found_in_the_bytes_and_nothing_else() {
+        for c in (0..0x1_0000u32).filter_map(char::from_u32) {
+            for text in [c.to_string(), format!("Баку{c}x")] {
+                assert_eq!(needs_folding(&text), text.contains(['ı', 'İ', 'ё', 'Ё', 'և']), "U+{:04X}", c as u32);
+            }
+        }
+    }
 
     #[test]
     fn operators_and_quotes_become_plain_terms() {
