@@ -437,8 +437,8 @@ mod tests {
 
     #[test]
     fn whitespace_is_collapsed_in_bytes_exactly_as_char_is_whitespace_says() {
-        // Every code point of the BMP alone, inside a word, between spaces and at the ends,
-        // each appended to nothing, to a word and to a word ending in a space.
+        // Every code point of the BMP alone, inside a word, between spaces, at the ends and
+        // after two spaces, each appended to nothing, to a word and to a word ending in a space.
         for c in (0..0x1_0000u32).filter_map(char::from_u32) {
             for text in [c.to_string(), format!("а{c}б"), format!(" {c} x"), format!("{c}{c}a{c}"), format!("a  {c} b")] {
                 for before in ["", "слово", "word "] {
