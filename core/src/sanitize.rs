@@ -312,16 +312,13 @@ fn push_collapsed(out: &mut String, s: &str) {
             at += 1;
             continue;
         }
+        // A lone space after a word stays in the run; any other whitespace ends it below.
         if byte == b' ' {
             let after_space = if at > copied { bytes[at - 1] == b' ' } else { out.is_empty() || out.ends_with(' ') };
             if !after_space {
                 at += 1;
                 continue;
             }
-            out.push_str(&s[copied..at]);
-            at += 1;
-            copied = at;
-            continue;
         }
         let space = whitespace_len(&bytes[at..]);
         if space == 0 {
