@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Builder, By, until } from 'selenium-webdriver';
+import { Builder, By, Condition, error as webdriverError, until } from 'selenium-webdriver';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const root = resolve(here, '../..');
@@ -185,8 +185,33 @@ export async function openApp(driver) {
     .withCapabilities({ browserName: 'wry', 'tauri:options': { application: appBinary } })
     .build();
   await session.manage().setTimeouts({ implicit: 0, pageLoad: 30000, script: 30000 });
+  ignoreStaleElementsWhileWaiting(session);
   await session.wait(until.elementLocated(By.css('body')), 20000);
   return session;
+}
+
+/**
+ * A wait's condition that meets a node the UI has just replaced (Svelte re-rendered the
+ * list between our find and our read) has seen nothing yet: it polls again and reads the
+ * new nodes, as Selenium's FluentWait does. WebKitWebDriver even throws this from
+ * findElements itself when a node goes mid-search, which failed CI on a toast leaving.
+ * Every other error still fails the wait at once.
+ */
+export function ignoreStaleElementsWhileWaiting(session) {
+  const wait = session.wait.bind(session);
+  const tolerant = (fn) => async (driver) => {
+    try {
+      return await fn(driver);
+    } catch (err) {
+      if (err instanceof webdriverError.StaleElementReferenceError) return false;
+      throw err;
+    }
+  };
+  session.wait = (condition, ...rest) => {
+    if (condition instanceof Condition) condition.fn = tolerant(condition.fn);
+    else if (typeof condition === 'function') condition = tolerant(condition);
+    return wait(condition, ...rest);
+  };
 }
 
 export const byTestId = (id) => By.css(`[data-testid="${id}"]`);
