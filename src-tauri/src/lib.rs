@@ -109,12 +109,21 @@ fn create_main_window<R: Runtime>(app: &mut tauri::App<R>) -> tauri::Result<()> 
 /// reader scrolled 1,000 cards that was most of 860 MiB. The document-viewer model keeps
 /// what is on the page, and our pictures are served again from the app's own store
 /// (`caliber-img`) when scrolled back to (BENCHMARKS.md, the app at 100k articles).
+///
+/// Compositing is off too: a page of text and small pictures gains nothing from layers
+/// in GPU-less buffers, and without them the web process holds far less after scrolling
+/// and searching and draws each frame sooner (BENCHMARKS.md, "WebKit compositing off").
+/// WebDriver screenshots then need a drawing to happen (`tests/e2e/harness.js`).
 #[cfg(target_os = "linux")]
 fn lean_web_cache<R: Runtime>(window: &tauri::WebviewWindow<R>) {
-    use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+    use webkit2gtk::{CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt};
     let _ = window.with_webview(|webview| {
-        if let Some(context) = webview.inner().context() {
+        let view = webview.inner();
+        if let Some(context) = view.context() {
             context.set_cache_model(CacheModel::DocumentViewer);
+        }
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
         }
     });
 }

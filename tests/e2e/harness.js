@@ -246,7 +246,30 @@ export async function screenshot(session, name) {
   });
   await settle(session);
   mkdirSync(screenshotDir, { recursive: true });
-  writeFileSync(join(screenshotDir, `${name}.png`), await session.takeScreenshot(), 'base64');
+  // WebKitGTK's WebDriver takes a screenshot after the web view's next drawing. Without
+  // compositing (the app turns it off) a page with nothing left to draw never draws
+  // again and the command never returns, so one pixel in a corner changes by 1/255 of
+  // its opacity every 30 ms while the screenshot is taken: invisible, but a drawing.
+  await session.executeScript(() => {
+    const pixel = document.createElement('div');
+    pixel.id = 'e2e-repaint-pixel';
+    pixel.setAttribute('aria-hidden', 'true');
+    pixel.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+    document.body.append(pixel);
+    let odd = false;
+    const timer = setInterval(() => {
+      odd = !odd;
+      pixel.style.background = odd ? 'rgba(127,127,127,0.004)' : 'rgba(127,127,127,0.008)';
+    }, 30);
+    setTimeout(() => { clearInterval(timer); pixel.remove(); }, 10000);
+    pixel.dataset.timer = String(timer);
+  });
+  const png = await session.takeScreenshot();
+  await session.executeScript(() => {
+    const pixel = document.getElementById('e2e-repaint-pixel');
+    if (pixel) { clearInterval(Number(pixel.dataset.timer)); pixel.remove(); }
+  });
+  writeFileSync(join(screenshotDir, `${name}.png`), png, 'base64');
 }
 
 export function clipboardText() {
