@@ -5,6 +5,7 @@ mod budget;
 pub(crate) use budget::{BudgetHold, ByteBudget};
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -67,6 +68,9 @@ pub struct HttpClient {
     /// For fetches a feed asked for on another host: resolves only to public addresses.
     public_client: reqwest::Client,
     options: FetchOptions,
+    /// Why the system's trusted certificates could not be loaded, when they could not: the
+    /// clients then trust nothing, http still works, and every https failure says this.
+    no_trust_store: Option<Arc<str>>,
 }
 
 /// Validators remembered from the previous fetch of a URL.
@@ -108,10 +112,21 @@ impl HttpClient {
                 .brotli(true)
                 .pool_max_idle_per_host(options.concurrency.max(1))
         };
-        let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| FetchError::Network { url: String::new(), message: e.to_string() });
-        let client = built(builder())?;
-        let public_client = built(builder().dns_resolver(PublicOnly))?;
-        Ok(Self { client, public_client, options })
+        let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| FetchError::Network { url: String::new(), message: source_chain(&e) });
+        // A system without its certificate store (a minimal container, a broken
+        // ca-certificates) must still open: the stored articles, the CLI and http sources
+        // need no certificates, and https fetches fail with the reason.
+        let (client, no_trust_store) = match built(builder()) {
+            Ok(client) => (client, None),
+            Err(FetchError::Network { message, .. }) => (built(builder().tls_certs_only([]))?, Some(Arc::from(message))),
+            Err(other) => return Err(other),
+        };
+        let public_client = if no_trust_store.is_some() {
+            built(builder().tls_certs_only([]).dns_resolver(PublicOnly))?
+        } else {
+            built(builder().dns_resolver(PublicOnly))?
+        };
+        Ok(Self { client, public_client, options, no_trust_store })
     }
 
     pub fn options(&self) -> &FetchOptions {
@@ -339,6 +354,10 @@ impl HttpClient {
     }
 
     fn classify(&self, url: &str, e: reqwest::Error) -> Attempt {
+        if let Some(why) = self.no_trust_store.as_deref().filter(|_| url.starts_with("https:")) {
+            let message = format!("no trusted certificates on this system, so no https site can be checked (install the ca-certificates package): {why}");
+            return Attempt::Final(FetchError::Network { url: url.to_owned(), message });
+        }
         let url = url.to_owned();
         if e.is_timeout() {
             let seconds = self.options.total_timeout.as_secs();

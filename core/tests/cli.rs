@@ -307,3 +307,35 @@ fn editions_list_shows_an_edition_followed_through_its_feed_alone() {
         rows.as_array().unwrap().iter().filter(|r| r["followed"] == true).map(|r| r["code"].as_str().unwrap()).collect();
     assert_eq!(followed, ["ru"]);
 }
+
+#[test]
+fn without_the_systems_certificates_the_cli_still_reads_and_syncs_http_and_says_why_https_fails() {
+    // An empty certificate store (a minimal container, a broken ca-certificates): building
+    // the HTTP client failed, so every command failed, even those that need no network.
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("no-certs");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("none.pem"), "").unwrap();
+    let db = dir.path().join("caliber.db");
+    let run = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_caliber"));
+        command.arg("--db").arg(&db).args(args).env("SSL_CERT_FILE", empty.join("none.pem")).env("SSL_CERT_DIR", &empty);
+        isolate(&mut command);
+        command.output().expect("run caliber")
+    };
+    let feed = server.url("/politics.xml");
+    let secure = "https://127.0.0.1:9/feed.xml";
+    ok(&run(&["sources", "add", &feed, secure, "--kind", "feed"]));
+    assert_eq!(json(&run(&["sources", "list", "--json"])).as_array().unwrap().len(), 2);
+
+    let report = json(&run(&["sync", "--json"]));
+    let sources = report["sources"].as_array().unwrap();
+    let plain = sources.iter().find(|s| s["url"] == feed.as_str()).unwrap();
+    assert_eq!((&plain["status"], &plain["new"]), (&Value::from("ok"), &Value::from(3)), "{plain}");
+    let https = sources.iter().find(|s| s["url"] == secure).unwrap();
+    assert_eq!(https["status"], "error");
+    let error = https["error"].as_str().unwrap();
+    assert!(error.contains("no trusted certificates") && error.contains("ca-certificates"), "{error}");
+    assert_eq!(json(&run(&["articles", "--json"])).as_array().unwrap().len(), 3);
+}
