@@ -155,9 +155,29 @@ function memory(pid) {
     } catch {
       /* gone */
     }
-    return { pid: p, comm, pss, rss };
+    return { pid: p, comm, pss, rss, top: pssByMapping(p) };
   });
   return { pss: rows.reduce((a, r) => a + r.pss, 0), rss: rows.reduce((a, r) => a + r.rss, 0), rows };
+}
+/** A process's PSS in MiB by what is mapped (a library, the binary, or [anon] memory), largest first. */
+function pssByMapping(pid, keep = 6) {
+  const sums = new Map();
+  let name = '';
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+      if (head) {
+        const path = head[1].trim();
+        name = path === '' ? '[anon]' : path.startsWith('/memfd:') ? '[memfd]' : path.split('/').pop().replace(/ \(deleted\)$/, '');
+        continue;
+      }
+      const pss = /^Pss:\s+(\d+) kB/.exec(line);
+      if (pss) sums.set(name, (sums.get(name) ?? 0) + Number(pss[1]) / 1024);
+    }
+  } catch {
+    /* gone */
+  }
+  return [...sums].sort((a, b) => b[1] - a[1]).slice(0, keep);
 }
 /** Wall-clock ms of a process's start: /proc/PID/stat's start (ticks since boot) against /proc/uptime. */
 function processStartEpochMs(pid) {
@@ -486,6 +506,10 @@ async function main() {
     '| measurement | figure | target | result |',
     '|---|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
+    '',
+    'Where the PSS is after searching and scrolling (MiB, the largest mappings of each process):',
+    '',
+    ...results.memory.afterScroll.rows.map((r) => `- ${r.comm} ${r0(r.pss)}: ${r.top.map(([n, v]) => `${n} ${v.toFixed(1)}`).join(', ')}`),
     '',
   ].join('\n');
   console.log(md);
