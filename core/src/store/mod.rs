@@ -37,6 +37,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (5, include_str!("migrations/0005_index_queue.sql")),
     (6, include_str!("migrations/0006_keep_saved.sql")),
     (7, include_str!("migrations/0007_pending_bodies.sql")),
+    (8, include_str!("migrations/0008_time_index_covers_editions.sql")),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
