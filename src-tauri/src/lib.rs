@@ -150,9 +150,14 @@ fn spawn_sync_loop<R: Runtime>(app: AppHandle<R>) {
         let _ = tokio::time::timeout(LAUNCH_SYNC_WAIT, state.first_list_served.notified()).await;
         tokio::time::sleep(FIRST_PAINT_GRACE).await;
         let mut failures: u32 = 0;
+        let mut launch = true;
         loop {
             let state = app.state::<AppState>();
-            let ok = matches!(state.sync(&app).await, Ok((_, summary)) if !summary.offline && summary.failed == 0);
+            let ok = if std::mem::take(&mut launch) {
+                state.launch_sync(&app).await
+            } else {
+                state::reached_every_source(&state.sync(&app).await)
+            };
             failures = if ok { 0 } else { failures.saturating_add(1) };
             let interval = Settings::load(&state.core, &state.system_locale)
                 .map(|s| s.sync_interval_minutes)

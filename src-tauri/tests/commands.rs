@@ -2,6 +2,8 @@
 //! real HTTP server on 127.0.0.1.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use caliber_core::{Core, CoreConfig, FetchOptions, HttpClient};
 use serde_json::{Value, json};
@@ -22,6 +24,13 @@ const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 
 /// A feed server on its own thread (the mock app has no runtime of its own to lend).
 fn serve_feed() -> String {
+    serve_feed_counting().0
+}
+
+/// As `serve_feed`, with how many times the feed itself was asked for.
+fn serve_feed_counting() -> (String, Arc<AtomicUsize>) {
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -32,13 +41,16 @@ fn serve_feed() -> String {
             let feed = FEED.replace("HOST", &addr.to_string());
             let app = axum::Router::new().route(
                 "/feed.xml",
-                axum::routing::get(move || async move { ([("content-type", "application/rss+xml")], feed) }),
+                axum::routing::get(move || async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    ([("content-type", "application/rss+xml")], feed)
+                }),
             );
             tx.send(addr).unwrap();
             axum::serve(listener, app).await.unwrap();
         });
     });
-    format!("http://{}/feed.xml", rx.recv().unwrap())
+    (format!("http://{}/feed.xml", rx.recv().unwrap()), asked)
 }
 
 /// The data dir prepared the way `caliber --db` would: one fixture source, no network yet.
@@ -363,4 +375,34 @@ fn contract_scenarios_hold_for_the_real_commands() {
         }
     }
     assert!(failures.is_empty(), "the real commands disagree with tests/contract/scenarios.json:\n{}", failures.join("\n"));
+}
+
+/// The reader pressed sync before the launch's sync began (a second after the first list):
+/// the launch's sync then only waits for theirs and reports how it went. It used to ask
+/// every source again right after (500 requests at 100k articles, all answered 304).
+#[test]
+fn the_launch_sync_does_not_repeat_a_sync_the_reader_already_ran() {
+    let (url, asked) = serve_feed_counting();
+    let dir = prepared_dir(&url);
+    let (app, webview) = app(dir.path());
+    let state = app.state::<caliber_app_lib::state::AppState>();
+    invoke(&webview, "sync_now", json!({})).expect("sync_now");
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    assert!(tauri::async_runtime::block_on(state.launch_sync(app.handle())), "the reader's sync reached the feed");
+    assert_eq!(asked.load(Ordering::SeqCst), 1, "the launch's sync asked the feed again");
+    // Later syncs, the reader's or the interval's, still run.
+    invoke(&webview, "sync_now", json!({})).expect("sync_now");
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn with_no_sync_before_it_the_launch_sync_runs() {
+    let (url, asked) = serve_feed_counting();
+    let dir = prepared_dir(&url);
+    let (app, webview) = app(dir.path());
+    let state = app.state::<caliber_app_lib::state::AppState>();
+    assert!(tauri::async_runtime::block_on(state.launch_sync(app.handle())));
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    let list = invoke(&webview, "list_articles", json!({"query": {"limit": 10}})).expect("list_articles");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "{list}");
 }
