@@ -211,7 +211,7 @@ pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<U
 /// A picture shown once: a body picture that repeats the cover or an earlier body picture
 /// goes, and so does a link left holding nothing (it wrapped a dropped picture).
 fn drop_repeated_pictures(body: &Selection<'_>, base: &Url, cover: Option<&str>) {
-    let mut seen: Vec<String> = cover.map(|c| canonical_url(c)).into_iter().collect();
+    let mut seen: Vec<String> = cover.map(canonical_url).into_iter().collect();
     for img in body.select("img").iter() {
         let Some(src) = img.attr("src").and_then(|s| absolute(base, &s)).map(|u| canonical_url(&u)) else { continue };
         if seen.contains(&src) {
