@@ -116,16 +116,12 @@ impl HttpClient {
         // A system without its certificate store (a minimal container, a broken
         // ca-certificates) must still open: the stored articles, the CLI and http sources
         // need no certificates, and https fetches fail with the reason.
-        let (client, no_trust_store) = match built(builder()) {
+        let (client, no_trust_store) = match builder().build() {
             Ok(client) => (client, None),
-            Err(FetchError::Network { message, .. }) => (built(builder().tls_certs_only([]))?, Some(Arc::from(message))),
-            Err(other) => return Err(other),
+            Err(e) => (built(builder().tls_certs_only([]))?, Some(Arc::<str>::from(source_chain(&e)))),
         };
-        let public_client = if no_trust_store.is_some() {
-            built(builder().tls_certs_only([]).dns_resolver(PublicOnly))?
-        } else {
-            built(builder().dns_resolver(PublicOnly))?
-        };
+        let trusting = |b: reqwest::ClientBuilder| if no_trust_store.is_some() { b.tls_certs_only([]) } else { b };
+        let public_client = built(trusting(builder()).dns_resolver(PublicOnly))?;
         Ok(Self { client, public_client, options, no_trust_store })
     }
 

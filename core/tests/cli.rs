@@ -11,10 +11,15 @@ use common::*;
 use serde_json::Value;
 
 fn caliber(db: &Path, args: &[&str]) -> Output {
+    caliber_command(db, args).output().expect("run caliber")
+}
+
+/// The CLI on `db`, isolated from the real data dir; more environment may be added.
+fn caliber_command(db: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_caliber"));
     command.arg("--db").arg(db).args(args);
     isolate(&mut command);
-    command.output().expect("run caliber")
+    command
 }
 
 /// Never let a test touch the real data dir, whatever the CLI does with the environment.
@@ -319,9 +324,8 @@ fn without_the_systems_certificates_the_cli_still_reads_and_syncs_http_and_says_
     std::fs::write(empty.join("none.pem"), "").unwrap();
     let db = dir.path().join("caliber.db");
     let run = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_caliber"));
-        command.arg("--db").arg(&db).args(args).env("SSL_CERT_FILE", empty.join("none.pem")).env("SSL_CERT_DIR", &empty);
-        isolate(&mut command);
+        let mut command = caliber_command(&db, args);
+        command.env("SSL_CERT_FILE", empty.join("none.pem")).env("SSL_CERT_DIR", &empty);
         command.output().expect("run caliber")
     };
     let feed = server.url("/politics.xml");

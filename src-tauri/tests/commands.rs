@@ -377,14 +377,20 @@ fn contract_scenarios_hold_for_the_real_commands() {
     assert!(failures.is_empty(), "the real commands disagree with tests/contract/scenarios.json:\n{}", failures.join("\n"));
 }
 
+/// The app over a data dir whose one source is a feed that counts how often it is asked for.
+fn app_on_a_counted_feed() -> (tempfile::TempDir, App<MockRuntime>, WebviewWindow<MockRuntime>, Arc<AtomicUsize>) {
+    let (url, asked) = serve_feed_counting();
+    let dir = prepared_dir(&url);
+    let (app, webview) = app(dir.path());
+    (dir, app, webview, asked)
+}
+
 /// The reader pressed sync before the launch's sync began (a second after the first list):
 /// the launch's sync then only waits for theirs and reports how it went. It used to ask
 /// every source again right after (500 requests at 100k articles, all answered 304).
 #[test]
 fn the_launch_sync_does_not_repeat_a_sync_the_reader_already_ran() {
-    let (url, asked) = serve_feed_counting();
-    let dir = prepared_dir(&url);
-    let (app, webview) = app(dir.path());
+    let (_dir, app, webview, asked) = app_on_a_counted_feed();
     let state = app.state::<caliber_app_lib::state::AppState>();
     invoke(&webview, "sync_now", json!({})).expect("sync_now");
     assert_eq!(asked.load(Ordering::SeqCst), 1);
@@ -397,9 +403,7 @@ fn the_launch_sync_does_not_repeat_a_sync_the_reader_already_ran() {
 
 #[test]
 fn with_no_sync_before_it_the_launch_sync_runs() {
-    let (url, asked) = serve_feed_counting();
-    let dir = prepared_dir(&url);
-    let (app, webview) = app(dir.path());
+    let (_dir, app, webview, asked) = app_on_a_counted_feed();
     let state = app.state::<caliber_app_lib::state::AppState>();
     assert!(tauri::async_runtime::block_on(state.launch_sync(app.handle())));
     assert_eq!(asked.load(Ordering::SeqCst), 1);
