@@ -164,7 +164,10 @@ function pssByMapping(pid, keep = 6) {
   const sums = new Map();
   let name = '';
   try {
-    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    // Diagnosis: each process's whole smaps, as of the last measurement (after scrolling).
+    if (process.env.CALIBER_BENCH_APP_SMAPS) writeFileSync(join(process.env.CALIBER_BENCH_APP_SMAPS, `${stat(pid)?.comm ?? pid}.smaps`), smaps);
+    for (const line of smaps.split('\n')) {
       const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
       if (head) {
         const path = head[1].trim();
@@ -476,6 +479,14 @@ async function main() {
     console.error(`scroll: ${scroll.furthest} cards in ${r0(scroll.ms)} ms, ${scroll.steps} steps, ${scroll.dropped} dropped pages (${r0(scroll.blankMs)} ms blank), frames median ${r0(median(frames))} ms, p95 ${r0(pct(frames, 95))} ms, ${results.scroll.framesOver50}/${frames.length} over 50 ms; DOM: ${scroll.cardsInDom} cards, ${scroll.imgs} pictures, ${scroll.domNodes} elements`);
     await sleep(2000);
     results.memory.afterScroll = memory(pid);
+    // The same memory once the app has been left alone (WebKit collects garbage and hands
+    // freed pages back on timers): each second for CALIBER_BENCH_APP_REST seconds (default 0).
+    const rest = Number(process.env.CALIBER_BENCH_APP_REST ?? 0);
+    for (let s = 1; s <= rest; s++) {
+      await sleep(1000);
+      const m = memory(pid);
+      console.error(`at rest ${s} s: PSS ${r0(m.pss)} MiB (${m.rows.map((r) => `${r.comm} ${r0(r.pss)}`).join(', ')})`);
+    }
     await shutDown({ app, driver });
   }
   server.close();

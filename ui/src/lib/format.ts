@@ -1,5 +1,27 @@
 // Dates, relative times and sizes in the UI language (Intl only; no libraries).
 
+/** Formatters by kind, language and options. Building one is the costly part in WebKit
+ * (ICU opens its locale data and pattern generator each time): two per card made a list's
+ * first 30 cards wait for 60 of them (issue 15, BENCHMARKS.md). */
+const formatters = new Map<string, unknown>();
+
+/** `make(lang)`, made once per (kind, lang, options); when `lang` is refused, the English one. */
+export function cachedFormatter<T>(kind: string, lang: string, options: object, make: (lang: string) => T): T {
+  const key = `${kind}\u0000${lang}\u0000${JSON.stringify(options)}`;
+  let formatter = formatters.get(key) as T | undefined;
+  if (formatter === undefined) {
+    try {
+      formatter = make(lang);
+    } catch {
+      formatter = make('en');
+    }
+    formatters.set(key, formatter);
+  }
+  return formatter;
+}
+
+const RELATIVE: Intl.RelativeTimeFormatOptions = { numeric: 'auto' };
+
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60],
   ['hour', 3600],
@@ -12,12 +34,7 @@ export function relativeTime(iso: string, lang: string, now: number = Date.now()
   if (Number.isNaN(t)) return '';
   const diffSec = Math.round((t - now) / 1000);
   const abs = Math.abs(diffSec);
-  let rtf: Intl.RelativeTimeFormat;
-  try {
-    rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
-  } catch {
-    rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-  }
+  const rtf = cachedFormatter('relative', lang, RELATIVE, (l) => new Intl.RelativeTimeFormat(l, RELATIVE));
   if (abs < 45) return rtf.format(0, 'second');
   if (abs < 3600) return rtf.format(Math.round(diffSec / UNITS[0][1]), 'minute');
   if (abs < 86400) return rtf.format(Math.round(diffSec / UNITS[1][1]), 'hour');
@@ -26,11 +43,7 @@ export function relativeTime(iso: string, lang: string, now: number = Date.now()
 }
 
 function dateTimeFormat(lang: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  try {
-    return new Intl.DateTimeFormat(lang, options);
-  } catch {
-    return new Intl.DateTimeFormat('en', options);
-  }
+  return cachedFormatter('date', lang, options, (l) => new Intl.DateTimeFormat(l, options));
 }
 
 /** Local date and time, e.g. "10 September 2025 at 15:00". */
@@ -48,7 +61,7 @@ export function formatDate(iso: string, lang: string): string {
 
 export function formatNumber(n: number, lang: string): string {
   try {
-    return new Intl.NumberFormat(lang).format(n);
+    return cachedFormatter('number', lang, {}, (l) => new Intl.NumberFormat(l)).format(n);
   } catch {
     return String(n);
   }

@@ -19,6 +19,22 @@ describe('i18n', () => {
     }
   });
 
+  it('dates and plurals switch language at once, the formatters kept per language and options', () => {
+    const now = Date.parse('2026-01-10T12:00:00Z');
+    const twoHoursAgo = '2026-01-10T10:00:00Z';
+    const old = '2025-12-01T10:00:00Z';
+    expect(relativeTime(twoHoursAgo, 'ru', now)).toBe('2 часа назад');
+    expect(relativeTime(twoHoursAgo, 'en', now)).toBe('2 hours ago');
+    expect(relativeTime(twoHoursAgo, 'ru', now)).toBe('2 часа назад');
+    // Older than a week: a date, not a relative time, in each language.
+    expect(relativeTime(old, 'en', now)).toBe(new Intl.DateTimeFormat('en', { dateStyle: 'medium' }).format(Date.parse(old)));
+    expect(relativeTime(old, 'ru', now)).toBe(new Intl.DateTimeFormat('ru', { dateStyle: 'medium' }).format(Date.parse(old)));
+    // A language Intl refuses falls back to English rather than failing the card.
+    expect(relativeTime(twoHoursAgo, 'not a language!', now)).toBe('2 hours ago');
+    expect(dictionaries.ru.newCount(5)).toBe('5 новых');
+    expect(dictionaries.en.newCount(5)).toBe('5 new');
+  });
+
   it('site strings in the three languages', () => {
     expect(dictionaries.ru.views(179)).toBe('Просмотров: 179');
     expect(dictionaries.en.views(179)).toBe('Views: 179');
