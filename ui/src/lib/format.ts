@@ -43,7 +43,10 @@ export function relativeTime(iso: string, lang: string, now: number = Date.now()
 }
 
 function dateTimeFormat(lang: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  return cachedFormatter('date', lang, options, (l) => new Intl.DateTimeFormat(l, options));
+  // A formatter keeps the time zone it was made in: one made before the reader's machine
+  // changed zones (a trip) must not be reused, so the zone's offset now is in the key.
+  const kind = `date ${new Date().getTimezoneOffset()}`;
+  return cachedFormatter(kind, lang, options, (l) => new Intl.DateTimeFormat(l, options));
 }
 
 /** Local date and time, e.g. "10 September 2025 at 15:00". */

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
-import { relativeTime } from '../lib/format';
+import { formatDateTime, relativeTime } from '../lib/format';
 import { dictionaries } from '../lib/messages';
 import { detectLanguage, prefs } from '../lib/prefs.svelte';
 import { startAt, useBackend } from './harness';
@@ -33,6 +33,19 @@ describe('i18n', () => {
     expect(relativeTime(twoHoursAgo, 'not a language!', now)).toBe('2 hours ago');
     expect(dictionaries.ru.newCount(5)).toBe('5 новых');
     expect(dictionaries.en.newCount(5)).toBe('5 new');
+  });
+
+  it('a date and time follows the machine into another time zone (formatters are kept, not their zone)', () => {
+    const saved = process.env.TZ;
+    try {
+      process.env.TZ = 'UTC';
+      expect(formatDateTime('2026-01-10T10:00:00Z', 'ru')).toContain('10:00');
+      process.env.TZ = 'Asia/Baku';
+      expect(formatDateTime('2026-01-10T10:00:00Z', 'ru')).toContain('14:00');
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
   });
 
   it('site strings in the three languages', () => {
