@@ -76,6 +76,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 /// Body errors (bad JSON, unknown fields, too large) as the same JSON error shape.
+#[allow(clippy::result_large_err)] // the rejection goes straight back to the client as the handler's response
 fn body<T>(payload: Result<Json<T>, JsonRejection>) -> Result<T, Response> {
     payload.map(|Json(v)| v).map_err(|rejection| {
         let status = rejection.status();

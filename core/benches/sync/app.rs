@@ -21,7 +21,7 @@ fn build_app_db(vocab: &Vocab, az: &Lang, origin: &str, path: &Path) -> usize {
         let lang = [&vocab.en, &vocab.ru, az][source % 3];
         let mut generator = ItemGen {
             lang,
-            rng: Rng::new(SEED ^ 0xa99_d8 ^ ((source as u64 + 1) * 0x3000_0005)),
+            rng: Rng::new(SEED ^ 0xa_99d8 ^ ((source as u64 + 1) * 0x3000_0005)),
             feed: source,
             origin,
             hostile_markup: false,

@@ -240,6 +240,7 @@ pub(crate) struct ShapeRow {
 }
 
 /// Every shape at every size, `runs` cold syncs each, interleaved with newsboat's.
+#[allow(clippy::too_many_arguments)] // the bench's settings, each read once from main
 pub(crate) fn run_shapes(caliber: &Path, baseline: Option<&Path>, newsboat: Option<&Path>, server: &Server, vocab: &Vocab, origin: &str, sizes: &[usize], shapes: &[CorpusShape], runs: usize, t0: Instant) -> Vec<ShapeRow> {
     let mut rows = Vec::new();
     for &size in sizes {

@@ -103,6 +103,7 @@ impl Arrival {
     }
 }
 
+#[allow(clippy::large_enum_variant)] // one per process, never moved after start
 pub enum Store {
     Sqlite(SqliteStore),
     Postgres(PgStore),
