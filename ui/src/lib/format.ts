@@ -63,11 +63,7 @@ export function formatDate(iso: string, lang: string): string {
 }
 
 export function formatNumber(n: number, lang: string): string {
-  try {
-    return cachedFormatter('number', lang, {}, (l) => new Intl.NumberFormat(l)).format(n);
-  } catch {
-    return String(n);
-  }
+  return cachedFormatter('number', lang, {}, (l) => new Intl.NumberFormat(l)).format(n);
 }
 
 export function formatBytes(bytes: number, lang: string): string {

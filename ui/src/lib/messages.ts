@@ -1,19 +1,15 @@
 // UI strings in Russian, English, Azerbaijani and Armenian. `en` defines the shape; the other
 // dictionaries must provide every key (the type checker enforces it).
 import type { UiLanguage } from '../ipc/types';
-import { cachedFormatter } from './format';
+import { cachedFormatter, formatNumber } from './format';
 
 type Plural = { one: string; few?: string; many?: string; other: string };
 
 function plural(lang: UiLanguage, n: number, forms: Plural): string {
-  let rule: Intl.LDMLPluralRule = 'other';
-  try {
-    rule = cachedFormatter('plural', lang, {}, (l) => new Intl.PluralRules(l)).select(n);
-  } catch {
-    rule = n === 1 ? 'one' : 'other';
-  }
+  // A language Intl refuses gets English rules (cachedFormatter).
+  const rule = cachedFormatter('plural', lang, {}, (l) => new Intl.PluralRules(l)).select(n);
   const form = (rule === 'one' && forms.one) || (rule === 'few' && forms.few) || (rule === 'many' && forms.many) || forms.other;
-  return form.replace('{n}', cachedFormatter('number', lang, {}, (l) => new Intl.NumberFormat(l)).format(n));
+  return form.replace('{n}', formatNumber(n, lang));
 }
 
 const en = {
