@@ -301,6 +301,9 @@ pub struct RelayStatus {
     pub state: RelayState,
     /// Why it is unreachable, as the network said it.
     pub error: Option<String>,
+    /// Counts the changes since launch. A `relay:status` event and a `relay_status` reply
+    /// travel by different channels and can arrive in either order: the higher is the newer.
+    pub revision: u64,
 }
 
 /// Payload of `app:open-article` (a notification or deep link asks to show an article).

@@ -29,7 +29,7 @@ pub struct RelayHandle {
 
 impl Default for RelayHandle {
     fn default() -> Self {
-        Self { status: Mutex::new(RelayStatus { state: RelayState::Off, error: None }), changed: tokio::sync::Notify::new() }
+        Self { status: Mutex::new(RelayStatus { state: RelayState::Off, error: None, revision: 0 }), changed: tokio::sync::Notify::new() }
     }
 }
 
@@ -44,13 +44,19 @@ impl RelayHandle {
     }
 
     fn set<R: Runtime>(&self, app: &AppHandle<R>, state: RelayState, error: Option<String>) {
-        let status = RelayStatus { state, error };
-        let mut current = self.status.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if *current != status {
-            *current = status.clone();
-            drop(current);
-            let _ = app.emit(events::RELAY_STATUS, status);
+        if let Some(changed) = self.change(state, error) {
+            let _ = app.emit(events::RELAY_STATUS, changed);
         }
+    }
+
+    /// The new status, numbered, when it differs from the current one.
+    fn change(&self, state: RelayState, error: Option<String>) -> Option<RelayStatus> {
+        let mut current = self.status.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if current.state == state && current.error == error {
+            return None;
+        }
+        *current = RelayStatus { state, error, revision: current.revision + 1 };
+        Some(current.clone())
     }
 }
 
@@ -178,6 +184,20 @@ async fn wait_or_change(relay: &RelayHandle, wait: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_status_change_is_numbered_higher_and_a_repeat_is_not_a_change() {
+        let relay = RelayHandle::default();
+        assert_eq!(relay.status().revision, 0);
+        let connecting = relay.change(RelayState::Connecting, None).expect("a change");
+        let connected = relay.change(RelayState::Connected, None).expect("a change");
+        assert!(connecting.revision < connected.revision);
+        assert_eq!(relay.change(RelayState::Connected, None), None);
+        let down = relay.change(RelayState::Unreachable, Some("refused".into())).expect("a change");
+        let other_error = relay.change(RelayState::Unreachable, Some("timed out".into())).expect("a new error is a change");
+        assert!(down.revision < other_error.revision);
+        assert_eq!(relay.status(), other_error);
+    }
 
     #[test]
     fn backoff_doubles_to_a_minute() {

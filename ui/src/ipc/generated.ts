@@ -278,7 +278,12 @@ export type RelayStatus = { state: RelayState,
 /**
  * Why it is unreachable, as the network said it.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * Counts the changes since launch. A `relay:status` event and a `relay_status` reply
+ * travel by different channels and can arrive in either order: the higher is the newer.
+ */
+revision: number, };
 
 // ---- Errors (error.rs) ----
 

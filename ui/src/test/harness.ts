@@ -5,6 +5,7 @@ import { resetAlerts } from '../lib/alerts.svelte';
 import { resetEditions } from '../lib/editions.svelte';
 import { lists } from '../lib/lists.svelte';
 import { initPrefs } from '../lib/prefs.svelte';
+import { resetRelay } from '../lib/relay.svelte';
 import { resetSearch } from '../lib/search.svelte';
 import { resetSync } from '../lib/sync.svelte';
 import { hideToast } from '../lib/toast.svelte';
@@ -25,6 +26,7 @@ export function resetAppState(): void {
   resetSearch();
   resetEditions();
   resetAlerts();
+  resetRelay();
   lists.source = null;
   lists.selectedId = null;
   ui.helpOpen = false;

@@ -1,6 +1,8 @@
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { emit } from '@tauri-apps/api/event';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
+import { EVENTS } from '../ipc/types';
 import { startAt, useBackend } from './harness';
 
 describe('settings', () => {
@@ -93,27 +95,53 @@ describe('settings', () => {
   });
 
   it('the relay address: refused unless http(s), stored when it is, and the status in plain words', async () => {
-    const backend = useBackend({ relayStatus: { state: 'unreachable', error: 'could not connect' } });
+    const backend = useBackend({ relayStatus: { state: 'unreachable', error: 'could not connect', revision: 1 } });
     startAt('#/settings');
     render(App);
     const field = (await screen.findByLabelText('Relay URL')) as HTMLInputElement;
-    expect((await screen.findByTestId('relay-status')).textContent).toContain('Unreachable: alerts come from the app’s own sync');
+    await waitFor(() => expect(screen.getByTestId('relay-status').textContent).toContain('Unreachable: alerts come from the app’s own sync'));
 
     await fireEvent.input(field, { target: { value: 'relay.example' } });
     await fireEvent.click(screen.getByTestId('relay-save'));
     expect(await screen.findByText('Enter an address that starts with http:// or https://, or leave the field empty.')).toBeTruthy();
     expect(backend.callsOf('update_settings').filter((c) => 'relayUrl' in (c.args.settings as object))).toHaveLength(0);
 
-    backend.relayStatus = { state: 'connecting', error: null };
+    backend.relayStatus = { state: 'connecting', error: null, revision: 2 };
     await fireEvent.input(field, { target: { value: ' http://127.0.0.1:8780 ' } });
     await fireEvent.click(screen.getByTestId('relay-save'));
     await waitFor(() => expect(backend.settings.relayUrl).toBe('http://127.0.0.1:8780'));
     await waitFor(() => expect(screen.getByTestId('relay-status').textContent).toContain('Connecting to the relay'));
 
-    backend.relayStatus = { state: 'off', error: null };
+    backend.relayStatus = { state: 'off', error: null, revision: 3 };
     await fireEvent.input(field, { target: { value: '' } });
     await fireEvent.click(screen.getByTestId('relay-save'));
     await waitFor(() => expect(backend.settings.relayUrl).toBe(''));
     await waitFor(() => expect(screen.getByTestId('relay-status').textContent).toContain('Not used'));
+  });
+
+  // Regression (CI, stop 26): the relay connected while the reply to relay_status was on its
+  // way; the reply, older, arrived after the "connected" event and Settings said "Not used"
+  // for good though the stream was open.
+  it('a relay status event newer than the relay_status reply that arrives after it stays shown', async () => {
+    const backend = useBackend();
+    startAt('#/settings');
+    render(App);
+    const field = (await screen.findByLabelText('Relay URL')) as HTMLInputElement;
+    await waitFor(() => expect(screen.getByTestId('relay-status').textContent).toContain('Not used'));
+    const handle = backend.handle;
+    backend.handle = async (cmd, args) => {
+      const reply = handle(cmd, args);
+      if (cmd === 'relay_status' && backend.settings.relayUrl) {
+        // The client moves on while the reply (status "off", revision 0) is in flight.
+        await emit(EVENTS.relayStatus, { state: 'connecting', error: null, revision: 1 });
+        await emit(EVENTS.relayStatus, { state: 'connected', error: null, revision: 2 });
+      }
+      return reply;
+    };
+    await fireEvent.input(field, { target: { value: 'http://127.0.0.1:8780' } });
+    await fireEvent.click(screen.getByTestId('relay-save'));
+    await waitFor(() => expect(backend.callsOf('relay_status').length).toBeGreaterThan(1));
+    await screen.findByText('Settings saved');
+    expect(screen.getByTestId('relay-status').textContent).toContain('Connected: breaking news arrives');
   });
 });

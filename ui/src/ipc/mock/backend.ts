@@ -193,7 +193,7 @@ export function createFakeBackend(opts: FakeBackendOptions = {}): FakeBackend {
     clipboard: [],
     opened: [],
     syncResult: opts.syncResult ?? { newTotal: 0, failed: 0, reached: sources.length, offline: false },
-    relayStatus: opts.relayStatus ?? { state: 'off', error: null },
+    relayStatus: opts.relayStatus ?? { state: 'off', error: null, revision: 0 },
     failures: { ...opts.failures },
     handle(cmd, rawArgs) {
       const args = (rawArgs ?? {}) as Record<string, unknown>;
