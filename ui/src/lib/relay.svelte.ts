@@ -17,7 +17,7 @@ function showStatus(status: RelayStatus): void {
   if (status.revision >= relay.status.revision) relay.status = status;
 }
 
-export async function loadRelay(): Promise<void> {
+async function loadRelay(): Promise<void> {
   try {
     const [settings, status] = await Promise.all([getSettings(), relayStatus()]);
     relay.url = settings.relayUrl;
