@@ -15,16 +15,40 @@
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MMAP_THRESHOLD: libc::c_int = 1024 * 1024;
 
-/// At most two malloc arenas (glibc's `M_ARENA_MAX`) and a fixed mmap threshold; a no-op
-/// elsewhere (musl, bionic, macOS and Windows allocators do not pile up per-thread arenas
-/// this way). Call it first thing in `main`, before other threads start.
-pub fn tune_allocator() {
+/// Which program is tuning its allocator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// The app: two arenas, its memory stays low after a long scroll.
+    App,
+    /// The CLI: four arenas. A sync's fetch tasks, parse worker and writer (then the
+    /// sanitise workers and the indexer) allocate at the same time; on two arenas they queue
+    /// on each other's locks, and the list came 8–11 % later (BENCHMARKS.md, "four malloc
+    /// arenas"). Peak RSS stays far under its 100 MiB target.
+    Cli,
+}
+
+impl Host {
+    /// glibc's `M_ARENA_MAX` for this program.
+    pub fn malloc_arenas(self) -> i32 {
+        match self {
+            Host::App => 2,
+            Host::Cli => 4,
+        }
+    }
+}
+
+/// A bounded number of malloc arenas (glibc's `M_ARENA_MAX`, by `host`) and a fixed mmap
+/// threshold; a no-op elsewhere (musl, bionic, macOS and Windows allocators do not pile up
+/// per-thread arenas this way). Call it first thing in `main`, before other threads start.
+pub fn tune_allocator(host: Host) {
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = host;
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         // SAFETY: mallopt only sets a tunable of glibc's allocator; it is called before
         // the program starts other threads, and it fails (returns 0) without other effect.
         unsafe {
-            let _ = libc::mallopt(libc::M_ARENA_MAX, 2);
+            let _ = libc::mallopt(libc::M_ARENA_MAX, host.malloc_arenas());
             let _ = libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
         }
     }

@@ -156,7 +156,7 @@ struct MarkArgs {
 }
 
 fn main() -> ExitCode {
-    caliber_core::malloc::tune_allocator();
+    caliber_core::malloc::tune_allocator(caliber_core::malloc::Host::Cli);
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
