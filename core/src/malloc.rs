@@ -29,7 +29,7 @@ pub enum Host {
 
 impl Host {
     /// glibc's `M_ARENA_MAX` for this program.
-    pub fn malloc_arenas(self) -> i32 {
+    fn malloc_arenas(self) -> i32 {
         match self {
             Host::App => 2,
             Host::Cli => 4,
