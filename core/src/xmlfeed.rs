@@ -418,35 +418,15 @@ impl Declared {
 /// XML's five entities, character references, the HTML entities feeds use without
 /// declaring them, and the document's own declarations. Unknown ones are kept as written.
 fn decode_entities(s: &str, declared: &Declared) -> String {
-    if !s.contains('&') {
-        return s.to_owned();
-    }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(amp) = rest.find('&') {
+    // Escaped HTML is mostly entities: found with memchr, none allocates.
+    while let Some(amp) = memchr::memchr(b'&', rest.as_bytes()) {
         out.push_str(&rest[..amp]);
         let after = &rest[amp + 1..];
-        let end = after.find(';').filter(|&e| e > 0 && e <= 32 && !after[..e].contains(|c: char| c.is_whitespace() || c == '&'));
-        let decoded = end.and_then(|e| {
-            let name = &after[..e];
-            if let Some(num) = name.strip_prefix('#') {
-                let code = match num.strip_prefix(['x', 'X']) {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                    None => num.parse().ok()?,
-                };
-                return char::from_u32(code).map(String::from);
-            }
-            if declared.list.iter().any(|(n, _)| n == name) {
-                return declared.expand(name).map(str::to_owned);
-            }
-            named_entity(name).map(String::from)
-        });
-        match (decoded, end) {
-            (Some(text), Some(e)) => {
-                out.push_str(&text);
-                rest = &after[e + 1..];
-            }
-            _ => {
+        match entity_at(after, declared, &mut out) {
+            Some(len) => rest = &after[len + 1..],
+            None => {
                 out.push('&');
                 rest = after;
             }
@@ -454,6 +434,30 @@ fn decode_entities(s: &str, declared: &Declared) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The entity `after` an `&` begins with (a name of 1 to 32 bytes without whitespace or `&`,
+/// then `;`), decoded onto `out`: its name's length, or `None` (and `out` untouched) when it
+/// is none this reader knows.
+fn entity_at(after: &str, declared: &Declared, out: &mut String) -> Option<usize> {
+    let window = &after.as_bytes()[..after.len().min(33)];
+    let e = memchr::memchr(b';', window).filter(|&e| e > 0)?;
+    let name = &after[..e];
+    if name.contains(|c: char| c.is_whitespace() || c == '&') {
+        return None;
+    }
+    if let Some(num) = name.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        out.push(char::from_u32(code)?);
+    } else if declared.list.iter().any(|(n, _)| n == name) {
+        out.push_str(declared.expand(name)?);
+    } else {
+        out.push(named_entity(name)?);
+    }
+    Some(e)
 }
 
 fn named_entity(name: &str) -> Option<char> {
@@ -1066,6 +1070,73 @@ mod tests {
 
     fn url() -> Url {
         Url::parse("http://example.org/feed.xml").unwrap()
+    }
+
+    /// The entity decoder before it scanned with memchr (issue 15), kept as the reference.
+    fn decode_entities_by_chars(s: &str, declared: &Declared) -> String {
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(amp) = rest.find('&') {
+            out.push_str(&rest[..amp]);
+            let after = &rest[amp + 1..];
+            let end = after.find(';').filter(|&e| e > 0 && e <= 32 && !after[..e].contains(|c: char| c.is_whitespace() || c == '&'));
+            let decoded = end.and_then(|e| {
+                let name = &after[..e];
+                if let Some(num) = name.strip_prefix('#') {
+                    let code = match num.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => num.parse().ok()?,
+                    };
+                    return char::from_u32(code).map(String::from);
+                }
+                if declared.list.iter().any(|(n, _)| n == name) {
+                    return declared.expand(name).map(str::to_owned);
+                }
+                named_entity(name).map(String::from)
+            });
+            match (decoded, end) {
+                (Some(text), Some(e)) => {
+                    out.push_str(&text);
+                    rest = &after[e + 1..];
+                }
+                _ => {
+                    out.push('&');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn entities_decode_as_the_char_by_char_reader_did() {
+        // Pieces that make entities, near-entities and what breaks them, joined at random.
+        let pieces = [
+            "&", ";", "#", "x", "X", "+", "0", "9", "3a", "amp", "lt", "nbsp", "mdash", "hellip", "own", "big", "a", " ",
+            "\u{a0}", "\u{3000}", "\t", "Баку", "ı", "&#1041;", "&#x41a;", "&#xD800;", "&#99999999999;", "&lt;p&gt;",
+            "&amp;amp;", "&&;", "&;", "&#;", "&#x;", "&abcdefghijklmnopqrstuvwxyz01234;", "&abcdefghijklmnopqrstuvwxyz012345;",
+            // Names of 32 bytes are read, of 33 not.
+            "&#0000000000000000000000000000065;", "&#00000000000000000000000000000065;",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for round in 0..20_000 {
+            let len = next(24);
+            let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
+            // Declared entities with a budget that runs out in some rounds.
+            let declared = |budget| Declared {
+                list: vec![("own".into(), "OWN".into()), ("big".into(), "B".repeat(40))],
+                budget: std::cell::Cell::new(budget),
+            };
+            let budget = if round % 3 == 0 { 50 } else { MAX_DECLARED_EXPANSION };
+            assert_eq!(decode_entities(&text, &declared(budget)), decode_entities_by_chars(&text, &declared(budget)), "{text:?}");
+        }
     }
 
 

@@ -111,6 +111,44 @@ async fn identical_feed_document_is_not_parsed_again_and_a_changed_one_is() {
     assert_eq!((r.status, r.new), (SyncStatus::Ok, 1), "{r:?}");
 }
 
+/// Upgrading from a version that named documents by SHA-256 (before issue 15's XXH3): the
+/// stored id no longer matches, so the same document is parsed once more, and its items,
+/// still named by SHA-256, are all found unchanged: nothing is new, updated or lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_id_stored_by_the_previous_version_costs_one_parse_and_changes_nothing() {
+    use sha2::{Digest, Sha256};
+    let server = TestServer::start().await;
+    server.route("/same.xml", Route::fixture("rss2.xml", RSS));
+    let (_dir, core) = temp_core(fast_options());
+    let url = server.url("/same.xml");
+    add(&core, std::slice::from_ref(&url));
+    let stored = report_for(&sync(&core).await, &url).new;
+    assert!(stored > 1);
+    let before = articles_of(&core, &url);
+
+    let document = std::fs::read(fixture_path("rss2.xml")).unwrap();
+    let store = Store::open(core.db_path()).unwrap();
+    let id_now: Vec<u8> = store.connection().query_row("SELECT body_hash FROM sources", [], |r| r.get(0)).unwrap();
+    let old_id = Sha256::digest(&document)[..16].to_vec();
+    assert_ne!(id_now, old_id, "documents are no longer named by SHA-256");
+    store.connection().execute("UPDATE sources SET body_hash = ?1", [&old_id]).unwrap();
+
+    // Parsed again (an article taken out behind the store's back comes back), and the rest
+    // are unchanged: their own ids did not change with the document's.
+    let victim = before[0].id;
+    store.connection().execute("DELETE FROM articles WHERE id = ?1", [victim]).unwrap();
+    let r = report_for(&sync(&core).await, &url).clone();
+    assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 1, 0), "{r:?}");
+    let after = articles_of(&core, &url);
+    assert_eq!(after.len(), before.len());
+    let stable = |list: &[caliber_core::Article]| {
+        list.iter().filter(|a| a.title != before[0].title).map(|a| (a.id, a.title.clone(), a.content_html.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(stable(&after), stable(&before));
+    let id_after: Vec<u8> = store.connection().query_row("SELECT body_hash FROM sources", [], |r| r.get(0)).unwrap();
+    assert_eq!(id_after, id_now, "the new id is stored");
+}
+
 // ---- search ----
 
 async fn searchable_core(server: &TestServer) -> (tempfile::TempDir, Core) {

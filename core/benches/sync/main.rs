@@ -114,9 +114,19 @@ fn main() {
     // 2. Server.
     let server = Server::start(listener, corpus.docs);
     let urls = server.urls.clone();
-    if std::env::var_os("CALIBER_BENCH_SERVE").is_some() {
-        // For profiling by hand: serve the corpus until killed.
+    if let Some(serve) = std::env::var_os("CALIBER_BENCH_SERVE") {
+        // For profiling by hand: serve the corpus until killed, or one of the shapes with
+        // CALIBER_BENCH_SERVE=SHAPE:ARTICLES (e.g. mixed:20000).
         // GET /control/validators/off (or /on) switches the ETag mode.
+        let serve = serve.to_string_lossy().into_owned();
+        let urls = match serve.split_once(':') {
+            Some((name, size)) => {
+                let shape = CorpusShape::ALL.into_iter().find(|s| s.name() == name).expect("CALIBER_BENCH_SERVE: a shape's name");
+                let size = size.parse().expect("CALIBER_BENCH_SERVE: a number of articles");
+                server.serve(generate_shape(&vocab, &origin, shape, size).docs)
+            }
+            None => urls,
+        };
         for url in &urls {
             println!("{url}");
         }
