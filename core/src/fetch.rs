@@ -334,25 +334,16 @@ impl HttpClient {
         if response.content_length().is_some_and(|len| len > limit) {
             return Err(Attempt::Final(FetchError::TooLarge { url: current, limit_bytes: limit }));
         }
-        // Kept as the chunks came and joined once at the end: a gzipped body has no length
-        // up front, and growing one buffer copied a 7 MiB document about twice over (3 % of
-        // a cold sync's listing, BENCHMARKS.md).
-        let mut chunks = Vec::new();
-        let mut len = 0usize;
+        let mut body = Vec::with_capacity(response.content_length().unwrap_or(64 * 1024).min(limit) as usize);
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| self.classify(&current, e))?;
-            if len as u64 + chunk.len() as u64 > limit {
+            if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(Attempt::Final(FetchError::TooLarge { url: current, limit_bytes: limit }));
             }
             if let Some((budget, hold)) = &mut budget {
-                budget.cover(hold, len + chunk.len()).await;
+                budget.cover(hold, body.len() + chunk.len()).await;
             }
-            len += chunk.len();
-            chunks.push(chunk);
-        }
-        let mut body = Vec::with_capacity(len);
-        for chunk in chunks {
             body.extend_from_slice(&chunk);
         }
         Ok(FetchOutcome::Fetched(Fetched { final_url: current, moved_to, content_type, content_location, validators, body }))

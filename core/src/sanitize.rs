@@ -183,7 +183,13 @@ pub fn sanitize_html(html: &str, base: &Url) -> String {
 
 /// One pass of the policy (`BASE` set).
 fn policy_pass(html: &str) -> String {
-    POLICY.with(|policy| keep_pre_line_feeds(policy.clean(html).to_string()))
+    POLICY.with(|policy| {
+        // Serialised straight into the String's bytes: `to_string` (ammonia's Display) checked
+        // the UTF-8 and then copied it all again.
+        let mut out = Vec::with_capacity(html.len());
+        policy.clean(html).write_to(&mut out).expect("writing to memory fails only when memory does");
+        keep_pre_line_feeds(String::from_utf8(out).expect("html5ever writes UTF-8"))
+    })
 }
 
 /// Whether `c` is a control character no stored text keeps: C0 but tab, line feed and

@@ -78,21 +78,21 @@ impl Store {
     ) -> Result<WriteOutcome> {
         let tx = self.write_tx()?;
         let url = apply_move(&tx, source_id, update.new_url.as_deref())?;
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE sources SET kind = COALESCE(?2, kind), title = COALESCE(?3, title), language = COALESCE(?4, language),
                  etag = ?5, last_modified = ?6, last_sync_at = ?7, last_status = 'ok', last_error = NULL,
                  consecutive_failures = 0, body_hash = ?8 WHERE id = ?1",
-            params![
-                source_id,
-                update.kind.map(SourceKind::as_str),
-                update.title,
-                update.language,
-                update.etag,
-                update.last_modified,
-                ts(now),
-                update.body_hash.as_ref().map(|h| &h[..]),
-            ],
-        )?;
+        )?
+        .execute(params![
+            source_id,
+            update.kind.map(SourceKind::as_str),
+            update.title,
+            update.language,
+            update.etag,
+            update.last_modified,
+            ts(now),
+            update.body_hash.as_ref().map(|h| &h[..]),
+        ])?;
         let mut outcome = WriteOutcome { url, ..Default::default() };
         {
             let mut find = tx.prepare_cached("SELECT id, content_hash FROM articles WHERE source_id = ?1 AND guid = ?2")?;
@@ -112,7 +112,7 @@ impl Store {
             let mut pruned = tx.prepare_cached("SELECT 1 FROM pruned_articles WHERE source_id = ?1 AND guid = ?2")?;
             let mut index_delete = tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?;
             let mut link_cover = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
-            let source_url: String = tx.query_row("SELECT url FROM sources WHERE id = ?1", [source_id], |r| r.get(0))?;
+            let source_url: String = tx.prepare_cached("SELECT url FROM sources WHERE id = ?1")?.query_row([source_id], |r| r.get(0))?;
             let mut stored_elsewhere = tx.prepare_cached(
                 "SELECT s.url FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.url = ?1 AND a.source_id != ?2",
             )?;
@@ -255,7 +255,7 @@ impl Store {
     /// Cover URL and body of an article: where its pictures are named.
     pub(crate) fn article_pictures(&self, id: i64) -> Result<Option<(Option<String>, Option<String>)>> {
         let mut stmt = self.conn.prepare_cached("SELECT image_url, content_html FROM articles WHERE id = ?1")?;
-        Ok(stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+        Ok(stmt.query_row([id], |r| Ok((r.get(0)?, super::long_text(r, 1)?))).optional()?)
     }
 
     pub fn article_count(&self) -> Result<i64> {
@@ -290,15 +290,14 @@ const SECTIONS_SQL: &str = "SELECT c.value, count(*) AS n FROM (SELECT categorie
 fn apply_retention(tx: &Connection, source_id: i64, retention: Retention, now: DateTime<Utc>) -> Result<u64> {
     let not_saved = NOT_SAVED;
     // Remember what is pruned (so a feed still listing it does not bring it back), then delete.
+    // Kept prepared: this runs for every source a sync writes.
     let prune = |condition: &str, arg: i64| -> Result<u64> {
-        tx.execute(
-            &format!(
-                "INSERT OR REPLACE INTO pruned_articles (source_id, guid, pruned_at)
-                 SELECT source_id, guid, ?3 FROM articles WHERE source_id = ?1 AND {not_saved} AND {condition}"
-            ),
-            params![source_id, arg, ts(now)],
-        )?;
-        Ok(tx.execute(&format!("DELETE FROM articles WHERE source_id = ?1 AND {not_saved} AND {condition}"), params![source_id, arg])? as u64)
+        tx.prepare_cached(&format!(
+            "INSERT OR REPLACE INTO pruned_articles (source_id, guid, pruned_at)
+             SELECT source_id, guid, ?3 FROM articles WHERE source_id = ?1 AND {not_saved} AND {condition}"
+        ))?
+        .execute(params![source_id, arg, ts(now)])?;
+        Ok(tx.prepare_cached(&format!("DELETE FROM articles WHERE source_id = ?1 AND {not_saved} AND {condition}"))?.execute(params![source_id, arg])? as u64)
     };
     let mut removed = 0;
     if let Some(max_age) = retention.max_age {

@@ -62,6 +62,18 @@ pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
 
+/// A long TEXT column (a body): its UTF-8 checked with SIMD, where rusqlite's `get::<String>`
+/// checks with the standard library's (reading bodies back was 2–4 % of a cold sync's CPU,
+/// BENCHMARKS.md). Anything else, invalid UTF-8 included, is rusqlite's to read and refuse.
+fn long_text(row: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<Option<String>> {
+    if let rusqlite::types::ValueRef::Text(bytes) = row.get_ref(column)?
+        && let Ok(text) = simdutf8::basic::from_utf8(bytes)
+    {
+        return Ok(Some(text.to_owned()));
+    }
+    row.get(column)
+}
+
 fn from_ts(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
 }
@@ -102,6 +114,10 @@ impl Store {
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
         self.conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
+        // Writing one source takes about 15 statements, each kept prepared (rusqlite keeps 16
+        // by default): re-preparing retention's four for every source was 2 % of a cold
+        // sync's listing (BENCHMARKS.md, issue 15).
+        self.conn.set_prepared_statement_cache_capacity(64);
         // The search's ranking and snippet-column functions.
         fts_rank::register(&self.conn)?;
         Ok(())

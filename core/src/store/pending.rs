@@ -80,7 +80,8 @@ fn read_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Job>> {
     )?;
     let rows = stmt.query_map(params![after, limit as i64], |r| {
         let (title, summary): (Option<String>, Option<String>) = (r.get(3)?, r.get(4)?);
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, title.map(|t| (t, summary))))
+        let html: Option<String> = super::long_text(r, 1)?;
+        Ok((r.get(0)?, html.unwrap_or_default(), r.get(2)?, title.map(|t| (t, summary))))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
