@@ -621,4 +621,11 @@ pub mod testing {
         let (report, _) = crate::sync::run_once(std::sync::Arc::new(ctx), std::sync::Arc::new(|_| {})).await?;
         Ok(report)
     }
+
+    /// The ids versions before issue 15 stored for a document's items (SHA-256), by guid:
+    /// what an upgraded database holds.
+    pub fn item_ids_before_xxh3(document: &[u8], url: &str) -> Vec<(String, [u8; 16])> {
+        let items = crate::parse::parse_feed(document, url, None, None).map(|f| f.items).unwrap_or_default();
+        items.into_iter().map(|i| (i.id_before_xxh3(), i.guid)).map(|(id, guid)| (guid, id)).collect()
+    }
 }

@@ -6,7 +6,7 @@ use encoding_rs::Encoding;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::digest::ContentHash;
+use crate::digest::{ContentHash, Xxh3};
 use crate::error::ParseError;
 use crate::sanitize::html_to_text;
 use crate::weburl::resolve_web;
@@ -39,7 +39,8 @@ pub struct RawItem {
     pub base: Url,
     /// From the article page when full text was fetched.
     pub views: Option<i64>,
-    /// Hash of everything above: unchanged items are skipped without sanitising again.
+    /// Id of everything above but `guid` (`content_id`, XXH3-128): unchanged items are
+    /// skipped without sanitising again.
     pub hash: [u8; 16],
 }
 
@@ -455,27 +456,7 @@ fn raw_item(item: crate::xmlfeed::Item, feed_url: &Url, feed_language: Option<&s
     let published = item.published.filter(|d| crate::xmlfeed::in_date_range(*d)).or(updated);
     let language = item.language.or_else(|| feed_language.map(str::to_owned));
 
-    let mut hash = ContentHash::default();
-    for part in [
-        Some(title.as_str()),
-        link.as_deref(),
-        summary_html.as_deref(),
-        content_html.as_deref(),
-        author.as_deref(),
-        image_url.as_deref(),
-        language.as_deref(),
-        Some(base.as_str()),
-    ] {
-        hash.part(part.unwrap_or("\u{0}"), 0xff);
-    }
-    for c in &categories {
-        hash.part(c, 0xfe);
-    }
-    hash.fixed(published.map_or(0, |d| d.timestamp()).to_le_bytes());
-    hash.fixed(updated.map_or(0, |d| d.timestamp()).to_le_bytes());
-    let hash = hash.finish();
-
-    Some(RawItem {
+    let mut item = RawItem {
         guid,
         link,
         title,
@@ -489,8 +470,42 @@ fn raw_item(item: crate::xmlfeed::Item, feed_url: &Url, feed_language: Option<&s
         language,
         base,
         views: None,
-        hash,
-    })
+        hash: [0; 16],
+    };
+    item.hash = item.content_id::<Xxh3>();
+    Some(item)
+}
+
+impl RawItem {
+    /// The id of what the item says, made with `D`: every field but `guid` and `views`.
+    fn content_id<D: crate::digest::IdDigest>(&self) -> [u8; 16] {
+        let mut hash = ContentHash::<D>::default();
+        for part in [
+            Some(self.title.as_str()),
+            self.link.as_deref(),
+            self.summary_html.as_deref(),
+            self.content_html.as_deref(),
+            self.author.as_deref(),
+            self.image_url.as_deref(),
+            self.language.as_deref(),
+            Some(self.base.as_str()),
+        ] {
+            hash.part(part.unwrap_or("\u{0}"), 0xff);
+        }
+        for c in &self.categories {
+            hash.part(c, 0xfe);
+        }
+        hash.fixed(self.published.map_or(0, |d| d.timestamp()).to_le_bytes());
+        hash.fixed(self.updated.map_or(0, |d| d.timestamp()).to_le_bytes());
+        hash.finish()
+    }
+
+    /// The id versions before issue 15 stored for this item (the first half of a SHA-256
+    /// of the same parts): an item they stored is recognised as unchanged by it. Only
+    /// computed for an item whose stored id is not `hash`.
+    pub(crate) fn id_before_xxh3(&self) -> [u8; 16] {
+        self.content_id::<Sha256>()
+    }
 }
 
 /// Identity when an item has neither guid nor id: its link, else a hash of title and feed.
@@ -711,6 +726,28 @@ mod tests {
             .collect();
         let (items, problems) = finish_items(items, &feed_url, language.as_deref());
         Ok(ParsedFeed { title: feed.title.map(|t| text_of(&t)), language, items, problems })
+    }
+
+    /// Ids of two items as the version before issue 15 stored them (SHA-256), taken from
+    /// that version's build: `id_before_xxh3` must go on giving exactly these, or every
+    /// stored article would look changed after an upgrade.
+    #[test]
+    fn items_are_named_by_xxh3_and_still_recognised_by_the_sha256_ids_stored_before() {
+        let doc = r#"<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title><language>az</language>
+<item><guid>g-1</guid><title>Bakı forumu</title><link>https://caliber.az/post/1</link><description>&lt;p&gt;Qısa&lt;/p&gt;</description><content:encoded><![CDATA[<p>Mətn <b>burada</b></p>]]></content:encoded><dc:creator>Desk</dc:creator><category>Siyasət</category><category>Region</category><pubDate>Tue, 10 Jun 2025 08:00:00 GMT</pubDate><enclosure url="https://caliber.az/img/1.jpg" type="image/jpeg"/></item>
+<item><title>No guid</title><link>/relative/2</link></item>
+</channel></rss>"#;
+        let hex = |id: [u8; 16]| id.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let items = parse_feed(doc.as_bytes(), "https://caliber.az/feed.xml", None, None).unwrap().items;
+        let before: Vec<(&str, String)> = items.iter().map(|i| (i.guid.as_str(), hex(i.id_before_xxh3()))).collect();
+        assert_eq!(
+            before,
+            [("g-1", "61f47938458d901e88ec79cc2456941e".to_owned()), ("https://caliber.az/relative/2", "2f83747c1336711a64e2d369b6ed2de4".to_owned())]
+        );
+        for item in &items {
+            assert_ne!(item.hash, item.id_before_xxh3());
+            assert_eq!(item.hash, item.content_id::<Xxh3>());
+        }
     }
 
     #[test]

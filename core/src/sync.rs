@@ -225,7 +225,15 @@ async fn sync_feed(
             items.truncate(max_items);
             problems.insert(0, format!("the feed has {total} items; kept the newest {max_items} (by date, else the first in the feed)"));
         }
-        let items: Vec<RawItem> = items.into_iter().filter(|item| known.get(&item.guid) != Some(&item.hash)).collect();
+        let items: Vec<RawItem> = items
+            .into_iter()
+            .filter(|item| match known.get(&item.guid) {
+                None => true,
+                // An item stored before issue 15 is known by its SHA-256 id: unchanged if that
+                // matches. (It keeps that id until it changes or leaves the feed.)
+                Some(stored) => *stored != item.hash && *stored != item.id_before_xxh3(),
+            })
+            .collect();
         Ok::<_, SourceError>((SourceUpdate { title: parsed.title, language: parsed.language, ..update }, items, problems))
     }))
     .await

@@ -149,6 +149,43 @@ async fn a_document_id_stored_by_the_previous_version_costs_one_parse_and_change
     assert_eq!(id_after, id_now, "the new id is stored");
 }
 
+/// Upgrading from a version that named items by SHA-256: an item it stored and the feed
+/// still carries unchanged is not an update (no rewrite, no notification), and one that did
+/// change is.
+#[tokio::test(flavor = "multi_thread")]
+async fn items_stored_by_the_previous_version_are_unchanged_until_they_change() {
+    let server = TestServer::start().await;
+    let v1 = rss(
+        "Desk",
+        &[
+            ("u-1", "Parliament debates water tariffs", "<p>Deputies discussed the tariffs.</p>", "Tue, 10 Jun 2025 08:00:00 GMT"),
+            ("u-2", "Weather stays warm", "<p>Sunny all week.</p>", "Tue, 10 Jun 2025 07:00:00 GMT"),
+        ],
+    );
+    server.route("/desk.xml", Route::body(v1.clone(), RSS));
+    let (_dir, core) = temp_core(fast_options());
+    let url = server.url("/desk.xml");
+    add(&core, std::slice::from_ref(&url));
+    assert_eq!(report_for(&sync(&core).await, &url).new, 2);
+
+    // The database as the previous version left it: SHA-256 ids, no document id.
+    let store = Store::open(core.db_path()).unwrap();
+    for (guid, id) in caliber_core::testing::item_ids_before_xxh3(v1.as_bytes(), &url) {
+        let changed = store.connection().execute("UPDATE articles SET content_hash = ?1 WHERE guid = ?2", rusqlite::params![&id[..], guid]).unwrap();
+        assert_eq!(changed, 1, "{guid}");
+    }
+    store.connection().execute("UPDATE sources SET body_hash = NULL", []).unwrap();
+    let r = report_for(&sync(&core).await, &url).clone();
+    assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 0, 0), "the same items: {r:?}");
+
+    // u-1 changes: updated, and only it.
+    let v2 = v1.replace("debates", "approves");
+    server.route("/desk.xml", Route::body(v2, RSS));
+    let r = report_for(&sync(&core).await, &url).clone();
+    assert_eq!((r.status, r.new, r.updated), (SyncStatus::Ok, 0, 1), "{r:?}");
+    assert_eq!(article_by_guid(&articles_of(&core, &url), "u-1").title, "Parliament approves water tariffs");
+}
+
 // ---- search ----
 
 async fn searchable_core(server: &TestServer) -> (tempfile::TempDir, Core) {

@@ -185,7 +185,7 @@ pub fn parse_article(html: &str, url: &str, card: Option<&Card>, now: DateTime<U
     }
     let categories: Vec<String> = section.into_iter().collect();
     let canonical = canonical_url(url);
-    let mut hash = ContentHash::default();
+    let mut hash = ContentHash::<sha2::Sha256>::default();
     for part in [title.as_str(), &content_html, cover.as_deref().unwrap_or(""), author.as_deref().unwrap_or(""), &categories.join("\u{1}")] {
         hash.part(part, 0xff);
     }
