@@ -166,7 +166,11 @@ function pssByMapping(pid, keep = 6) {
   try {
     const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
     // Diagnosis: each process's whole smaps, as of the last measurement (after scrolling).
-    if (process.env.CALIBER_BENCH_APP_SMAPS) writeFileSync(join(process.env.CALIBER_BENCH_APP_SMAPS, `${stat(pid)?.comm ?? pid}.smaps`), smaps);
+    // (A missing directory had thrown here and emptied the breakdown below.)
+    if (process.env.CALIBER_BENCH_APP_SMAPS) {
+      mkdirSync(process.env.CALIBER_BENCH_APP_SMAPS, { recursive: true });
+      writeFileSync(join(process.env.CALIBER_BENCH_APP_SMAPS, `${stat(pid)?.comm ?? pid}.smaps`), smaps);
+    }
     for (const line of smaps.split('\n')) {
       const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
       if (head) {
