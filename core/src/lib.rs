@@ -608,6 +608,20 @@ pub fn normalize_source_url(input: &str) -> Result<String> {
 #[doc(hidden)]
 pub mod fuzzing;
 
+#[cfg(test)]
+mod test_support {
+    /// A seeded xorshift64: `pick(n)` is in `0..n`, the same sequence every run, for tests
+    /// that generate their cases.
+    pub(crate) fn picker(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        }
+    }
+}
+
 /// The store, for tests and benchmarks that seed or inspect the database directly.
 #[doc(hidden)]
 pub mod testing {
@@ -626,6 +640,12 @@ pub mod testing {
     /// what an upgraded database holds.
     pub fn item_ids_before_xxh3(document: &[u8], url: &str) -> Vec<(String, [u8; 16])> {
         let items = crate::parse::parse_feed(document, url, None, None).map(|f| f.items).unwrap_or_default();
-        items.into_iter().map(|i| (i.id_before_xxh3(), i.guid)).map(|(id, guid)| (guid, id)).collect()
+        items
+            .into_iter()
+            .map(|item| {
+                let id = item.id_before_xxh3();
+                (item.guid, id)
+            })
+            .collect()
     }
 }

@@ -339,7 +339,7 @@ fn xml_extras(text: &str, feed_url: &Url, count: usize) -> Vec<EntryExtras> {
                 .map(|s| crate::sanitize::html_to_text(s.trim()))
                 .filter(|s| !s.is_empty())
                 .collect();
-            EntryExtras { base: Some(base), image: None, subjects, json_text: None }
+            EntryExtras { base: Some(base), subjects, ..Default::default() }
         })
         .collect()
 }
@@ -788,13 +788,7 @@ mod tests {
             r#""version": "https://jsonfeed.org/version/2", "title": "Future""#,
             r#""title": "No version""#,
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::test_support::picker(0x2545_f491_4f6c_dd1d);
         let mut docs: Vec<String> = vec![std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feed.json")).unwrap()];
         for _ in 0..400 {
             let items: Vec<String> = (0..next(5))

@@ -1119,13 +1119,7 @@ mod tests {
             // Names of 32 bytes are read, of 33 not.
             "&#0000000000000000000000000000065;", "&#00000000000000000000000000000065;",
         ];
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::test_support::picker(0x9e37_79b9_7f4a_7c15);
         for round in 0..20_000 {
             let len = next(24);
             let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();

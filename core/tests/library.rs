@@ -12,16 +12,21 @@ use common::*;
 
 // ---- updates ----
 
-#[tokio::test(flavor = "multi_thread")]
-async fn updated_item_is_counted_as_updated_keeps_marks_and_is_reindexed() {
-    let server = TestServer::start().await;
-    let v1 = rss(
+/// Two items of a desk's feed; the update tests change the first.
+fn desk_feed() -> String {
+    rss(
         "Desk",
         &[
             ("u-1", "Parliament debates water tariffs", "<p>Deputies discussed the tariffs.</p>", "Tue, 10 Jun 2025 08:00:00 GMT"),
             ("u-2", "Weather stays warm", "<p>Sunny all week.</p>", "Tue, 10 Jun 2025 07:00:00 GMT"),
         ],
-    );
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn updated_item_is_counted_as_updated_keeps_marks_and_is_reindexed() {
+    let server = TestServer::start().await;
+    let v1 = desk_feed();
     server.route("/desk.xml", Route::body(v1, RSS));
     let (_dir, core) = temp_core(fast_options());
     let url = server.url("/desk.xml");
@@ -155,13 +160,7 @@ async fn a_document_id_stored_by_the_previous_version_costs_one_parse_and_change
 #[tokio::test(flavor = "multi_thread")]
 async fn items_stored_by_the_previous_version_are_unchanged_until_they_change() {
     let server = TestServer::start().await;
-    let v1 = rss(
-        "Desk",
-        &[
-            ("u-1", "Parliament debates water tariffs", "<p>Deputies discussed the tariffs.</p>", "Tue, 10 Jun 2025 08:00:00 GMT"),
-            ("u-2", "Weather stays warm", "<p>Sunny all week.</p>", "Tue, 10 Jun 2025 07:00:00 GMT"),
-        ],
-    );
+    let v1 = desk_feed();
     server.route("/desk.xml", Route::body(v1.clone(), RSS));
     let (_dir, core) = temp_core(fast_options());
     let url = server.url("/desk.xml");
