@@ -2,7 +2,9 @@
 //! cap enforced while streaming, and retries with backoff that honour `Retry-After`.
 
 mod budget;
+mod decode;
 pub(crate) use budget::{BudgetHold, ByteBudget};
+pub use decode::ContentCoding;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -97,7 +99,30 @@ pub struct Fetched {
     /// `Content-Location`: the base for relative URLs in the document, when sent.
     pub content_location: Option<String>,
     pub validators: Validators,
+    /// As it came when `coding` is not `Identity` (only `HttpClient::get_within` leaves it
+    /// so: `Fetched::decoded`).
     pub body: Vec<u8>,
+    pub(crate) coding: ContentCoding,
+}
+
+impl Fetched {
+    /// About how many bytes the body decodes to, at most `limit` (see `decode`).
+    pub(crate) fn decoded_len_hint(&self, limit: u64) -> usize {
+        decode::decoded_len_hint(self.coding, &self.body, limit)
+    }
+
+    /// The body decoded (gzip, brotli), at most `limit` bytes of it.
+    pub(crate) fn decoded(mut self, limit: u64) -> Result<Self, FetchError> {
+        let body = std::mem::take(&mut self.body);
+        self.body = decode::decode(self.coding, body, limit).map_err(|e| match e {
+            decode::DecodeError::TooLarge => FetchError::TooLarge { url: self.final_url.clone(), limit_bytes: limit },
+            decode::DecodeError::Corrupt { coding, message } => {
+                FetchError::Network { url: self.final_url.clone(), message: format!("the {coding}-compressed body is corrupt: {message}") }
+            }
+        })?;
+        self.coding = ContentCoding::Identity;
+        Ok(self)
+    }
 }
 
 impl HttpClient {
@@ -108,8 +133,6 @@ impl HttpClient {
                 .connect_timeout(options.connect_timeout)
                 .timeout(options.total_timeout)
                 .redirect(reqwest::redirect::Policy::none())
-                .gzip(true)
-                .brotli(true)
                 .pool_max_idle_per_host(options.concurrency.max(1))
         };
         let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| FetchError::Network { url: String::new(), message: source_chain(&e) });
@@ -139,7 +162,8 @@ impl HttpClient {
         self.get_with(url, validators, limit, self.options.retries, None, None).await
     }
 
-    /// As `get`, the body covered from `budget` as it streams in (see `budget`).
+    /// As `get`, the body covered from `budget` as it streams in (see `budget`), and left
+    /// encoded: the caller decodes it (`Fetched::decoded`) where it has the CPU for it.
     pub(crate) async fn get_within(&self, url: &str, validators: &Validators, budget: &ByteBudget, hold: &mut BudgetHold) -> Result<FetchOutcome, FetchError> {
         self.get_with(url, validators, self.options.max_body_bytes, self.options.retries, None, Some((budget, hold))).await
     }
@@ -272,7 +296,7 @@ impl HttpClient {
                     Err(reason) => return Err(Attempt::Final(FetchError::Refused { url: current, reason })),
                 },
             };
-            let mut request = client.get(&current);
+            let mut request = client.get(&current).header(header::ACCEPT_ENCODING, decode::ACCEPT_ENCODING);
             if let Some(etag) = &validators.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
             }
@@ -331,6 +355,9 @@ impl HttpClient {
         let content_type = header_str(header::CONTENT_TYPE);
         let content_location = header_str(header::CONTENT_LOCATION);
         let validators = Validators { etag: header_str(header::ETAG), last_modified: header_str(header::LAST_MODIFIED) };
+        let coding = ContentCoding::from_header(header_str(header::CONTENT_ENCODING).as_deref());
+        // A sync's document (the one fetch under a budget) is decoded by the sync, in order.
+        let keep_encoded = budget.is_some();
         if response.content_length().is_some_and(|len| len > limit) {
             return Err(Attempt::Final(FetchError::TooLarge { url: current, limit_bytes: limit }));
         }
@@ -346,7 +373,8 @@ impl HttpClient {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(FetchOutcome::Fetched(Fetched { final_url: current, moved_to, content_type, content_location, validators, body }))
+        let fetched = Fetched { final_url: current, moved_to, content_type, content_location, validators, body, coding };
+        Ok(FetchOutcome::Fetched(if keep_encoded { fetched } else { fetched.decoded(limit).map_err(Attempt::Final)? }))
     }
 
     fn classify(&self, url: &str, e: reqwest::Error) -> Attempt {

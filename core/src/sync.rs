@@ -131,6 +131,10 @@ async fn sync_source(
         }
         Ok(FetchOutcome::NotModified { moved_to }) => WriteJob::NotModified { source, moved_to },
         Ok(FetchOutcome::Fetched(fetched)) => {
+            let fetched = match decode_document(ctx, fetched, cpu_slots, (budget, hold)).await {
+                Ok(fetched) => fetched,
+                Err(error) => return WriteJob::Failed { source, error, unreachable: false },
+            };
             if uses_site_adapter(&source, &fetched) {
                 sync_site(ctx, source, fetched, cpu_slots, pages_until).await
             } else if source.kind.is_none() && looks_like_html(&fetched.body, fetched.content_type.as_deref()) {
@@ -143,6 +147,19 @@ async fn sync_source(
             }
         }
     }
+}
+
+/// The document as the server encoded it (gzip, brotli), decoded in a CPU slot: documents
+/// are inflated one per core in the order they arrived, so the first is ready for the
+/// writer early, instead of eight inflating at once as they stream in and all ready late
+/// (BENCHMARKS.md, "inflated in order"). The budget covers the decoded size, from the gzip
+/// trailer before decoding and the real size after.
+async fn decode_document(ctx: &SyncContext, fetched: Fetched, cpu_slots: &Semaphore, (budget, hold): (&ByteBudget, &mut BudgetHold)) -> Result<Fetched, SourceError> {
+    let limit = ctx.http.options().max_body_bytes;
+    budget.cover(hold, fetched.decoded_len_hint(limit)).await;
+    let fetched = cpu(cpu_slots, move || fetched.decoded(limit)).await??;
+    budget.cover(hold, fetched.body.len()).await;
+    Ok(fetched)
 }
 
 /// A `site` source, or an undetected one whose page is a Caliber listing.

@@ -340,6 +340,55 @@ async fn gzip_encoded_feed_is_decoded() {
     assert!(accept.as_deref().is_some_and(|a| a.contains("gzip")), "{accept:?}");
 }
 
+/// The fetcher undoes content codings itself (core/src/fetch/decode.rs): brotli, a gzip
+/// body of two members (libdeflate's one call would stop after the first), and a corrupt
+/// one, which fails with a reason and stores nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn brotli_multi_member_gzip_and_corrupt_gzip_feeds() {
+    use std::io::Write;
+    let rss = fixture("rss2.xml");
+    let encoded = |coding: &str, body: Vec<u8>| Route::Custom {
+        status: 200,
+        headers: vec![("content-type".into(), RSS.into()), ("content-encoding".into(), coding.into())],
+        body: body.into(),
+    };
+    let gzip = |part: &[u8]| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(part).unwrap();
+        encoder.finish().unwrap()
+    };
+    let mut brotli = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut brotli, 4096, 5, 22);
+        writer.write_all(&rss).unwrap();
+    }
+    // The document cut in two, each half its own gzip member.
+    let (first, second) = rss.split_at(rss.len() / 2);
+    let two_members = [gzip(first), gzip(second)].concat();
+    let mut corrupt = gzip(&rss);
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 0x5a;
+
+    let server = TestServer::start().await;
+    server.route("/br", encoded("br", brotli));
+    server.route("/members", encoded("gzip", two_members));
+    server.route("/corrupt", encoded("gzip", corrupt));
+    let (_dir, core) = temp_core(fast_options());
+    let urls = [server.url("/br"), server.url("/members"), server.url("/corrupt")];
+    add(&core, &urls);
+
+    let report = sync(&core).await;
+    for url in &urls[..2] {
+        let r = report_for(&report, url);
+        assert_eq!((r.status, r.new, r.error.as_deref()), (SyncStatus::Ok, 3, None), "{url}: {r:?}");
+    }
+    let r = report_for(&report, &urls[2]);
+    assert_eq!((r.status, r.new), (SyncStatus::Error, 0), "{r:?}");
+    assert!(r.error.as_deref().is_some_and(|e| e.contains("gzip-compressed body is corrupt")), "{r:?}");
+    let accept = server.requests("/br")[0].get("accept-encoding").map(|v| v.to_str().unwrap().to_owned());
+    assert!(accept.as_deref().is_some_and(|a| a.contains("br") && a.contains("gzip")), "{accept:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_format_in_one_sync_each_reported_and_identified() {
     let server = TestServer::start().await;
