@@ -240,7 +240,19 @@ pub struct PreparedArticle {
 /// crate, and the store keeps it out of every reader's way (store/pending.rs).
 #[derive(Debug, Clone)]
 pub struct UnsanitisedBody {
+    /// Empty once `spilled` (store/pending.rs, `spill_bodies`).
     pub(crate) html: String,
     /// What relative URLs in `html` resolve against.
     pub(crate) base: url::Url,
+    /// Where the HTML was written, beside the database, for the store to keep only that.
+    pub(crate) spilled: Option<SpilledBody>,
+}
+
+/// A body's bytes in a file of the database's bodies directory.
+#[derive(Debug, Clone)]
+pub(crate) struct SpilledBody {
+    /// The file's name in that directory.
+    pub(crate) file: std::sync::Arc<str>,
+    pub(crate) offset: u64,
+    pub(crate) length: u64,
 }

@@ -36,7 +36,7 @@ pub(crate) fn prepare_listing(item: RawItem) -> PreparedArticle {
         _ => body_html.map(|html| html_to_text_up_to(html, SUMMARY_CHARS * 4)).unwrap_or_default(),
     };
     let unsanitised_body =
-        item.content_html.or(item.summary_html).filter(|h| !h.trim().is_empty()).map(|html| UnsanitisedBody { html, base: item.base });
+        item.content_html.or(item.summary_html).filter(|h| !h.trim().is_empty()).map(|html| UnsanitisedBody { html, base: item.base, spilled: None });
     let summary = Some(truncate_words(&summary, SUMMARY_CHARS)).filter(|s| !s.is_empty());
     // Text fields go to terminals and the UI as they are: no control characters in them.
     let text = |s: String| strip_controls(&s).into_owned();

@@ -267,16 +267,24 @@ async fn sync_feed(
     // nothing is written: a part stored under the document's hash would make the next sync
     // take the same bytes for "nothing new" and never store the rest. Bodies are sanitised
     // after every source is written (store/pending.rs): the list does not wait for them.
-    let prepared = cpu(cpu_slots, move || phases::measure(Phase::Parse, || {
-        let mut articles = Vec::with_capacity(items.len());
-        for item in items {
-            if Instant::now() >= deadline {
-                return None;
+    let db_path = ctx.db_path.clone();
+    let prepared = cpu(cpu_slots, move || {
+        let mut articles = phases::measure(Phase::Parse, || {
+            let mut articles = Vec::with_capacity(items.len());
+            for item in items {
+                if Instant::now() >= deadline {
+                    return None;
+                }
+                articles.push(prepare_listing(item));
             }
-            articles.push(prepare_listing(item));
-        }
+            Some(articles)
+        })?;
+        // The bodies beside the database, so the writer stores only where they are. Should
+        // that fail (a read-only or full disk), they go to the database as before, which
+        // reports what is wrong.
+        let _ = phases::measure(Phase::Store, || crate::store::spill_bodies(&db_path, &mut articles));
         Some(articles)
-    }));
+    });
     match prepared.await {
         Ok(Some(articles)) => WriteJob::Articles { source, update, articles, problems },
         Ok(None) => WriteJob::Failed { error: past_deadline(&source.url, ctx.http.options().source_deadline), source, unreachable: false },

@@ -93,3 +93,114 @@ async fn an_updated_article_keeps_its_sanitised_body_until_the_new_one_is_saniti
     assert_eq!(core.article(id).unwrap().content_html.as_deref(), Some("<p>Second version.</p>"));
     assert_eq!(core.search("Second", 10).unwrap().len(), 1);
 }
+
+/// The files beside the database in `caliber.db.bodies/` (store/pending.rs).
+fn body_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    match std::fs::read_dir(dir.join("caliber.db.bodies")) {
+        Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Bodies wait in files beside the database, not in it (the writer stores where they are);
+/// the database holds none of their bytes; once sanitised, the files go.
+#[tokio::test(flavor = "multi_thread")]
+async fn waiting_bodies_are_files_beside_the_database_removed_once_sanitised() {
+    let server = TestServer::start().await;
+    server.route("/hostile.xml", Route::fixture("hostile.xml", RSS));
+    server.route("/ru.xml", Route::fixture("ru-windows-1251.xml", RSS));
+    let (dir, core) = temp_core(fast_options());
+    let urls = [server.url("/hostile.xml"), server.url("/ru.xml")];
+    add(&core, &urls);
+
+    let report = sync_listing_only(&core).await.unwrap();
+    let stored: u32 = report.sources.iter().map(|s| s.new).sum();
+    let files = body_files(dir.path());
+    assert_eq!(files.len(), 2, "one file per document: {files:?}");
+    let spilled = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect::<String>();
+    assert!(spilled.contains("Outro text stays.") && spilled.contains("<script"), "the raw bodies are in the files");
+    let db = rusqlite::Connection::open(dir.path().join("caliber.db")).unwrap();
+    let (rows, in_db, in_files): (i64, i64, i64) = db
+        .query_row("SELECT count(*), sum(length(html)), count(file) FROM pending_bodies", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
+    assert_eq!((rows, in_db, in_files), (stored as i64, 0, stored as i64), "every waiting body is in a file, none in the database");
+
+    sync(&core).await;
+    assert_eq!(body_files(dir.path()), Vec::<std::path::PathBuf>::new(), "sanitised: the files are gone");
+    let hostile = article_by_guid(&articles_of(&core, &urls[0]), "hostile-1");
+    let html = core.article(hostile.id).unwrap().content_html.unwrap();
+    assert!(html.contains("Outro text stays.") && !html.contains("<script"), "{html}");
+    let ru = articles_of(&core, &urls[1]);
+    assert!(ru.iter().all(|a| core.article(a.id).unwrap().content_html.is_some_and(|h| !h.contains('\u{fffd}'))), "Cyrillic bodies read back whole");
+}
+
+/// A body file that went missing (deleted by hand, a damaged disk) costs that body alone:
+/// the article keeps its summary, the sync carries on, nothing unsanitised appears.
+/// A stray file no row names is removed once a day old, never sooner (a sync in another
+/// process may not have committed the rows that name it yet).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_body_file_costs_its_bodies_only_and_strays_go_after_a_day() {
+    let server = TestServer::start().await;
+    server.route("/hostile.xml", Route::fixture("hostile.xml", RSS));
+    let (dir, core) = temp_core(fast_options());
+    let url = server.url("/hostile.xml");
+    add(&core, std::slice::from_ref(&url));
+    sync_listing_only(&core).await.unwrap();
+    for file in body_files(dir.path()) {
+        std::fs::remove_file(file).unwrap();
+    }
+    let bodies = dir.path().join("caliber.db.bodies");
+    let (fresh, old) = (bodies.join("fresh-stray.html"), bodies.join("old-stray.html"));
+    std::fs::write(&fresh, "<p>a sync in another process</p>").unwrap();
+    std::fs::write(&old, "<p>left by a killed sync</p>").unwrap();
+    let day_and_more = std::time::SystemTime::now() - std::time::Duration::from_secs(25 * 3600);
+    std::fs::File::options().write(true).open(&old).unwrap().set_modified(day_and_more).unwrap();
+
+    let report = sync(&core).await;
+    assert!(report.sources.iter().all(|s| matches!(s.status, SyncStatus::Ok | SyncStatus::NotModified)), "{report:?}");
+    let store = Store::open(&dir.path().join("caliber.db")).unwrap();
+    assert_eq!(store.pending_body_count().unwrap(), 0, "nothing left waiting");
+    let hostile = article_by_guid(&articles_of(&core, &url), "hostile-1");
+    let opened = core.article(hostile.id).unwrap();
+    assert_eq!(opened.content_html, None, "no body, not a broken one");
+    assert_eq!(opened.summary.as_deref(), Some("A perfectly ordinary teaser."));
+    assert!(fresh.exists(), "a fresh stray may be another sync's: kept");
+    assert!(!old.exists(), "a stray over a day old is removed");
+}
+
+/// A body the previous version left waiting in the database itself (before migration
+/// 0009, or when its file could not be written) is sanitised as before.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_waiting_in_the_database_itself_is_still_sanitised() {
+    let server = TestServer::start().await;
+    server.route("/hostile.xml", Route::fixture("hostile.xml", RSS));
+    let (dir, core) = temp_core(fast_options());
+    let url = server.url("/hostile.xml");
+    add(&core, std::slice::from_ref(&url));
+    sync_listing_only(&core).await.unwrap();
+    // Each row made as the previous version wrote it: the HTML in the row, no file.
+    let db = rusqlite::Connection::open(dir.path().join("caliber.db")).unwrap();
+    let rows: Vec<(i64, String, i64, i64)> = db
+        .prepare("SELECT article_id, file, file_offset, file_length FROM pending_bodies")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!rows.is_empty());
+    for (id, file, offset, length) in rows {
+        let bytes = std::fs::read(dir.path().join("caliber.db.bodies").join(&file)).unwrap();
+        let html = std::str::from_utf8(&bytes[offset as usize..(offset + length) as usize]).unwrap();
+        db.execute("UPDATE pending_bodies SET html = ?2, file = NULL, file_offset = NULL, file_length = NULL WHERE article_id = ?1", rusqlite::params![id, html])
+            .unwrap();
+    }
+    for file in body_files(dir.path()) {
+        std::fs::remove_file(file).unwrap();
+    }
+
+    sync(&core).await;
+    let hostile = article_by_guid(&articles_of(&core, &url), "hostile-1");
+    let html = core.article(hostile.id).unwrap().content_html.unwrap();
+    assert!(html.contains("Outro text stays.") && !html.contains("<script"), "{html}");
+    assert_eq!(core.search("Outro", 10).unwrap().len(), 1);
+}

@@ -27,6 +27,7 @@ mod sources;
 mod stories;
 
 pub use articles::SourceUpdate;
+pub(crate) use pending::spill_bodies;
 
 /// Append-only: never edit a migration that has landed; add the next number.
 const MIGRATIONS: &[(u32, &str)] = &[
@@ -38,6 +39,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (6, include_str!("migrations/0006_keep_saved.sql")),
     (7, include_str!("migrations/0007_pending_bodies.sql")),
     (8, include_str!("migrations/0008_time_index_covers_editions.sql")),
+    (9, include_str!("migrations/0009_pending_bodies_in_files.sql")),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -7,16 +7,29 @@
 //! writes `content_html` from it, so no reader (the UI, the CLI, search) ever sees an
 //! unsanitised body. Until its body is in, an article shows its summary; it is queued for
 //! the index only after, so search never holds text the reader cannot open.
+//!
+//! A sync's parse threads write a document's bodies to one file in `<db>.bodies/`
+//! (`spill_bodies`) before its articles reach the writer, which then stores only where each
+//! body is (migration 0009): the single writer thread was the listing's serial tail, and
+//! half its work was bodies going through the B-tree and the WAL. A file is written before
+//! the transaction that names it commits, so a committed row always has its bytes; files
+//! no row names are removed once sanitised, and strays (a sync killed before its writer
+//! committed) after a day. The same invariant holds for the files: only `sanitize_pending`
+//! reads them.
 
-use std::sync::{Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::{Connection, Transaction, params};
 use url::Url;
 
 use super::Store;
 use crate::error::Result;
-use crate::model::UnsanitisedBody;
+use crate::model::{PreparedArticle, SpilledBody, UnsanitisedBody};
 use crate::phases::{self, Phase};
 use super::index::IndexRow;
 use crate::sanitize::sanitize_html;
@@ -45,10 +58,68 @@ const INDEX_BATCH: usize = 2000;
 /// Bodies a worker takes at once.
 const WORKER_CHUNK: usize = 8;
 
+/// A file no row names, older than this, is a stray of a sync killed before its writer
+/// committed (a live sync names its files within `source_deadline` of writing them).
+const STRAY_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// The directory of the spilled bodies of the database at `db_path`: `<db>.bodies`, beside
+/// it (the path resolved, so that the sync and the sanitiser agree whichever way it was named).
+pub(crate) fn bodies_dir(db_path: &Path) -> PathBuf {
+    let resolved = std::fs::canonicalize(db_path).unwrap_or_else(|_| db_path.to_path_buf());
+    let mut name = resolved.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".bodies");
+    resolved.with_file_name(name)
+}
+
+/// Write the bodies of `articles` to one new file beside the database at `db_path` and
+/// keep only where each is. Called on a parse thread, before the articles go to the writer.
+pub fn spill_bodies(db_path: &Path, articles: &mut [PreparedArticle]) -> std::io::Result<()> {
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    let total: usize = articles.iter().filter_map(|a| a.unsanitised_body.as_ref()).map(|b| b.html.len()).sum();
+    if total == 0 {
+        return Ok(());
+    }
+    let dir = bodies_dir(db_path);
+    std::fs::create_dir_all(&dir)?;
+    let stamp = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    // create_new: a name is never reused, even by another process or after a restart.
+    let (name, mut file) = loop {
+        let name = format!("{}-{stamp}-{}.html", std::process::id(), SEQUENCE.fetch_add(1, Ordering::Relaxed));
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(dir.join(&name)) {
+            Ok(file) => break (name, file),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    let name: Arc<str> = name.into();
+    let mut bytes = Vec::with_capacity(total);
+    let mut spilled = Vec::with_capacity(articles.len());
+    for body in articles.iter().filter_map(|a| a.unsanitised_body.as_ref()) {
+        spilled.push(SpilledBody { file: name.clone(), offset: bytes.len() as u64, length: body.html.len() as u64 });
+        bytes.extend_from_slice(body.html.as_bytes());
+    }
+    if let Err(e) = file.write_all(&bytes) {
+        drop(file);
+        let _ = std::fs::remove_file(dir.join(&*name));
+        return Err(e);
+    }
+    for (body, place) in articles.iter_mut().filter_map(|a| a.unsanitised_body.as_mut()).zip(spilled) {
+        body.html = String::new();
+        body.spilled = Some(place);
+    }
+    Ok(())
+}
+
 /// Keep `body` for the article until `sanitize_pending` (in the article's own transaction).
 pub(crate) fn hold(tx: &Transaction, article_id: i64, body: &UnsanitisedBody) -> Result<()> {
-    tx.prepare_cached("INSERT OR REPLACE INTO pending_bodies (article_id, html, base) VALUES (?1, ?2, ?3)")?
-        .execute(params![article_id, body.html, body.base.as_str()])?;
+    let (file, offset, length) = match &body.spilled {
+        Some(spilled) => (Some(&*spilled.file), Some(spilled.offset as i64), Some(spilled.length as i64)),
+        None => (None, None, None),
+    };
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO pending_bodies (article_id, html, base, file, file_offset, file_length) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![article_id, body.html, body.base.as_str(), file, offset, length])?;
     Ok(())
 }
 
@@ -73,17 +144,80 @@ struct Done {
     row: Option<IndexRow>,
 }
 
-fn read_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec<Job>> {
+/// The spilled bodies' files read so far (the last one open: rows come in file order).
+struct BodyFiles {
+    dir: Option<PathBuf>,
+    open: Option<(Arc<str>, std::fs::File)>,
+    seen: HashSet<Arc<str>>,
+}
+
+impl BodyFiles {
+    fn new(conn: &Connection) -> Self {
+        let dir = conn.path().filter(|p| !p.is_empty()).map(|p| bodies_dir(Path::new(p)));
+        Self { dir, open: None, seen: HashSet::new() }
+    }
+
+    /// A spilled body's HTML; empty when its file is gone or short (the article then keeps
+    /// its summary: a body is lost, nothing unsanitised is shown).
+    fn read(&mut self, file: &str, offset: u64, length: u64) -> String {
+        let Some(dir) = &self.dir else { return String::new() };
+        if self.open.as_ref().is_none_or(|(name, _)| &**name != file) {
+            let name: Arc<str> = file.into();
+            self.seen.insert(name.clone());
+            self.open = std::fs::File::open(dir.join(file)).ok().map(|f| (name, f));
+        }
+        let Some((_, handle)) = &mut self.open else { return String::new() };
+        let mut bytes = vec![0; usize::try_from(length).unwrap_or(0)];
+        if handle.seek(SeekFrom::Start(offset)).and_then(|_| handle.read_exact(&mut bytes)).is_err() {
+            return String::new();
+        }
+        // As `long_text`: the SIMD check, then a copy (the standard library's check is slower).
+        match simdutf8::basic::from_utf8(&bytes) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// Remove the files read this run that no row names any more, and strays.
+    fn remove_unneeded(&self, conn: &Connection) -> Result<()> {
+        let Some(dir) = &self.dir else { return Ok(()) };
+        let mut named = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM pending_bodies WHERE file = ?1)")?;
+        for name in &self.seen {
+            if !named.query_row([&**name], |r| r.get::<_, bool>(0))? {
+                let _ = std::fs::remove_file(dir.join(&**name));
+            }
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+        for entry in entries.flatten() {
+            let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STRAY_AGE));
+            let name = entry.file_name();
+            if old && let Some(name) = name.to_str() && !named.query_row([name], |r| r.get::<_, bool>(0))? {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        // Gone when empty (another sync's new file keeps it, or makes it again).
+        let _ = std::fs::remove_dir(dir);
+        Ok(())
+    }
+}
+
+fn read_after(conn: &Connection, files: &mut BodyFiles, after: i64, limit: usize) -> Result<Vec<Job>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT p.article_id, p.html, p.base, a.title, a.summary FROM pending_bodies p LEFT JOIN articles a ON a.id = p.article_id
+        "SELECT p.article_id, p.html, p.base, a.title, a.summary, p.file, p.file_offset, p.file_length
+         FROM pending_bodies p LEFT JOIN articles a ON a.id = p.article_id
          WHERE p.article_id > ?1 ORDER BY p.article_id LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![after, limit as i64], |r| {
+    let mut rows = stmt.query(params![after, limit as i64])?;
+    let mut jobs = Vec::with_capacity(limit);
+    while let Some(r) = rows.next()? {
         let (title, summary): (Option<String>, Option<String>) = (r.get(3)?, r.get(4)?);
-        let html: Option<String> = super::long_text(r, 1)?;
-        Ok((r.get(0)?, html.unwrap_or_default(), r.get(2)?, title.map(|t| (t, summary))))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let html = match r.get::<_, Option<String>>(5)? {
+            Some(file) => files.read(&file, r.get::<_, i64>(6)?.max(0) as u64, r.get::<_, i64>(7)?.max(0) as u64),
+            None => super::long_text(r, 1)?.unwrap_or_default(),
+        };
+        jobs.push((r.get(0)?, html, r.get(2)?, title.map(|t| (t, summary))));
+    }
+    Ok(jobs)
 }
 
 /// Store sanitised bodies and queue their articles for the index; the index rows of the
@@ -160,6 +294,7 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
             });
         }
         drop(results);
+        let mut files = BodyFiles::new(conn);
         let outcome = (|| -> Result<u64> {
             let mut after = 0;
             let mut in_flight = 0usize;
@@ -172,7 +307,7 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
             let mut indexing = true;
             loop {
                 if reading && in_flight < IN_FLIGHT / 2 {
-                    let rows = phases::measure(Phase::Store, || read_after(conn, after, IN_FLIGHT - in_flight))?;
+                    let rows = phases::measure(Phase::Store, || read_after(conn, &mut files, after, IN_FLIGHT - in_flight))?;
                     reading = !rows.is_empty();
                     for row in rows {
                         after = row.0;
@@ -214,6 +349,9 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
             Ok(written)
         })();
         drop(jobs);
+        if outcome.is_ok() {
+            files.remove_unneeded(conn)?;
+        }
         outcome
     })
 }

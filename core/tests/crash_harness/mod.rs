@@ -289,6 +289,24 @@ pub(crate) fn check_db(db: &Path, marks: &Marks) -> Result<DbState, Vec<String>>
     expect_zero("picture links without an article", "SELECT count(*) FROM article_images WHERE article_id NOT IN (SELECT id FROM articles)");
     expect_zero("half-written pictures", "SELECT count(*) FROM images WHERE size != length(bytes) OR size = 0 OR content_type = ''");
     expect_zero("marks without an article", "SELECT count(*) FROM article_state WHERE article_id NOT IN (SELECT id FROM articles)");
+    // A waiting body in a file beside the database (migration 0009): the file was written
+    // before the row committed, so it is there, with every byte the row names.
+    match conn.prepare("SELECT file, file_offset + file_length FROM pending_bodies WHERE file IS NOT NULL").and_then(|mut stmt| {
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+    }) {
+        Ok(spilled) => {
+            let mut bodies = db.as_os_str().to_owned();
+            bodies.push(".bodies");
+            let dir = std::path::PathBuf::from(bodies);
+            for (file, end) in spilled {
+                let len = std::fs::metadata(dir.join(&file)).map(|m| m.len() as i64).unwrap_or(-1);
+                if len < end {
+                    failures.push(format!("waiting body past the end of its file {file} ({len} bytes, needs {end})"));
+                }
+            }
+        }
+        Err(e) => failures.push(format!("pending body files: {e}")),
+    }
     match conn.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0)) {
         Ok(ok) if ok == "ok" => {}
         Ok(other) => failures.push(format!("integrity_check: {other}")),
