@@ -92,7 +92,12 @@ pub fn edition_source_urls(edition: &Edition) -> Vec<(String, crate::model::Sour
 }
 
 pub fn is_site_url(url: &str) -> bool {
-    Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned)).is_some_and(|h| data().hosts.contains(&h))
+    Url::parse(url).ok().is_some_and(|u| u.host_str().is_some_and(is_site_host))
+}
+
+/// A host of the site (as `Url::host_str` gives it).
+pub fn is_site_host(host: &str) -> bool {
+    data().hosts.iter().any(|h| h == host)
 }
 
 /// A page is a Caliber listing when its cards match the listing selector.

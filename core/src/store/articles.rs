@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::rows::{ARTICLE_COLUMNS, ARTICLE_FROM, article_from_row};
-use super::sources::{apply_move, speaks_for};
+use super::sources::{SourceHost, apply_move, speaks_for};
 use super::{NOT_SAVED, Store, ts};
 use crate::error::Result;
 use crate::model::{Article, ArticleQuery, PreparedArticle, Retention, SourceKind};
@@ -113,6 +113,7 @@ impl Store {
             let mut index_delete = tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?;
             let mut link_cover = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
             let source_url: String = tx.prepare_cached("SELECT url FROM sources WHERE id = ?1")?.query_row([source_id], |r| r.get(0))?;
+            let source_host = SourceHost::new(&source_url);
             let mut stored_elsewhere = tx.prepare_cached(
                 "SELECT s.url FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.url = ?1 AND a.source_id != ?2",
             )?;
@@ -151,7 +152,7 @@ impl Store {
                     None if pruned.exists(params![source_id, a.guid])? => continue,
                     // The same story reached through another of its site's sources (feed and
                     // listing): stored once. A third-party copy never stands in for it.
-                    None if stored_by_another_site_source(&mut stored_elsewhere, &source_url, source_id, a.url.as_deref())? => continue,
+                    None if stored_by_another_site_source(&mut stored_elsewhere, &source_host, source_id, a.url.as_deref())? => continue,
                     None => {
                         insert.execute(params![
                             source_id,
@@ -327,11 +328,11 @@ fn apply_retention(tx: &Connection, source_id: i64, retention: Retention, now: D
 /// Whether `url` is already stored by another source that, like this one, speaks for it.
 fn stored_by_another_site_source(
     stored_elsewhere: &mut rusqlite::CachedStatement<'_>,
-    source_url: &str,
+    source_host: &SourceHost,
     source_id: i64,
     url: Option<&str>,
 ) -> Result<bool> {
-    let Some(url) = url.filter(|url| speaks_for(source_url, url)) else { return Ok(false) };
+    let Some(url) = url.filter(|url| source_host.speaks_for(url)) else { return Ok(false) };
     for other in stored_elsewhere.query_map(params![url, source_id], |r| r.get::<_, String>(0))? {
         if speaks_for(&other?, url) {
             return Ok(true);

@@ -113,10 +113,29 @@ impl Store {
 /// Whether a source may stand for an article link: the link is on the source's own host, or
 /// both are the site's (its feed and edition listings share one identity).
 pub(super) fn speaks_for(source_url: &str, article_url: &str) -> bool {
-    let host = |u: &str| url::Url::parse(u).ok().and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase()));
-    match (host(source_url), host(article_url)) {
-        (Some(s), Some(a)) => s == a || (crate::site::is_site_url(source_url) && crate::site::is_site_url(article_url)),
-        _ => false,
+    SourceHost::new(source_url).speaks_for(article_url)
+}
+
+/// A source's side of `speaks_for`, worked out once: the writer asks it of every article.
+pub(super) struct SourceHost {
+    /// Without `www.`, lower case; `None` when the URL has no host.
+    host: Option<String>,
+    is_site: bool,
+}
+
+impl SourceHost {
+    pub(super) fn new(source_url: &str) -> Self {
+        let parsed = url::Url::parse(source_url).ok();
+        let raw = parsed.as_ref().and_then(|u| u.host_str());
+        Self { host: raw.map(|h| h.trim_start_matches("www.").to_ascii_lowercase()), is_site: raw.is_some_and(crate::site::is_site_host) }
+    }
+
+    /// See `speaks_for`.
+    pub(super) fn speaks_for(&self, article_url: &str) -> bool {
+        let Some(source_host) = &self.host else { return false };
+        let Some(parsed) = url::Url::parse(article_url).ok() else { return false };
+        let Some(raw) = parsed.host_str() else { return false };
+        raw.trim_start_matches("www.").eq_ignore_ascii_case(source_host) || (self.is_site && crate::site::is_site_host(raw))
     }
 }
 
@@ -134,4 +153,47 @@ pub(super) fn apply_move(tx: &Connection, source_id: i64, new_url: Option<&str>)
         }
     }
     Ok(tx.query_row("SELECT url FROM sources WHERE id = ?1", [source_id], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `speaks_for` as it was, parsing both URLs at every call.
+    fn speaks_for_as_before(source_url: &str, article_url: &str) -> bool {
+        let host = |u: &str| url::Url::parse(u).ok().and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase()));
+        match (host(source_url), host(article_url)) {
+            (Some(s), Some(a)) => s == a || (crate::site::is_site_url(source_url) && crate::site::is_site_url(article_url)),
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn a_source_speaks_for_the_same_links_as_when_both_urls_were_parsed_each_time() {
+        let urls = [
+            "https://caliber.az/rss.xml",
+            "https://www.caliber.az/en/post/1",
+            "https://CALIBER.AZ/az/",
+            "http://caliber.az:8080/x",
+            "https://news.example/feed",
+            "https://www.news.example/a/1",
+            "https://WWW.News.Example/b",
+            "https://other.example/c",
+            "http://127.0.0.1:4000/feed.xml",
+            "http://127.0.0.1:5000/a",
+            "http://[::1]/a",
+            "https://xn--bcher-kva.example/",
+            "https://bücher.example/x",
+            "mailto:someone@news.example",
+            "not a url",
+            "",
+            "file:///etc/passwd",
+        ];
+        for source in urls {
+            let host = SourceHost::new(source);
+            for article in urls {
+                assert_eq!(host.speaks_for(article), speaks_for_as_before(source, article), "{source} → {article}");
+            }
+        }
+    }
 }
