@@ -6,7 +6,7 @@
 mod common;
 
 use caliber_core::testing::{Store, sync_listing_only};
-use caliber_core::{ArticleQuery, SyncStatus};
+use caliber_core::{ArticleQuery, Core, SyncStatus};
 use common::*;
 
 /// What a raw body of the fixtures holds and a sanitised one never does.
@@ -95,6 +95,17 @@ async fn an_updated_article_keeps_its_sanitised_body_until_the_new_one_is_saniti
 }
 
 /// The files beside the database in `caliber.db.bodies/` (store/pending.rs).
+/// The hostile fixture feed served and listed, its bodies still waiting (server, data dir, core, URL).
+async fn hostile_feed_listed() -> (TestServer, tempfile::TempDir, Core, String) {
+    let server = TestServer::start().await;
+    server.route("/hostile.xml", Route::fixture("hostile.xml", RSS));
+    let (dir, core) = temp_core(fast_options());
+    let url = server.url("/hostile.xml");
+    add(&core, std::slice::from_ref(&url));
+    sync_listing_only(&core).await.unwrap();
+    (server, dir, core, url)
+}
+
 fn body_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     match std::fs::read_dir(dir.join("caliber.db.bodies")) {
         Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
@@ -140,12 +151,7 @@ async fn waiting_bodies_are_files_beside_the_database_removed_once_sanitised() {
 /// process may not have committed the rows that name it yet).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_body_file_costs_its_bodies_only_and_strays_go_after_a_day() {
-    let server = TestServer::start().await;
-    server.route("/hostile.xml", Route::fixture("hostile.xml", RSS));
-    let (dir, core) = temp_core(fast_options());
-    let url = server.url("/hostile.xml");
-    add(&core, std::slice::from_ref(&url));
-    sync_listing_only(&core).await.unwrap();
+    let (_server, dir, core, url) = hostile_feed_listed().await;
     for file in body_files(dir.path()) {
         std::fs::remove_file(file).unwrap();
     }
@@ -172,12 +178,7 @@ async fn a_missing_body_file_costs_its_bodies_only_and_strays_go_after_a_day() {
 /// 0009, or when its file could not be written) is sanitised as before.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_body_waiting_in_the_database_itself_is_still_sanitised() {
-    let server = TestServer::start().await;
-    server.route("/hostile.xml", Route::fixture("hostile.xml", RSS));
-    let (dir, core) = temp_core(fast_options());
-    let url = server.url("/hostile.xml");
-    add(&core, std::slice::from_ref(&url));
-    sync_listing_only(&core).await.unwrap();
+    let (_server, dir, core, url) = hostile_feed_listed().await;
     // Each row made as the previous version wrote it: the HTML in the row, no file.
     let db = rusqlite::Connection::open(dir.path().join("caliber.db")).unwrap();
     let rows: Vec<(i64, String, i64, i64)> = db
