@@ -94,7 +94,6 @@ async fn an_updated_article_keeps_its_sanitised_body_until_the_new_one_is_saniti
     assert_eq!(core.search("Second", 10).unwrap().len(), 1);
 }
 
-/// The files beside the database in `caliber.db.bodies/` (store/pending.rs).
 /// The hostile fixture feed served and listed, its bodies still waiting (server, data dir, core, URL).
 async fn hostile_feed_listed() -> (TestServer, tempfile::TempDir, Core, String) {
     let server = TestServer::start().await;
@@ -106,6 +105,7 @@ async fn hostile_feed_listed() -> (TestServer, tempfile::TempDir, Core, String) 
     (server, dir, core, url)
 }
 
+/// The files beside the database in `caliber.db.bodies/` (store/pending.rs).
 fn body_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     match std::fs::read_dir(dir.join("caliber.db.bodies")) {
         Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
@@ -204,4 +204,30 @@ async fn a_body_waiting_in_the_database_itself_is_still_sanitised() {
     let html = core.article(hostile.id).unwrap().content_html.unwrap();
     assert!(html.contains("Outro text stays.") && !html.contains("<script"), "{html}");
     assert_eq!(core.search("Outro", 10).unwrap().len(), 1);
+}
+
+/// Where the bodies' directory cannot be made (here a file stands in its place; a read-only
+/// or full disk alike), the bodies wait in the database as before: the sync succeeds and
+/// every body is sanitised in the end.
+#[tokio::test(flavor = "multi_thread")]
+async fn bodies_wait_in_the_database_when_their_directory_cannot_be_made() {
+    let server = TestServer::start().await;
+    server.route("/hostile.xml", Route::fixture("hostile.xml", RSS));
+    let (dir, core) = temp_core(fast_options());
+    std::fs::write(dir.path().join("caliber.db.bodies"), b"not a directory").unwrap();
+    let url = server.url("/hostile.xml");
+    add(&core, std::slice::from_ref(&url));
+    sync_listing_only(&core).await.unwrap();
+    let db = rusqlite::Connection::open(dir.path().join("caliber.db")).unwrap();
+    let (rows, inline): (i64, i64) = db
+        .query_row("SELECT count(*), count(*) FILTER (WHERE file IS NULL AND length(html) > 0) FROM pending_bodies", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert!(rows > 0 && inline == rows, "{inline} of {rows} waiting bodies in the database");
+
+    let report = sync(&core).await;
+    assert!(report.sources.iter().all(|s| matches!(s.status, SyncStatus::Ok | SyncStatus::NotModified)), "{report:?}");
+    let hostile = article_by_guid(&articles_of(&core, &url), "hostile-1");
+    let html = core.article(hostile.id).unwrap().content_html.unwrap();
+    assert!(html.contains("Outro text stays.") && !html.contains("<script"), "{html}");
+    assert_eq!(std::fs::read(dir.path().join("caliber.db.bodies")).unwrap(), b"not a directory", "the file in the way is left alone");
 }
