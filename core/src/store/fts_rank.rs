@@ -66,46 +66,117 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
 /// phrase of none from a query, which would misnumber the phrases `caliber_bm25` gets
 /// frequencies for.
 pub fn token_count(conn: &Connection, text: &str) -> rusqlite::Result<usize> {
-    let api = fts5_api(conn)?;
-    let len = c_int::try_from(text.len()).map_err(|_| failure(ffi::SQLITE_TOOBIG, "text too long to tokenize"))?;
-    let mut user_data: *mut c_void = ptr::null_mut();
-    let mut tokenizer = fts5_tokenizer { xCreate: None, xDelete: None, xTokenize: None };
-    let mut count: usize = 0;
-    // SAFETY: `api` is the live fts5_api of this connection (as in `register`). FTS5 fills
-    // `user_data` and `tokenizer` for the builtin "unicode61", valid while the connection
-    // is open. The arguments are static NUL-terminated strings that xCreate only reads.
-    // `tok` is used only between its xCreate and xDelete. `text` is read by xTokenize for
-    // `len` bytes, and `count` outlives the call that `count_token` writes it in.
-    let rc = unsafe {
-        let find = (*api).xFindTokenizer.ok_or_else(|| failure(ffi::SQLITE_MISUSE, "fts5_api without xFindTokenizer"))?;
-        let rc = find(api, c"unicode61".as_ptr(), &mut user_data, &mut tokenizer);
-        if rc != ffi::SQLITE_OK {
-            return Err(failure(rc, "FTS5 has no unicode61 tokenizer"));
-        }
-        let (Some(create), Some(delete), Some(tokenize)) = (tokenizer.xCreate, tokenizer.xDelete, tokenizer.xTokenize) else {
-            return Err(failure(ffi::SQLITE_MISUSE, "incomplete unicode61 tokenizer"));
-        };
-        let mut args = [c"remove_diacritics".as_ptr(), c"2".as_ptr()];
-        let mut tok: *mut Fts5Tokenizer = ptr::null_mut();
-        let rc = create(user_data, args.as_mut_ptr(), 2, &mut tok);
-        if rc != ffi::SQLITE_OK {
-            return Err(failure(rc, "could not create the unicode61 tokenizer"));
-        }
-        let rc = tokenize(tok, (&raw mut count).cast(), ffi::FTS5_TOKENIZE_QUERY, text.as_ptr().cast(), len, Some(count_token));
-        delete(tok);
-        rc
-    };
-    if rc != ffi::SQLITE_OK {
-        return Err(failure(rc, "tokenizing failed"));
-    }
+    let mut count = 0;
+    Tokenizer::new(conn)?.run(text, ffi::FTS5_TOKENIZE_QUERY, &mut |_, _, _| count += 1)?;
     Ok(count)
 }
 
-/// xTokenize's callback for `token_count`.
-unsafe extern "C" fn count_token(ctx: *mut c_void, _flags: c_int, _token: *const c_char, _len: c_int, _start: c_int, _end: c_int) -> c_int {
-    // SAFETY: `ctx` is the `&mut usize` `token_count` passes, alive for the whole xTokenize.
-    unsafe { *ctx.cast::<usize>() += 1 };
-    ffi::SQLITE_OK
+/// A token of a text as the index's tokenizer makes it: the token (folded), and where in
+/// the text its characters are (bytes).
+pub struct Token {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+type OnToken<'a> = &'a mut dyn FnMut(&[u8], usize, usize);
+
+/// The index's tokenizer, made once for many texts (`snippet.rs` tokenizes three columns of
+/// each row a search shows).
+pub struct Tokenizer<'conn> {
+    tok: *mut Fts5Tokenizer,
+    delete: unsafe extern "C" fn(*mut Fts5Tokenizer),
+    tokenize: unsafe extern "C" fn(
+        *mut Fts5Tokenizer,
+        *mut c_void,
+        c_int,
+        *const c_char,
+        c_int,
+        Option<unsafe extern "C" fn(*mut c_void, c_int, *const c_char, c_int, c_int, c_int) -> c_int>,
+    ) -> c_int,
+    /// FTS5 owns the tokenizer's module for as long as the connection is open.
+    _conn: std::marker::PhantomData<&'conn Connection>,
+}
+
+impl<'conn> Tokenizer<'conn> {
+    pub fn new(conn: &'conn Connection) -> rusqlite::Result<Self> {
+        let api = fts5_api(conn)?;
+        let mut user_data: *mut c_void = ptr::null_mut();
+        let mut tokenizer = fts5_tokenizer { xCreate: None, xDelete: None, xTokenize: None };
+        // SAFETY: `api` is the live fts5_api of this connection (as in `register`). FTS5 fills
+        // `user_data` and `tokenizer` for the builtin "unicode61", valid while the connection
+        // is open (the lifetime `'conn`). The arguments are static NUL-terminated strings that
+        // xCreate only reads. `tok` lives until `drop` deletes it.
+        unsafe {
+            let find = (*api).xFindTokenizer.ok_or_else(|| failure(ffi::SQLITE_MISUSE, "fts5_api without xFindTokenizer"))?;
+            let rc = find(api, c"unicode61".as_ptr(), &mut user_data, &mut tokenizer);
+            if rc != ffi::SQLITE_OK {
+                return Err(failure(rc, "FTS5 has no unicode61 tokenizer"));
+            }
+            let (Some(create), Some(delete), Some(tokenize)) = (tokenizer.xCreate, tokenizer.xDelete, tokenizer.xTokenize) else {
+                return Err(failure(ffi::SQLITE_MISUSE, "incomplete unicode61 tokenizer"));
+            };
+            let mut args = [c"remove_diacritics".as_ptr(), c"2".as_ptr()];
+            let mut tok: *mut Fts5Tokenizer = ptr::null_mut();
+            let rc = create(user_data, args.as_mut_ptr(), 2, &mut tok);
+            if rc != ffi::SQLITE_OK {
+                return Err(failure(rc, "could not create the unicode61 tokenizer"));
+            }
+            Ok(Self { tok, delete, tokenize, _conn: std::marker::PhantomData })
+        }
+    }
+
+    /// The tokens of `text` as the index makes them of a document (`snippet.rs` needs what
+    /// FTS5 saw, byte for byte).
+    pub fn document_tokens(&self, text: &str) -> rusqlite::Result<Vec<Token>> {
+        let mut tokens = Vec::new();
+        self.run(text, ffi::FTS5_TOKENIZE_DOCUMENT, &mut |token, start, end| {
+            tokens.push(Token { text: String::from_utf8_lossy(token).into_owned(), start, end });
+        })?;
+        Ok(tokens)
+    }
+
+    /// The tokens of a reader's word as the index's tokenizer makes them of a query.
+    pub fn query_tokens(&self, text: &str) -> rusqlite::Result<Vec<String>> {
+        let mut tokens = Vec::new();
+        self.run(text, ffi::FTS5_TOKENIZE_QUERY, &mut |token, _, _| tokens.push(String::from_utf8_lossy(token).into_owned()))?;
+        Ok(tokens)
+    }
+
+    /// `on_token` with each token of `text` and its byte range (colocated tokens, which
+    /// unicode61 never makes, are left out as FTS5's own snippet() leaves them out).
+    fn run(&self, text: &str, flags: c_int, on_token: OnToken<'_>) -> rusqlite::Result<()> {
+        let len = c_int::try_from(text.len()).map_err(|_| failure(ffi::SQLITE_TOOBIG, "text too long to tokenize"))?;
+        let mut callback: OnToken<'_> = on_token;
+        // SAFETY: `self.tok` is alive (deleted only by `drop`); `text` is read for `len`
+        // bytes; `callback` (what the context points at) outlives the call `each_token` uses it in.
+        let rc = unsafe { (self.tokenize)(self.tok, (&raw mut callback).cast(), flags, text.as_ptr().cast(), len, Some(each_token)) };
+        if rc != ffi::SQLITE_OK {
+            return Err(failure(rc, "tokenizing failed"));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Tokenizer<'_> {
+    fn drop(&mut self) {
+        // SAFETY: made by this tokenizer module's xCreate in `new`, deleted once.
+        unsafe { (self.delete)(self.tok) }
+    }
+}
+
+/// xTokenize's callback for `Tokenizer::run`.
+unsafe extern "C" fn each_token(ctx: *mut c_void, flags: c_int, token: *const c_char, len: c_int, start: c_int, end: c_int) -> c_int {
+    if flags & ffi::FTS5_TOKEN_COLOCATED != 0 {
+        return ffi::SQLITE_OK;
+    }
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `ctx` is the `&mut OnToken` `tokenize` passes, alive for the whole
+        // xTokenize; FTS5 passes `len` readable bytes at `token` for this call.
+        let (callback, token) = unsafe { (&mut *ctx.cast::<OnToken<'_>>(), std::slice::from_raw_parts(token.cast::<u8>(), len.max(0) as usize)) };
+        callback(token, start.max(0) as usize, end.max(0) as usize);
+    }));
+    if outcome.is_ok() { ffi::SQLITE_OK } else { ffi::SQLITE_ERROR }
 }
 
 fn failure(rc: c_int, msg: &str) -> rusqlite::Error {

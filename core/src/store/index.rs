@@ -25,11 +25,11 @@ const CHUNK: u32 = 250;
 const MAX_TX_TIME: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub(super) struct IndexRow {
-    id: i64,
-    title: String,
-    summary: String,
-    body: String,
-    folded: String,
+    pub(super) id: i64,
+    pub(super) title: String,
+    pub(super) summary: String,
+    pub(super) body: String,
+    pub(super) folded: String,
 }
 
 impl IndexRow {

@@ -23,6 +23,7 @@ mod reader_state;
 mod rows;
 pub(crate) mod search;
 mod settings;
+mod snippet;
 mod sources;
 mod stories;
 
@@ -40,6 +41,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (7, include_str!("migrations/0007_pending_bodies.sql")),
     (8, include_str!("migrations/0008_time_index_covers_editions.sql")),
     (9, include_str!("migrations/0009_pending_bodies_in_files.sql")),
+    (10, include_str!("migrations/0010_contentless_index.sql")),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -3,9 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::fts_rank;
+use super::fts_rank::{self, Tokenizer};
+use super::index::IndexRow;
+use super::snippet::{self, Phrase};
 use super::rows::{ARTICLE_COLUMNS, ARTICLE_FROM, article_from_row};
 use crate::error::Result;
 use crate::model::SearchHit;
@@ -179,19 +181,26 @@ fn ranked_ids(conn: &Connection, terms: &QueryTerms, limit: u32, dfs: &mut HashM
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Snippets of `ids` (all matches of `query`) in one statement: a scan of the matches in
-/// their rowid range, with `snippet()` only for the ids wanted (`+rowid` keeps the list out
-/// of the index lookup, which would re-seek every doclist once per id). Each snippet is of
-/// body, summary or title: the first the row matches in (`caliber_match_column`).
-fn snippets(conn: &Connection, query: &str, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) else { return Ok(HashMap::new()) };
-    let list = format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-    let mut stmt = conn.prepare_cached(
-        "SELECT rowid, snippet(articles_fts, caliber_match_column(articles_fts), ?2, ?3, '…', 16) FROM articles_fts
-         WHERE articles_fts MATCH ?1 AND rowid BETWEEN ?4 AND ?5 AND +rowid IN (SELECT value FROM json_each(?6))",
-    )?;
-    let rows = stmt.query_map(params![query, MARK_START, MARK_END, lo, hi, list], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+/// Snippets of `ids` (all matches of `terms`), each of body, summary or title: the first
+/// the row matches in. The index keeps no text (migration 0010): they are made from the
+/// articles, from the text the index was made of (`IndexRow`), as FTS5's `snippet()` makes
+/// them (`snippet.rs`).
+fn snippets(conn: &Connection, terms: &QueryTerms, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let tokenizer = Tokenizer::new(conn)?;
+    let phrases = terms.phrases().map(|p| Phrase::new(&tokenizer, p)).collect::<Result<Vec<_>>>()?;
+    let mut read = conn.prepare_cached("SELECT title, summary, content_html FROM articles WHERE id = ?1")?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for &id in ids {
+        let article = read
+            .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, super::long_text(r, 2)?)))
+            .optional()?;
+        if let Some((title, summary, html)) = article {
+            let row = IndexRow::new(id, title, summary, html.as_deref());
+            let columns = [row.title.as_str(), row.summary.as_str(), row.body.as_str()];
+            out.insert(id, snippet::excerpt(&tokenizer, &phrases, columns, MARK_START, MARK_END, "…")?);
+        }
+    }
+    Ok(out)
 }
 
 pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHit>> {
@@ -208,7 +217,7 @@ pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHi
         ranked = ranked_ids(conn, &prefixed, limit, &mut dfs)?;
         terms = prefixed;
     }
-    let mut snippets = snippets(conn, &terms.query(), &ranked)?;
+    let mut snippets = snippets(conn, &terms, &ranked)?;
     let mut article = conn.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_FROM} WHERE a.id = ?1"))?;
     let mut hits = Vec::with_capacity(ranked.len());
     for id in ranked {
