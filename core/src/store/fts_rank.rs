@@ -71,15 +71,7 @@ pub fn token_count(conn: &Connection, text: &str) -> rusqlite::Result<usize> {
     Ok(count)
 }
 
-/// A token of a text as the index's tokenizer makes it: the token (folded), and where in
-/// the text its characters are (bytes).
-pub struct Token {
-    pub text: String,
-    pub start: usize,
-    pub end: usize,
-}
-
-type OnToken<'a> = &'a mut dyn FnMut(&[u8], usize, usize);
+pub type OnToken<'a> = &'a mut dyn FnMut(&[u8], usize, usize);
 
 /// The index's tokenizer, made once for many texts (`snippet.rs` tokenizes three columns of
 /// each row a search shows).
@@ -126,14 +118,10 @@ impl<'conn> Tokenizer<'conn> {
         }
     }
 
-    /// The tokens of `text` as the index makes them of a document (`snippet.rs` needs what
-    /// FTS5 saw, byte for byte).
-    pub fn document_tokens(&self, text: &str) -> rusqlite::Result<Vec<Token>> {
-        let mut tokens = Vec::new();
-        self.run(text, ffi::FTS5_TOKENIZE_DOCUMENT, &mut |token, start, end| {
-            tokens.push(Token { text: String::from_utf8_lossy(token).into_owned(), start, end });
-        })?;
-        Ok(tokens)
+    /// `on_token` with each token of `text` as the index makes them of a document (folded),
+    /// and the byte range of its characters in `text` (`snippet.rs` needs what FTS5 saw).
+    pub fn document_tokens(&self, text: &str, on_token: OnToken<'_>) -> rusqlite::Result<()> {
+        self.run(text, ffi::FTS5_TOKENIZE_DOCUMENT, on_token)
     }
 
     /// The tokens of a reader's word as the index's tokenizer makes them of a query.

@@ -5,7 +5,7 @@
 //! the same marks. Tokenizing a body is cheap; indexing it again to ask FTS5 was 5 ms a
 //! search. `excerpts_are_fts5s_own` holds this to FTS5's snippet() over generated texts.
 
-use super::fts_rank::{Token, Tokenizer};
+use super::fts_rank::Tokenizer;
 use crate::error::Result;
 
 /// Tokens in an excerpt, as the search asks FTS5's snippet() for.
@@ -32,24 +32,71 @@ impl Phrase {
     fn len(&self) -> usize {
         self.tokens.len()
     }
+}
 
-    fn matches_at(&self, doc: &[Token], at: usize) -> bool {
-        let n = self.tokens.len();
-        n > 0
-            && at + n <= doc.len()
-            && self.tokens.iter().zip(&doc[at..at + n]).enumerate().all(|(i, (want, got))| {
-                if self.prefix && i == n - 1 { got.text.starts_with(want.as_str()) } else { got.text == *want }
-            })
+/// The phrases' tokens in one row, each a bit of `DocToken::is`: a body of 10 MiB is 1.5
+/// million tokens, so a token keeps what it matches, not its text. A query has one phrase
+/// per word and alternative; tokens past the 64th are never marked.
+struct Slots<'p> {
+    /// (token, whether a prefix of the document's token is enough)
+    wanted: Vec<(&'p str, bool)>,
+    /// Each phrase's first slot.
+    first: Vec<usize>,
+}
+
+impl<'p> Slots<'p> {
+    fn new(phrases: &'p [Phrase]) -> Self {
+        let mut wanted = Vec::new();
+        let mut first = Vec::with_capacity(phrases.len());
+        for phrase in phrases {
+            first.push(wanted.len());
+            let last = phrase.tokens.len().saturating_sub(1);
+            wanted.extend(phrase.tokens.iter().enumerate().map(|(i, t)| (t.as_str(), phrase.prefix && i == last)));
+        }
+        Self { wanted, first }
     }
+
+    fn of(&self, token: &[u8]) -> u64 {
+        let mut is = 0u64;
+        for (k, &(want, prefix)) in self.wanted.iter().enumerate().take(64) {
+            if if prefix { token.starts_with(want.as_bytes()) } else { token == want.as_bytes() } {
+                is |= 1 << k;
+            }
+        }
+        is
+    }
+}
+
+/// A token of a column: where its characters are (bytes), and which phrase tokens it is.
+struct DocToken {
+    start: usize,
+    end: usize,
+    is: u64,
+}
+
+fn doc_tokens(tokenizer: &Tokenizer<'_>, slots: &Slots<'_>, text: &str) -> Result<Vec<DocToken>> {
+    let mut doc = Vec::new();
+    tokenizer.document_tokens(text, &mut |token, start, end| doc.push(DocToken { start, end, is: slots.of(token) }))?;
+    Ok(doc)
+}
+
+fn matches_at(slots: &Slots<'_>, phrases: &[Phrase], p: usize, doc: &[DocToken], at: usize) -> bool {
+    let n = phrases[p].len();
+    n > 0
+        && at + n <= doc.len()
+        && (0..n).all(|i| {
+            let slot = slots.first[p] + i;
+            slot < 64 && doc[at + i].is & (1 << slot) != 0
+        })
 }
 
 /// Where the phrases occur in a column: (phrase, first token) in token order, and for one
 /// token the lower phrase first, as FTS5's `xInst` lists them.
-fn instances(doc: &[Token], phrases: &[Phrase]) -> Vec<(usize, usize)> {
+fn instances(slots: &Slots<'_>, doc: &[DocToken], phrases: &[Phrase]) -> Vec<(usize, usize)> {
     let mut found = Vec::new();
-    for at in 0..doc.len() {
-        for (p, phrase) in phrases.iter().enumerate() {
-            if phrase.matches_at(doc, at) {
+    for at in (0..doc.len()).filter(|&at| doc[at].is != 0) {
+        for p in 0..phrases.len() {
+            if matches_at(slots, phrases, p, doc, at) {
                 found.push((p, at));
             }
         }
@@ -61,10 +108,11 @@ fn instances(doc: &[Token], phrases: &[Phrase]) -> Vec<(usize, usize)> {
 /// `close`, `ellipsis` where text was left out: `snippet(t, caliber_match_column(t), open,
 /// close, ellipsis, TOKENS)` as FTS5 would give it for a row of that text.
 pub(super) fn excerpt(tokenizer: &Tokenizer<'_>, phrases: &[Phrase], columns: [&str; 3], open: &str, close: &str, ellipsis: &str) -> Result<String> {
+    let slots = Slots::new(phrases);
     let mut chosen = None;
     for column in [BODY, SUMMARY, TITLE] {
-        let doc = tokenizer.document_tokens(columns[column])?;
-        let found = instances(&doc, phrases);
+        let doc = doc_tokens(tokenizer, &slots, columns[column])?;
+        let found = instances(&slots, &doc, phrases);
         if !found.is_empty() {
             chosen = Some((column, doc, found));
             break;
@@ -72,7 +120,7 @@ pub(super) fn excerpt(tokenizer: &Tokenizer<'_>, phrases: &[Phrase], columns: [&
     }
     let (text, doc, found) = match chosen {
         Some((column, doc, found)) => (columns[column], doc, found),
-        None => (columns[BODY], tokenizer.document_tokens(columns[BODY])?, Vec::new()),
+        None => (columns[BODY], doc_tokens(tokenizer, &slots, columns[BODY])?, Vec::new()),
     };
     let start = best_start(text, &doc, &found, phrases);
     Ok(highlight(text, &doc, &found, phrases, start, open, close, ellipsis))
@@ -80,7 +128,7 @@ pub(super) fn excerpt(tokenizer: &Tokenizer<'_>, phrases: &[Phrase], columns: [&
 
 /// Tokens that begin a sentence: the first, and any after white space that follows a `.`
 /// or `:` (`fts5SentenceFinderCb`).
-fn sentence_starts(text: &str, doc: &[Token]) -> Vec<usize> {
+fn sentence_starts(text: &str, doc: &[DocToken]) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut starts = Vec::new();
     for (pos, token) in doc.iter().enumerate() {
@@ -120,7 +168,7 @@ fn score(found: &[(usize, usize)], phrases: &[Phrase], doc_len: usize, from: usi
 
 /// The first token of the best window (`fts5SnippetFunction`'s loop): each instance scored
 /// centred, and from the start of its sentence with a bonus.
-fn best_start(text: &str, doc: &[Token], found: &[(usize, usize)], phrases: &[Phrase]) -> usize {
+fn best_start(text: &str, doc: &[DocToken], found: &[(usize, usize)], phrases: &[Phrase]) -> usize {
     let sentences = sentence_starts(text, doc);
     let (mut best_score, mut best) = (0, 0);
     for &(_, at) in found {
@@ -162,7 +210,7 @@ fn coalesced(found: &[(usize, usize)], phrases: &[Phrase]) -> Vec<(usize, usize)
 #[allow(clippy::too_many_arguments)]
 fn highlight(
     text: &str,
-    doc: &[Token],
+    doc: &[DocToken],
     found: &[(usize, usize)],
     phrases: &[Phrase],
     start: usize,
@@ -270,6 +318,18 @@ mod tests {
             out.push('.');
         }
         out
+    }
+
+    /// A query of more words than a token has bits for still gets its excerpt, with the
+    /// first 64 phrase tokens marked.
+    #[test]
+    fn a_query_of_seventy_words_gets_an_excerpt() {
+        let conn = Connection::open_in_memory().unwrap();
+        let tokenizer = Tokenizer::new(&conn).unwrap();
+        let phrases: Vec<Phrase> = (0..70).map(|i| Phrase::new(&tokenizer, &format!("\"w{i}\"")).unwrap()).collect();
+        let body = "w0 and w69 and w1.";
+        let out = excerpt(&tokenizer, &phrases, ["", "", body], "[", "]", "…").unwrap();
+        assert_eq!(out, "[w0] and w69 and [w1].");
     }
 
     /// The excerpts made here are FTS5's own: its snippet() over a table that keeps the
