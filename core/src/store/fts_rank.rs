@@ -10,7 +10,8 @@
 //!   `folded`, which is never shown).
 //!
 //! `token_count` runs the index's tokenizer over a reader's word, for the search to leave
-//! out words it finds no token in.
+//! out words it finds no token in; `Tokenizer` gives `snippet.rs` the tokens of the rows a
+//! search shows (the index keeps no text since migration 0010).
 //!
 //! rusqlite has no API for FTS5 auxiliary functions or tokenizers, hence the FFI below
 //! (the only unsafe code in the crate).
@@ -159,9 +160,10 @@ unsafe extern "C" fn each_token(ctx: *mut c_void, flags: c_int, token: *const c_
         return ffi::SQLITE_OK;
     }
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `ctx` is the `&mut OnToken` `tokenize` passes, alive for the whole
+        // SAFETY: `ctx` is the `&mut OnToken` `Tokenizer::run` passes, alive for the whole
         // xTokenize; FTS5 passes `len` readable bytes at `token` for this call.
-        let (callback, token) = unsafe { (&mut *ctx.cast::<OnToken<'_>>(), std::slice::from_raw_parts(token.cast::<u8>(), len.max(0) as usize)) };
+        let callback = unsafe { &mut *ctx.cast::<OnToken<'_>>() };
+        let token: &[u8] = if token.is_null() || len <= 0 { &[] } else { unsafe { std::slice::from_raw_parts(token.cast::<u8>(), len as usize) } };
         callback(token, start.max(0) as usize, end.max(0) as usize);
     }));
     if outcome.is_ok() { ffi::SQLITE_OK } else { ffi::SQLITE_ERROR }
