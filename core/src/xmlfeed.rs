@@ -672,14 +672,20 @@ fn text_of_element(el: &Element, _base: &Url) -> String {
 }
 
 /// A tag (`<b>`, `</p>`, `<br/>`, `<!--`) or an entity (`&amp;`, `&#8212;`) in a string.
+///
+/// Each `<` or `&` looks no further than it must: a `>` after it is one after the last `<`
+/// checked so far or none, and an entity's `;` is within 10 bytes. (Looking for them in all
+/// the rest, as this did, made a text of many `<a` or `&` and no `>` or `;` quadratic.)
 fn looks_like_html(s: &str) -> bool {
     let b = s.as_bytes();
+    let last_gt = memchr::memrchr(b'>', b);
     let tag = memchr::memchr_iter(b'<', b).any(|i| {
-        b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/' || *c == b'!') && memchr::memchr(b'>', &b[i..]).is_some()
+        b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/' || *c == b'!') && last_gt.is_some_and(|gt| gt > i)
     });
     tag || memchr::memchr_iter(b'&', b).any(|i| {
-        let rest = &s[i + 1..];
-        rest.find(';').is_some_and(|e| e > 0 && e <= 10 && rest[..e].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'#'))
+        let rest = &b[i + 1..];
+        memchr::memchr(b';', &rest[..rest.len().min(11)])
+            .is_some_and(|e| e > 0 && e <= 10 && rest[..e].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'#'))
     })
 }
 
@@ -1070,6 +1076,37 @@ mod tests {
 
     fn url() -> Url {
         Url::parse("http://example.org/feed.xml").unwrap()
+    }
+
+    /// `looks_like_html` before its searches were bounded, kept as the reference.
+    fn looks_like_html_unbounded(s: &str) -> bool {
+        let b = s.as_bytes();
+        let tag = memchr::memchr_iter(b'<', b).any(|i| {
+            b.get(i + 1).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'/' || *c == b'!') && memchr::memchr(b'>', &b[i..]).is_some()
+        });
+        tag || memchr::memchr_iter(b'&', b).any(|i| {
+            let rest = &s[i + 1..];
+            rest.find(';').is_some_and(|e| e > 0 && e <= 10 && rest[..e].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'#'))
+        })
+    }
+
+    #[test]
+    fn html_is_recognised_as_the_unbounded_search_recognised_it() {
+        let pieces = ["<", ">", "&", ";", "a", "b", "/", "!", " ", "#", "1", "ж", "<b", "&amp", "x;", "0123456789"];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(state % 12) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            assert_eq!(looks_like_html(&text), looks_like_html_unbounded(&text), "{text:?}");
+        }
     }
 
     /// The entity decoder before it scanned with memchr (issue 15), kept as the reference.
