@@ -625,20 +625,22 @@ fn unwrap_foreign(html: String) -> String {
     }
     let mut out = String::with_capacity(html.len());
     let mut at = 0;
+    // Where each opening was last found, looked for again only once `at` has passed it:
+    // looking for both from every region made many `<svg>`s and no `<math` quadratic.
+    const OPENINGS: [&str; 2] = ["<svg", "<math"];
+    let mut found: [Option<Option<usize>>; 2] = [None, None];
     while at < html.len() {
-        let next = ["<svg", "<math"]
-            .iter()
-            .filter_map(|t| {
-                let mut from = at;
-                while let Some(i) = lower[from..].find(t).map(|i| from + i) {
-                    if lower[i + t.len()..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
-                        return Some((i, &t[1..]));
-                    }
-                    from = i + 1;
-                }
-                None
-            })
-            .min();
+        let mut next: Option<(usize, &str)> = None;
+        for (k, opening) in OPENINGS.iter().enumerate() {
+            if found[k].is_none_or(|i| i.is_some_and(|i| i < at)) {
+                found[k] = Some(first_opening(&lower, opening, at));
+            }
+            if let Some(Some(i)) = found[k]
+                && next.is_none_or(|(j, _)| i < j)
+            {
+                next = Some((i, &opening[1..]));
+            }
+        }
         let Some((open, name)) = next else { break };
         out.push_str(&html[at..open]);
         let close = format!("</{name}");
@@ -657,6 +659,18 @@ fn unwrap_foreign(html: String) -> String {
     }
     out.push_str(&html[at.min(html.len())..]);
     out
+}
+
+/// The first `opening` (`<svg`, `<math`) at or after `from` that is a whole tag name.
+fn first_opening(lower: &str, opening: &str, from: usize) -> Option<usize> {
+    let mut from = from;
+    while let Some(i) = memchr::memmem::find(&lower.as_bytes()[from..], opening.as_bytes()).map(|i| from + i) {
+        if lower[i + opening.len()..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
 }
 
 /// Plain text of a title-like element.
@@ -1076,6 +1090,66 @@ mod tests {
 
     fn url() -> Url {
         Url::parse("http://example.org/feed.xml").unwrap()
+    }
+
+    /// `unwrap_foreign` before it remembered where each opening was, kept as the reference.
+    fn unwrap_foreign_searching_from_every_region(html: String) -> String {
+        let lower = html.to_ascii_lowercase();
+        if !lower.contains("<svg") && !lower.contains("<math") {
+            return html;
+        }
+        let mut out = String::with_capacity(html.len());
+        let mut at = 0;
+        while at < html.len() {
+            let next = ["<svg", "<math"]
+                .iter()
+                .filter_map(|t| {
+                    let mut from = at;
+                    while let Some(i) = lower[from..].find(t).map(|i| from + i) {
+                        if lower[i + t.len()..].starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/') {
+                            return Some((i, &t[1..]));
+                        }
+                        from = i + 1;
+                    }
+                    None
+                })
+                .min();
+            let Some((open, name)) = next else { break };
+            out.push_str(&html[at..open]);
+            let close = format!("</{name}");
+            let end = lower[open..].find(&close).and_then(|c| lower[open + c..].find('>').map(|g| open + c + g + 1)).unwrap_or(html.len());
+            let mut inside = &html[open..end];
+            out.push(' ');
+            while let Some(lt) = inside.find('<') {
+                out.push_str(&inside[..lt]);
+                out.push(' ');
+                inside = inside[lt..].find('>').map_or("", |g| &inside[lt + g + 1..]);
+            }
+            out.push_str(inside);
+            out.push(' ');
+            at = end;
+        }
+        out.push_str(&html[at.min(html.len())..]);
+        out
+    }
+
+    #[test]
+    fn foreign_markup_is_unwrapped_as_when_every_region_searched_again() {
+        let pieces = ["<svg>", "</svg>", "<math ", "</math>", "<svgx", "<MATH/>", "<SVG", ">", "<", "text ", "ж", "</svg", "<p>"];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(state % 14) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            assert_eq!(unwrap_foreign(text.clone()), unwrap_foreign_searching_from_every_region(text.clone()), "{text:?}");
+        }
     }
 
     /// `looks_like_html` before its searches were bounded, kept as the reference.
