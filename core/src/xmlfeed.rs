@@ -210,9 +210,12 @@ fn build_tree(text: &str, mut sink: Option<&mut ItemSink>) -> Option<Element> {
             i = (lt + 9 + end + 3).min(bytes.len());
         } else if rest.starts_with("<!") {
             // DOCTYPE, with an internal subset maybe: keep its simple entity declarations.
-            let end = match (rest.find('['), rest.find('>')) {
-                (Some(open), Some(gt)) if open < gt => rest[open..].find("]").and_then(|c| rest[open + c..].find('>').map(|g| open + c + g)),
-                (_, gt) => gt,
+            // The `[` of an internal subset only before the declaration's `>`: looked for in
+            // all the rest, many `<!…>` and no `[` were quadratic.
+            let gt = memchr::memchr(b'>', rest.as_bytes());
+            let end = match gt.and_then(|gt| memchr::memchr(b'[', &rest.as_bytes()[..gt])) {
+                Some(open) => rest[open..].find("]").and_then(|c| rest[open + c..].find('>').map(|g| open + c + g)),
+                None => gt,
             };
             let decl = &rest[..end.unwrap_or(rest.len())];
             for part in decl.split("<!ENTITY").skip(1) {
