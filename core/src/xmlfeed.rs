@@ -626,25 +626,33 @@ fn unwrap_foreign(html: String) -> String {
     if !lower.contains("<svg") && !lower.contains("<math") {
         return html;
     }
-    let mut out = String::with_capacity(html.len());
-    let mut at = 0;
-    // Where each opening was last found, looked for again only once `at` has passed it:
+    // Where each opening is next, looked for again only once a region has passed it:
     // looking for both from every region made many `<svg>`s and no `<math` quadratic.
     const OPENINGS: [&str; 2] = ["<svg", "<math"];
-    let mut found: [Option<Option<usize>>; 2] = [None, None];
-    while at < html.len() {
-        let mut next: Option<(usize, &str)> = None;
-        for (k, opening) in OPENINGS.iter().enumerate() {
-            if found[k].is_none_or(|i| i.is_some_and(|i| i < at)) {
-                found[k] = Some(first_opening(&lower, opening, at));
+    let mut found = OPENINGS.map(|opening| first_opening(&lower, opening, 0));
+    unwrap_regions(&html, &lower, |at| {
+        let mut next: Option<(usize, &'static str)> = None;
+        for (opening, found) in OPENINGS.iter().zip(&mut found) {
+            if found.is_some_and(|i| i < at) {
+                *found = first_opening(&lower, opening, at);
             }
-            if let Some(Some(i)) = found[k]
+            if let Some(i) = *found
                 && next.is_none_or(|(j, _)| i < j)
             {
                 next = Some((i, &opening[1..]));
             }
         }
-        let Some((open, name)) = next else { break };
+        next
+    })
+}
+
+/// `html` with each foreign region's markup dropped and its words kept; `next_region(at)`
+/// gives where the next region at or after `at` opens, and its element's name.
+fn unwrap_regions(html: &str, lower: &str, mut next_region: impl FnMut(usize) -> Option<(usize, &'static str)>) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut at = 0;
+    while at < html.len() {
+        let Some((open, name)) = next_region(at) else { break };
         out.push_str(&html[at..open]);
         let close = format!("</{name}");
         let end = lower[open..].find(&close).and_then(|c| lower[open + c..].find('>').map(|g| open + c + g + 1)).unwrap_or(html.len());
@@ -1095,16 +1103,15 @@ mod tests {
         Url::parse("http://example.org/feed.xml").unwrap()
     }
 
-    /// `unwrap_foreign` before it remembered where each opening was, kept as the reference.
+    /// `unwrap_foreign` before it remembered where each opening was (both looked for again
+    /// from every region), kept as the reference.
     fn unwrap_foreign_searching_from_every_region(html: String) -> String {
         let lower = html.to_ascii_lowercase();
         if !lower.contains("<svg") && !lower.contains("<math") {
             return html;
         }
-        let mut out = String::with_capacity(html.len());
-        let mut at = 0;
-        while at < html.len() {
-            let next = ["<svg", "<math"]
+        unwrap_regions(&html, &lower, |at| {
+            ["<svg", "<math"]
                 .iter()
                 .filter_map(|t| {
                     let mut from = at;
@@ -1116,24 +1123,8 @@ mod tests {
                     }
                     None
                 })
-                .min();
-            let Some((open, name)) = next else { break };
-            out.push_str(&html[at..open]);
-            let close = format!("</{name}");
-            let end = lower[open..].find(&close).and_then(|c| lower[open + c..].find('>').map(|g| open + c + g + 1)).unwrap_or(html.len());
-            let mut inside = &html[open..end];
-            out.push(' ');
-            while let Some(lt) = inside.find('<') {
-                out.push_str(&inside[..lt]);
-                out.push(' ');
-                inside = inside[lt..].find('>').map_or("", |g| &inside[lt + g + 1..]);
-            }
-            out.push_str(inside);
-            out.push(' ');
-            at = end;
-        }
-        out.push_str(&html[at.min(html.len())..]);
-        out
+                .min()
+        })
     }
 
     #[test]

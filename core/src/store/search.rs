@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::fts_rank::{self, Tokenizer};
 use super::index::IndexRow;
@@ -181,28 +181,6 @@ fn ranked_ids(conn: &Connection, terms: &QueryTerms, limit: u32, dfs: &mut HashM
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Snippets of `ids` (all matches of `terms`), each of body, summary or title: the first
-/// the row matches in. The index keeps no text (migration 0010): they are made from the
-/// articles, from the text the index was made of (`IndexRow`), as FTS5's `snippet()` makes
-/// them (`snippet.rs`).
-fn snippets(conn: &Connection, terms: &QueryTerms, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let tokenizer = Tokenizer::new(conn)?;
-    let phrases = terms.phrases().map(|p| Phrase::new(&tokenizer, p)).collect::<Result<Vec<_>>>()?;
-    let mut read = conn.prepare_cached("SELECT title, summary, content_html FROM articles WHERE id = ?1")?;
-    let mut out = HashMap::with_capacity(ids.len());
-    for &id in ids {
-        let article = read
-            .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, super::long_text(r, 2)?)))
-            .optional()?;
-        if let Some((title, summary, html)) = article {
-            let row = IndexRow::new(id, title, summary, html.as_deref());
-            let columns = [row.title.as_str(), row.summary.as_str(), row.body.as_str()];
-            out.insert(id, snippet::excerpt(&tokenizer, &phrases, columns, MARK_START, MARK_END, "…")?);
-        }
-    }
-    Ok(out)
-}
-
 pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHit>> {
     let tokenless = tokenless_words(conn, input)?;
     let Some(exact) = query_terms(input, false, &tokenless) else { return Ok(Vec::new()) };
@@ -217,12 +195,18 @@ pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHi
         ranked = ranked_ids(conn, &prefixed, limit, &mut dfs)?;
         terms = prefixed;
     }
-    let mut snippets = snippets(conn, &terms, &ranked)?;
+    // Each hit's snippet is of body, summary or title: the first the row matches in. The
+    // index keeps no text (migration 0010): it is made from the article just read, from the
+    // text the index was made of (`IndexRow`), as FTS5's `snippet()` makes it (`snippet.rs`).
+    let tokenizer = Tokenizer::new(conn)?;
+    let phrases = terms.phrases().map(|p| Phrase::new(&tokenizer, p)).collect::<Result<Vec<_>>>()?;
     let mut article = conn.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_FROM} WHERE a.id = ?1"))?;
     let mut hits = Vec::with_capacity(ranked.len());
     for id in ranked {
         let article = article.query_row([id], article_from_row)?;
-        let snippet = snippets.remove(&id).unwrap_or_default();
+        let row = IndexRow::new(id, article.title.clone(), article.summary.clone(), article.content_html.as_deref());
+        let columns = [row.title.as_str(), row.summary.as_str(), row.body.as_str()];
+        let snippet = snippet::excerpt(&tokenizer, &phrases, columns, MARK_START, MARK_END, "…")?;
         hits.push(SearchHit { article, snippet });
     }
     Ok(hits)

@@ -109,19 +109,20 @@ fn instances(slots: &Slots<'_>, doc: &[DocToken], phrases: &[Phrase]) -> Vec<(us
 /// close, ellipsis, TOKENS)` as FTS5 would give it for a row of that text.
 pub(super) fn excerpt(tokenizer: &Tokenizer<'_>, phrases: &[Phrase], columns: [&str; 3], open: &str, close: &str, ellipsis: &str) -> Result<String> {
     let slots = Slots::new(phrases);
-    let mut chosen = None;
-    for column in [BODY, SUMMARY, TITLE] {
+    let body = doc_tokens(tokenizer, &slots, columns[BODY])?;
+    let mut chosen = (BODY, instances(&slots, &body, phrases), body);
+    for column in [SUMMARY, TITLE] {
+        if !chosen.1.is_empty() {
+            break;
+        }
         let doc = doc_tokens(tokenizer, &slots, columns[column])?;
         let found = instances(&slots, &doc, phrases);
         if !found.is_empty() {
-            chosen = Some((column, doc, found));
-            break;
+            chosen = (column, found, doc);
         }
     }
-    let (text, doc, found) = match chosen {
-        Some((column, doc, found)) => (columns[column], doc, found),
-        None => (columns[BODY], doc_tokens(tokenizer, &slots, columns[BODY])?, Vec::new()),
-    };
+    // No column matched (only `folded` did): the body's start, unmarked, as FTS5 gives it.
+    let (text, found, doc) = (columns[chosen.0], chosen.1, chosen.2);
     let start = best_start(text, &doc, &found, phrases);
     Ok(highlight(text, &doc, &found, phrases, start, open, close, ellipsis))
 }
