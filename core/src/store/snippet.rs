@@ -293,29 +293,19 @@ mod tests {
     ];
     const GLUE: &[&str] = &[" ", " ", " ", " ", ", ", ". ", ": ", ".\n", " — ", "  ", "\t", " (", ") ", "... ", "'s "];
 
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            (self.0 % n as u64) as usize
-        }
-    }
-
-    fn text(rng: &mut Rng, max_words: usize) -> String {
-        let words = rng.next(max_words + 1);
+    fn text(pick: &mut impl FnMut(usize) -> usize, max_words: usize) -> String {
+        let words = pick(max_words + 1);
         let mut out = String::new();
-        if rng.next(4) == 0 {
-            out.push_str(GLUE[rng.next(GLUE.len())]);
+        if pick(4) == 0 {
+            out.push_str(GLUE[pick(GLUE.len())]);
         }
         for i in 0..words {
             if i > 0 {
-                out.push_str(GLUE[rng.next(GLUE.len())]);
+                out.push_str(GLUE[pick(GLUE.len())]);
             }
-            out.push_str(WORDS[rng.next(WORDS.len())]);
+            out.push_str(WORDS[pick(WORDS.len())]);
         }
-        if rng.next(3) == 0 {
+        if pick(3) == 0 {
             out.push('.');
         }
         out
@@ -342,10 +332,10 @@ mod tests {
         conn.execute_batch("CREATE VIRTUAL TABLE t USING fts5(title, summary, body, folded, tokenize = 'unicode61 remove_diacritics 2');")
             .unwrap();
         fts_rank::register(&conn).unwrap();
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut pick = crate::test_support::picker(0x9e37_79b9_7f4a_7c15);
         let mut rows = Vec::new();
         for id in 1..=400i64 {
-            let (title, summary, body) = (text(&mut rng, 8), text(&mut rng, 30), text(&mut rng, if id % 5 == 0 { 400 } else { 80 }));
+            let (title, summary, body) = (text(&mut pick, 8), text(&mut pick, 30), text(&mut pick, if id % 5 == 0 { 400 } else { 80 }));
             conn.execute("INSERT INTO t (rowid, title, summary, body, folded) VALUES (?1, ?2, ?3, ?4, '')", params![id, title, summary, body])
                 .unwrap();
             rows.push((id, title, summary, body));
@@ -354,16 +344,16 @@ mod tests {
         let mut compared = 0;
         for _ in 0..60 {
             let mut phrases: Vec<String> = Vec::new();
-            for _ in 0..1 + rng.next(3) {
-                let word = WORDS[rng.next(WORDS.len())];
+            for _ in 0..1 + pick(3) {
+                let word = WORDS[pick(WORDS.len())];
                 let chars: Vec<char> = word.chars().collect();
-                phrases.push(if chars.len() > 4 && rng.next(3) == 0 {
+                phrases.push(if chars.len() > 4 && pick(3) == 0 {
                     format!("\"{}\"*", chars[..4].iter().collect::<String>())
                 } else {
                     format!("\"{word}\"")
                 });
             }
-            let query = if rng.next(4) == 0 && phrases.len() > 1 { phrases.join(" OR ") } else { phrases.join(" ") };
+            let query = if pick(4) == 0 && phrases.len() > 1 { phrases.join(" OR ") } else { phrases.join(" ") };
             let parsed: Vec<Phrase> = phrases.iter().map(|p| Phrase::new(&tokenizer, p).unwrap()).collect();
             let mut stmt = conn
                 .prepare("SELECT rowid, snippet(t, caliber_match_column(t), '[', ']', '…', 16) FROM t WHERE t MATCH ?1")
