@@ -7,7 +7,7 @@ pub(crate) use budget::{BudgetHold, ByteBudget};
 pub use decode::ContentCoding;
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -64,15 +64,48 @@ impl Default for FetchOptions {
 }
 
 /// The HTTP client the core is given. Cheap to clone (shares one connection pool).
+///
+/// Its clients are built on first use, not by `new`: loading the system's trusted
+/// certificates took 24 ms of an app launch's main thread, before the window existed,
+/// though the first fetch comes a second or more after the first card (BENCHMARKS.md).
 #[derive(Debug, Clone)]
 pub struct HttpClient {
+    clients: Arc<OnceLock<Result<Clients, String>>>,
+    options: FetchOptions,
+}
+
+#[derive(Debug)]
+struct Clients {
     client: reqwest::Client,
     /// For fetches a feed asked for on another host: resolves only to public addresses.
     public_client: reqwest::Client,
-    options: FetchOptions,
     /// Why the system's trusted certificates could not be loaded, when they could not: the
     /// clients then trust nothing, http still works, and every https failure says this.
     no_trust_store: Option<Arc<str>>,
+}
+
+impl Clients {
+    fn build(options: &FetchOptions) -> Result<Self, String> {
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(options.user_agent.clone())
+                .connect_timeout(options.connect_timeout)
+                .timeout(options.total_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(options.concurrency.max(1))
+        };
+        let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| source_chain(&e));
+        // A system without its certificate store (a minimal container, a broken
+        // ca-certificates) must still open: the stored articles, the CLI and http sources
+        // need no certificates, and https fetches fail with the reason.
+        let (client, no_trust_store) = match builder().build() {
+            Ok(client) => (client, None),
+            Err(e) => (built(builder().tls_certs_only([]))?, Some(Arc::<str>::from(source_chain(&e)))),
+        };
+        let trusting = |b: reqwest::ClientBuilder| if no_trust_store.is_some() { b.tls_certs_only([]) } else { b };
+        let public_client = built(trusting(builder()).dns_resolver(PublicOnly))?;
+        Ok(Self { client, public_client, no_trust_store })
+    }
 }
 
 /// Validators remembered from the previous fetch of a URL.
@@ -127,25 +160,15 @@ impl Fetched {
 
 impl HttpClient {
     pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
-        let builder = || {
-            reqwest::Client::builder()
-                .user_agent(options.user_agent.clone())
-                .connect_timeout(options.connect_timeout)
-                .timeout(options.total_timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .pool_max_idle_per_host(options.concurrency.max(1))
-        };
-        let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| FetchError::Network { url: String::new(), message: source_chain(&e) });
-        // A system without its certificate store (a minimal container, a broken
-        // ca-certificates) must still open: the stored articles, the CLI and http sources
-        // need no certificates, and https fetches fail with the reason.
-        let (client, no_trust_store) = match builder().build() {
-            Ok(client) => (client, None),
-            Err(e) => (built(builder().tls_certs_only([]))?, Some(Arc::<str>::from(source_chain(&e)))),
-        };
-        let trusting = |b: reqwest::ClientBuilder| if no_trust_store.is_some() { b.tls_certs_only([]) } else { b };
-        let public_client = built(trusting(builder()).dns_resolver(PublicOnly))?;
-        Ok(Self { client, public_client, options, no_trust_store })
+        Ok(Self { clients: Arc::new(OnceLock::new()), options })
+    }
+
+    /// The clients, built on the first call; why they could not be, if not.
+    fn clients(&self, url: &str) -> Result<&Clients, FetchError> {
+        self.clients
+            .get_or_init(|| Clients::build(&self.options))
+            .as_ref()
+            .map_err(|message| FetchError::Network { url: url.to_owned(), message: message.clone() })
     }
 
     pub fn options(&self) -> &FetchOptions {
@@ -189,6 +212,7 @@ impl HttpClient {
     /// caller bounds silence between chunks instead.
     pub(crate) async fn open_event_stream(&self, url: &str, last_event_id: Option<&str>) -> Result<reqwest::Response, FetchError> {
         let mut request = self
+            .clients(url)?
             .client
             .get(url)
             .header(header::ACCEPT, "text/event-stream")
@@ -222,7 +246,7 @@ impl HttpClient {
         body: Option<Vec<u8>>,
     ) -> Result<(u16, Vec<u8>), FetchError> {
         const LIMIT: usize = 64 * 1024;
-        let mut request = self.client.request(method, url).header(header::ACCEPT, "application/json");
+        let mut request = self.clients(url)?.client.request(method, url).header(header::ACCEPT, "application/json");
         if let Some(body) = body {
             request = request.header(header::CONTENT_TYPE, "application/json").body(body);
         }
@@ -287,12 +311,13 @@ impl HttpClient {
         let mut current = url.to_owned();
         let mut all_permanent = true;
         let mut hops = 0;
+        let clients = self.clients(url).map_err(Attempt::Final)?;
         let response = loop {
             let client = match derived_from {
-                None => &self.client,
+                None => &clients.client,
                 Some(source_host) => match derived_reach(&current, source_host) {
-                    Ok(Reach::SourceHost) => &self.client,
-                    Ok(Reach::PublicOnly) => &self.public_client,
+                    Ok(Reach::SourceHost) => &clients.client,
+                    Ok(Reach::PublicOnly) => &clients.public_client,
                     Err(reason) => return Err(Attempt::Final(FetchError::Refused { url: current, reason })),
                 },
             };
@@ -378,7 +403,8 @@ impl HttpClient {
     }
 
     fn classify(&self, url: &str, e: reqwest::Error) -> Attempt {
-        if let Some(why) = self.no_trust_store.as_deref().filter(|_| url.starts_with("https:")) {
+        let no_trust_store = self.clients.get().and_then(|c| c.as_ref().ok()).and_then(|c| c.no_trust_store.as_deref());
+        if let Some(why) = no_trust_store.filter(|_| url.starts_with("https:")) {
             let message = format!("no trusted certificates on this system, so no https site can be checked (install the ca-certificates package): {why}");
             return Attempt::Final(FetchError::Network { url: url.to_owned(), message });
         }

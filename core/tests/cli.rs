@@ -343,3 +343,34 @@ fn without_the_systems_certificates_the_cli_still_reads_and_syncs_http_and_says_
     assert!(error.contains("no trusted certificates") && error.contains("ca-certificates"), "{error}");
     assert_eq!(json(&run(&["articles", "--json"])).as_array().unwrap().len(), 3);
 }
+
+/// The certificate store is read by the first fetch, not by every start: the app's launch
+/// spent 24 ms loading it on its main thread before the window existed, and commands that
+/// need no network paid it too. A FIFO as the store blocks whoever opens it, so a command
+/// that still loaded it at start would never finish.
+#[cfg(unix)]
+#[test]
+fn commands_without_the_network_never_read_the_certificate_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("caliber.db");
+    let fifo = dir.path().join("certs.pem");
+    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    ok(&caliber(&db, &["sources", "add", "http://127.0.0.1:9/feed.xml"]));
+    let mut child = caliber_command(&db, &["sources", "list", "--json"])
+        .env("SSL_CERT_FILE", &fifo)
+        .env("SSL_CERT_DIR", dir.path().join("none"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run caliber");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("`caliber sources list` blocked reading the certificate store");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().len(), 1);
+}
