@@ -235,108 +235,26 @@ fn read_after(conn: &Connection, files: &mut BodyFiles, after: i64, limit: usize
     Ok(jobs)
 }
 
-/// The sanitisers' work in flight, seen from this (the writing) thread: it hands out
-/// waiting bodies and takes finished ones. The pump runs between the rows of every write
-/// and every index insert too, so the workers never wait for a long transaction to end:
-/// they used to idle for each 2,000-row index insert (a third of a sanitising phase with
-/// both cores free for it).
-struct Pipeline<'c> {
-    conn: &'c Connection,
-    files: BodyFiles,
-    jobs: mpsc::SyncSender<Job>,
-    finished: mpsc::Receiver<Done>,
-    /// The last article handed out (rows are read in id order).
-    after: i64,
-    reading: bool,
-    in_flight: usize,
-    /// Finished, not yet written, and their size: while the writer is behind, the workers
-    /// get no more than `MAX_DONE_BYTES` ahead of it.
-    done: Vec<Done>,
-    done_bytes: usize,
-    done_since: Instant,
-}
-
-/// How far (bytes of sanitised bodies and index text) the workers may run ahead of the
-/// writer: about what they make while it inserts one `INDEX_BATCH` into the index.
-const MAX_DONE_BYTES: usize = 16 << 20;
-/// Rows written or indexed between two pumps (a few milliseconds).
-const PUMP_EVERY: usize = 32;
-
-impl Pipeline<'_> {
-    /// Take what is finished without waiting, then hand out more if there is room.
-    fn pump(&mut self) -> Result<()> {
-        while let Ok(one) = self.finished.try_recv() {
-            self.take(one);
-        }
-        self.feed()
-    }
-
-    fn feed(&mut self) -> Result<()> {
-        if !self.reading || self.in_flight >= IN_FLIGHT / 2 || self.done_bytes >= MAX_DONE_BYTES {
-            return Ok(());
-        }
-        // Not measured here: a pump inside a write or an index insert counts as part of it.
-        let rows = read_after(self.conn, &mut self.files, self.after, IN_FLIGHT - self.in_flight)?;
-        self.reading = !rows.is_empty();
-        for row in rows {
-            self.after = row.0;
-            self.in_flight += 1;
-            // Never blocks: at most IN_FLIGHT are handed out and not yet taken back.
-            self.jobs.send(row).expect("sanitising workers outlive the job queue");
-        }
-        Ok(())
-    }
-
-    /// Wait for one body to finish.
-    fn wait(&mut self) {
-        let one = self.finished.recv().expect("a sanitising worker stopped early");
-        self.take(one);
-    }
-
-    fn take(&mut self, one: Done) {
-        self.in_flight -= 1;
-        if self.done.is_empty() {
-            self.done_since = Instant::now();
-        }
-        self.done_bytes += one.size();
-        self.done.push(one);
-    }
-
-    fn all_handed_out_and_back(&self) -> bool {
-        !self.reading && self.in_flight == 0
-    }
-}
-
-impl Done {
-    fn size(&self) -> usize {
-        let row = self.row.as_ref().map_or(0, |r| r.title.len() + r.summary.len() + r.body.len() + r.folded.len());
-        self.html.as_ref().map_or(0, String::len) + row
-    }
-}
-
-/// Store the finished bodies and queue their articles for the index; the index rows of the
-/// ones queued (an article gone meanwhile has none) go to `queued`.
-fn write(pipe: &mut Pipeline<'_>, queued: &mut Vec<IndexRow>) -> Result<()> {
-    let done = std::mem::take(&mut pipe.done);
-    pipe.done_bytes = 0;
-    let tx = super::write_tx(pipe.conn)?;
+/// Store sanitised bodies and queue their articles for the index; the index rows of the
+/// ones queued (an article gone meanwhile has none).
+fn write(conn: &Connection, done: &mut Vec<Done>, queued: &mut Vec<IndexRow>) -> Result<()> {
+    let tx = super::write_tx(conn)?;
+    let mut rows = Vec::with_capacity(done.len());
     {
         let mut body = tx.prepare_cached("UPDATE articles SET content_html = ?2 WHERE id = ?1")?;
         let mut forget = tx.prepare_cached("DELETE FROM pending_bodies WHERE article_id = ?1")?;
         let mut queue = tx.prepare_cached("INSERT OR IGNORE INTO index_queue (article_id) VALUES (?1)")?;
-        for (n, Done { id, html, row }) in done.into_iter().enumerate() {
+        for Done { id, html, row } in done.drain(..) {
             forget.execute([id])?;
             // Gone meanwhile (retention, a removed source): nothing to index.
             if body.execute(params![id, html])? > 0 {
                 queue.execute([id])?;
-                queued.extend(row);
-            }
-            if n % PUMP_EVERY == PUMP_EVERY - 1 {
-                pipe.pump()?;
+                rows.extend(row);
             }
         }
     }
     tx.commit()?;
+    queued.append(&mut rows);
     Ok(())
 }
 
@@ -391,54 +309,61 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
             });
         }
         drop(results);
-        let mut pipe = Pipeline {
-            conn,
-            files: BodyFiles::new(conn),
-            jobs,
-            finished,
-            after: 0,
-            reading: true,
-            in_flight: 0,
-            done: Vec::with_capacity(BATCH),
-            done_bytes: 0,
-            done_since: Instant::now(),
-        };
+        let mut files = BodyFiles::new(conn);
         let outcome = (|| -> Result<u64> {
+            let mut after = 0;
+            let mut in_flight = 0usize;
+            let mut reading = true;
+            let mut done = Vec::with_capacity(BATCH);
             let mut written = 0u64;
+            let mut batch_started = Instant::now();
             let mut queued: Vec<IndexRow> = Vec::new();
             let mut queued_since = Instant::now();
             let mut indexing = true;
             loop {
-                phases::measure(Phase::Store, || pipe.pump())?;
-                let finished = pipe.all_handed_out_and_back();
-                if finished && pipe.done.is_empty() {
+                if reading && in_flight < IN_FLIGHT / 2 {
+                    let rows = phases::measure(Phase::Store, || read_after(conn, &mut files, after, IN_FLIGHT - in_flight))?;
+                    reading = !rows.is_empty();
+                    for row in rows {
+                        after = row.0;
+                        in_flight += 1;
+                        // The workers only stop when this sender is dropped.
+                        jobs.send(row).expect("sanitising workers outlive the job queue");
+                    }
+                }
+                if in_flight == 0 {
                     break;
                 }
-                let due = pipe.done.len() >= BATCH
-                    || pipe.done_bytes >= MAX_DONE_BYTES
-                    || (!pipe.done.is_empty() && (finished || pipe.done_since.elapsed() >= MAX_TX_TIME));
-                if !due {
-                    pipe.wait();
-                    continue;
+                let result = finished.recv().expect("a sanitising worker stopped early");
+                in_flight -= 1;
+                if done.is_empty() {
+                    batch_started = Instant::now();
                 }
-                written += pipe.done.len() as u64;
-                if queued.is_empty() {
-                    queued_since = Instant::now();
+                done.push(result);
+                if done.len() >= BATCH || batch_started.elapsed() >= MAX_TX_TIME {
+                    written += done.len() as u64;
+                    if queued.is_empty() {
+                        queued_since = Instant::now();
+                    }
+                    phases::measure(Phase::Store, || write(conn, &mut done, &mut queued))?;
+                    if indexing && (queued.len() >= INDEX_BATCH || queued_since.elapsed() >= MAX_TX_TIME) {
+                        indexing = index_now(conn, &mut queued);
+                    }
+                    if !indexing {
+                        queued.clear();
+                    }
                 }
-                phases::measure(Phase::Store, || write(&mut pipe, &mut queued))?;
-                let last = pipe.all_handed_out_and_back() && pipe.done.is_empty();
-                if indexing && !queued.is_empty() && (last || queued.len() >= INDEX_BATCH || queued_since.elapsed() >= MAX_TX_TIME) {
-                    indexing = index_now(&mut pipe, &mut queued)?;
-                }
-                if !indexing {
-                    queued.clear();
-                }
+            }
+            written += done.len() as u64;
+            if !done.is_empty() {
+                phases::measure(Phase::Store, || write(conn, &mut done, &mut queued))?;
+            }
+            if indexing && !queued.is_empty() {
+                index_now(conn, &mut queued);
             }
             Ok(written)
         })();
-        let files = std::mem::replace(&mut pipe.files, BodyFiles { dir: None, open: None, seen: HashSet::new() });
-        // The workers stop once the job queue is gone.
-        drop(pipe);
+        drop(jobs);
         if outcome.is_ok() {
             files.remove_unneeded(conn)?;
         }
@@ -446,27 +371,16 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
     })
 }
 
-/// Index `rows` (queued articles) in one transaction, pumping the sanitisers as it goes;
-/// whether that worked. An error of the pump's own (reading waiting bodies) is returned.
-fn index_now(pipe: &mut Pipeline<'_>, rows: &mut Vec<IndexRow>) -> Result<bool> {
-    let mut pump_failed = None;
+/// Index `rows` (queued articles) in one transaction; whether that worked.
+fn index_now(conn: &Connection, rows: &mut Vec<IndexRow>) -> bool {
     let indexed = phases::measure(Phase::Index, || -> Result<()> {
-        let tx = super::write_tx(pipe.conn)?;
-        for chunk in rows.chunks(PUMP_EVERY) {
-            super::index::insert(&tx, chunk)?;
-            if let Err(e) = pipe.pump() {
-                pump_failed = Some(e);
-                return Ok(());
-            }
-        }
+        let tx = super::write_tx(conn)?;
+        super::index::insert(&tx, rows)?;
         tx.commit()?;
         Ok(())
     });
     rows.clear();
-    match pump_failed {
-        Some(e) => Err(e),
-        None => Ok(indexed.is_ok()),
-    }
+    indexed.is_ok()
 }
 
 #[cfg(test)]
@@ -519,10 +433,10 @@ mod tests {
         }
     }
 
-    /// More bodies than a write batch, an index batch and the workers' lead in bytes
-    /// (`MAX_DONE_BYTES`), a few of them large: the writing thread hands work out and takes
-    /// it back between the rows of its writes and index inserts, and every body still ends
-    /// up sanitised in its own article, indexed once, nothing left waiting.
+    /// More bodies than a write batch, an index batch and the workers' read-ahead, a few of
+    /// them large (20 MB in all): every body ends up sanitised in its own article and
+    /// indexed once, nothing left waiting. (Held a version whose writer fed the workers
+    /// between rows, dropped: BENCHMARKS.md.)
     #[test]
     fn every_waiting_body_is_sanitised_and_indexed_once_whatever_the_batches() {
         let dir = tempfile::tempdir().unwrap();
