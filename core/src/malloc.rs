@@ -28,7 +28,8 @@ pub enum Host {
 }
 
 impl Host {
-    /// glibc's `M_ARENA_MAX` for this program.
+    /// glibc's `M_ARENA_MAX` for this program (used only where glibc is the allocator).
+    #[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
     fn malloc_arenas(self) -> i32 {
         match self {
             Host::App => 2,
