@@ -269,7 +269,10 @@ fn write(conn: &Connection, done: &mut Vec<Done>, queued: &mut Vec<IndexRow>) ->
 pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64> {
     let (jobs, job_queue) = mpsc::sync_channel::<Job>(IN_FLIGHT);
     let job_queue = Mutex::new(job_queue);
-    let (results, finished) = mpsc::channel::<Done>();
+    // A worker's finished bodies go back together: one wake-up of this thread per few
+    // bodies, not per body. Per body, a cold sync of 20,000 articles switched threads
+    // 34,000 times; this way 14,000, for 3 % less CPU (BENCHMARKS.md).
+    let (results, finished) = mpsc::channel::<Vec<Done>>();
     std::thread::scope(|scope| {
         for _ in 0..workers.max(1) {
             let (job_queue, results) = (&job_queue, results.clone());
@@ -301,10 +304,8 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
                         })
                         .collect()
                 });
-                for one in done {
-                    if results.send(one).is_err() {
-                        return;
-                    }
+                if results.send(done).is_err() {
+                    return;
                 }
             });
         }
@@ -334,12 +335,12 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
                 if in_flight == 0 {
                     break;
                 }
-                let result = finished.recv().expect("a sanitising worker stopped early");
-                in_flight -= 1;
+                let mut results = finished.recv().expect("a sanitising worker stopped early");
+                in_flight -= results.len();
                 if done.is_empty() {
                     batch_started = Instant::now();
                 }
-                done.push(result);
+                done.append(&mut results);
                 if done.len() >= BATCH || batch_started.elapsed() >= MAX_TX_TIME {
                     written += done.len() as u64;
                     if queued.is_empty() {
