@@ -159,8 +159,10 @@ impl Fetched {
 }
 
 impl HttpClient {
-    pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
-        Ok(Self { clients: Arc::new(OnceLock::new()), options })
+    /// Never fails: what could (the certificate store) happens at the first fetch, which
+    /// reports it.
+    pub fn new(options: FetchOptions) -> Self {
+        Self { clients: Arc::new(OnceLock::new()), options }
     }
 
     /// The clients, built on the first call; why they could not be, if not.

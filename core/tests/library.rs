@@ -753,7 +753,7 @@ fn failed_migration_names_the_migration_not_its_sql() {
     // 0005 again over its own tables: "table index_queue already exists".
     rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 4).unwrap();
 
-    let http = caliber_core::HttpClient::new(FetchOptions::default()).unwrap();
+    let http = caliber_core::HttpClient::new(FetchOptions::default());
     let message = match Core::open(caliber_core::CoreConfig::at(path, http)) {
         Err(e @ Error::Migration { .. }) => e.to_string(),
         Err(other) => panic!("expected a migration error, got {other}"),
@@ -771,7 +771,7 @@ fn database_from_a_newer_version_is_refused_and_left_alone() {
     let newer = SCHEMA_VERSION + 1;
     rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", newer).unwrap();
 
-    let http = caliber_core::HttpClient::new(FetchOptions::default()).unwrap();
+    let http = caliber_core::HttpClient::new(FetchOptions::default());
     match Core::open(caliber_core::CoreConfig::at(path.clone(), http)) {
         Err(Error::SchemaTooNew { found, known }) => assert_eq!((found, known), (newer, SCHEMA_VERSION)),
         Err(other) => panic!("expected SchemaTooNew, got {other}"),

@@ -44,7 +44,7 @@ async fn site_server() -> TestServer {
 }
 
 fn core_in(dir: &std::path::Path, images: ImageOptions) -> Core {
-    let mut config = CoreConfig::at(dir.join("caliber.db"), HttpClient::new(fast_options()).unwrap());
+    let mut config = CoreConfig::at(dir.join("caliber.db"), HttpClient::new(fast_options()));
     config.images = images;
     Core::open(config).unwrap()
 }
@@ -324,7 +324,7 @@ async fn least_recently_read_pictures_go_first() {
     }
     let pic_size = std::fs::metadata(format!("{FIXTURES}/uploads/pic1.png")).unwrap().len();
     // Read the park story "later" than the others were first seen.
-    let mut config = CoreConfig::at(dir.path().join("caliber.db"), HttpClient::new(fast_options()).unwrap());
+    let mut config = CoreConfig::at(dir.path().join("caliber.db"), HttpClient::new(fast_options()));
     config.clock = std::sync::Arc::new(caliber_core::FixedClock(chrono::Utc::now() + chrono::Duration::hours(1)));
     config.images = ImageOptions { cap_bytes: pic_size, ..Default::default() };
     let core = Core::open(config).unwrap();

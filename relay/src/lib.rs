@@ -79,7 +79,7 @@ pub struct Relay {
 
 impl Relay {
     pub async fn open(config: &Config) -> Result<Self> {
-        let http = HttpClient::new(FetchOptions::default()).map_err(caliber_core::Error::from)?;
+        let http = HttpClient::new(FetchOptions::default());
         let mut core_config = CoreConfig::at(config.db.clone(), http);
         // Article pages stay on (as in the app): a feed item without a picture gets its
         // cover from the page, and the cover is what identifies a story across editions.

@@ -34,7 +34,7 @@ async fn a_phone_registered_by_the_apps_code_gets_the_breaking_story_and_clearin
     // This relay polls RU, EN and AZ only.
     let relay = RelayProcess::start(&dir.path().join("relay.db"), &site.url(), &["--editions", "ru,en,az"]);
     let app_dir = dir.path().join("app");
-    let core = Core::open(CoreConfig::in_data_dir(&app_dir, HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+    let core = Core::open(CoreConfig::in_data_dir(&app_dir, HttpClient::new(FetchOptions::default()))).unwrap();
 
     // What UnifiedPush hands the app: an endpoint and the keys it decrypts with.
     let phone = push.add("phone");
@@ -111,7 +111,7 @@ async fn a_subscription_the_relay_dropped_is_made_again_and_a_refusal_is_a_typed
     let push = PushEndpoint::start().await;
     let relay = RelayProcess::start(&dir.path().join("relay.db"), &site.url(), &[]);
     let core =
-        Core::open(CoreConfig::in_data_dir(&dir.path().join("app"), HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+        Core::open(CoreConfig::in_data_dir(&dir.path().join("app"), HttpClient::new(FetchOptions::default()))).unwrap();
     let phone = push.add("phone");
     let device = PushDevice::WebPush { endpoint: push.endpoint("phone"), p256dh: phone.p256dh(), auth: phone.auth_b64() };
     let relay_url = relay.url("");

@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn the_followed_editions_and_alert_settings_are_what_is_pushed() {
         let dir = tempfile::tempdir().unwrap();
-        let http = caliber_core::HttpClient::new(caliber_core::FetchOptions::default()).unwrap();
+        let http = caliber_core::HttpClient::new(caliber_core::FetchOptions::default());
         let core = Core::open(caliber_core::CoreConfig::in_data_dir(dir.path(), http)).unwrap();
         core.follow_edition("ru").unwrap();
         core.follow_edition("arm").unwrap();

@@ -7,7 +7,7 @@ use caliber_core::{Core, CoreConfig, FetchOptions, HttpClient, SyncReport};
 use tauri::{AppHandle, Emitter, Runtime};
 
 use crate::dto::{SyncProgressEvent, SyncSummary};
-use crate::error::{IpcError, IpcResult};
+use crate::error::IpcResult;
 use crate::events;
 use crate::notifications;
 use crate::settings::Settings;
@@ -34,7 +34,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn open(data_dir: PathBuf, system_locale: String) -> IpcResult<Self> {
-        let http = HttpClient::new(FetchOptions::default()).map_err(|e| IpcError::Internal(e.to_string()))?;
+        let http = HttpClient::new(FetchOptions::default());
         let core = Core::open(CoreConfig::in_data_dir(&data_dir, http))?;
         // First run only: follow the edition of the system language (else English).
         core.add_default_sources(&system_locale)?;

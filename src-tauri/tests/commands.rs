@@ -56,7 +56,7 @@ fn serve_feed_counting() -> (String, Arc<AtomicUsize>) {
 /// The data dir prepared the way `caliber --db` would: one fixture source, no network yet.
 fn prepared_dir(feed_url: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let core = Core::open(CoreConfig::in_data_dir(dir.path(), HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+    let core = Core::open(CoreConfig::in_data_dir(dir.path(), HttpClient::new(FetchOptions::default()))).unwrap();
     core.add_sources(&[feed_url.to_owned()], None).unwrap();
     dir
 }
@@ -223,7 +223,7 @@ fn unreadable_settings_keep_what_still_reads_and_the_original_text() {
     let dir = prepared_dir("http://127.0.0.1:9/feed.xml");
     // Written by some other build: a theme this one does not know, the rest fine.
     let stored = r#"{"theme":"sepia","textScale":150,"uiLanguage":"en","syncIntervalMinutes":30}"#;
-    let core = || Core::open(CoreConfig::in_data_dir(dir.path(), HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+    let core = || Core::open(CoreConfig::in_data_dir(dir.path(), HttpClient::new(FetchOptions::default()))).unwrap();
     core().set_setting("app.settings", stored).unwrap();
     {
         let (_app, webview) = app(dir.path());
@@ -337,7 +337,7 @@ fn matches(expected: &Value, actual: &Value) -> bool {
 fn scenario_app(sources: &[String]) -> (tempfile::TempDir, App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let dir = tempfile::tempdir().unwrap();
     {
-        let core = Core::open(CoreConfig::in_data_dir(dir.path(), HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+        let core = Core::open(CoreConfig::in_data_dir(dir.path(), HttpClient::new(FetchOptions::default()))).unwrap();
         let initial = if sources.is_empty() { vec![PLACEHOLDER_SOURCE.to_owned()] } else { sources.to_vec() };
         core.add_sources(&initial, None).unwrap();
     }

@@ -188,7 +188,7 @@ pub(crate) fn verify_cold_db(db: &Path) {
     let russian: i64 = conn.query_row("SELECT count(*) FROM articles WHERE language = 'ru'", [], |r| r.get(0)).unwrap();
     assert_eq!(russian, SYNC_ARTICLES / 5, "Russian articles (language from the feed)");
     drop(conn);
-    let core = Core::open(CoreConfig::at(db.to_path_buf(), HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+    let core = Core::open(CoreConfig::at(db.to_path_buf(), HttpClient::new(FetchOptions::default()))).unwrap();
     for word in ["government", "minister economy", "правительство", "Президент"] {
         let hits = core.search(word, 20).unwrap();
         assert!(!hits.is_empty(), "search for {word:?} found nothing after the cold sync");

@@ -152,7 +152,7 @@ pub(crate) fn measure_search(vocab: &Vocab, runs: usize, t0: Instant) -> SearchO
     log(t0, format!("search corpus: {SEARCH_ARTICLES} articles, {:.0} MiB, {build_note}", db_size as f64 / 1048576.0));
     let classes = search_queries(vocab);
     let df_conn = Connection::open_with_flags(&search_db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let core = Core::open(CoreConfig::at(search_db.clone(), HttpClient::new(FetchOptions::default()).unwrap())).unwrap();
+    let core = Core::open(CoreConfig::at(search_db.clone(), HttpClient::new(FetchOptions::default()))).unwrap();
     let reps = (runs * 2).max(10);
     let mut class_results = Vec::new();
     // Warm-up pass: one untimed search per query (pages into the OS cache), and how many

@@ -181,7 +181,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Some(path) => path,
         None => default_db_path()?,
     };
-    let http = HttpClient::new(FetchOptions::default())?;
+    let http = HttpClient::new(FetchOptions::default());
     let mut config = CoreConfig::at(db_path, http);
     if let Command::Sync { no_images: true, .. } = cli.command {
         config.images.enabled = false;

@@ -436,8 +436,7 @@ mod tests {
 
     /// More bodies than a write batch, an index batch and the workers' read-ahead, a few of
     /// them large (20 MB in all): every body ends up sanitised in its own article and
-    /// indexed once, nothing left waiting. (Held a version whose writer fed the workers
-    /// between rows, dropped: BENCHMARKS.md.)
+    /// indexed once, nothing left waiting.
     #[test]
     fn every_waiting_body_is_sanitised_and_indexed_once_whatever_the_batches() {
         let dir = tempfile::tempdir().unwrap();

@@ -121,8 +121,9 @@ pub(super) fn excerpt(tokenizer: &Tokenizer<'_>, phrases: &[Phrase], columns: [&
             chosen = (column, found, doc);
         }
     }
-    // No column matched (only `folded` did): the body's start, unmarked, as FTS5 gives it.
-    let (text, found, doc) = (columns[chosen.0], chosen.1, chosen.2);
+    // When no column matched (only `folded` did) this is still the body: its start, unmarked, as FTS5 gives it.
+    let (column, found, doc) = chosen;
+    let text = columns[column];
     let start = best_start(text, &doc, &found, phrases);
     Ok(highlight(text, &doc, &found, phrases, start, open, close, ellipsis))
 }

@@ -352,7 +352,7 @@ pub fn open_core_with(dir: &Path, options: FetchOptions, retention: Retention) -
 /// summary-only items and downloading pictures are off, so nothing but the test server
 /// is ever contacted and each test's requests are exactly the ones it sets up.
 pub fn config(dir: &Path, options: FetchOptions, retention: Retention) -> CoreConfig {
-    let http = HttpClient::new(options).expect("http client");
+    let http = HttpClient::new(options);
     let mut config = CoreConfig::at(dir.join("caliber.db"), http);
     config.retention = retention;
     config.full_text = false;
