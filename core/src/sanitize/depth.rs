@@ -132,11 +132,12 @@ const CLOSES_P_F: u16 = 64;
 const RAW_TEXT_F: u16 = 128;
 
 /// What the lists above say of a tag name, looked up once per tag (this runs over every
-/// body, and most tags are in none of them).
+/// body, and most tags are in none of them). Names are compared as numbers (`name_key`):
+/// comparing them as strings was 3 % of a cold sync's CPU (BENCHMARKS.md, issue 15).
 fn flags(name: &str) -> u16 {
-    static TABLE: OnceLock<Vec<(&'static str, u16)>> = OnceLock::new();
+    static TABLE: OnceLock<Vec<(u128, u16)>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
-        let mut table: Vec<(&'static str, u16)> = Vec::new();
+        let mut table: Vec<(u128, u16)> = Vec::new();
         for (list, flag) in [
             (VOID, VOID_F),
             (FORMATTING, FORMATTING_F),
@@ -148,23 +149,33 @@ fn flags(name: &str) -> u16 {
             (RAW_TEXT, RAW_TEXT_F),
         ] {
             for &name in list {
-                match table.iter_mut().find(|(n, _)| *n == name) {
+                let key = name_key(name).expect("every listed name fits a key");
+                match table.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, f)) => *f |= flag,
-                    None => table.push((name, flag)),
+                    None => table.push((key, flag)),
                 }
             }
         }
         table.sort_unstable();
         table
     });
-    let lower;
-    let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
-        lower = name.to_ascii_lowercase();
-        lower.as_str()
-    } else {
-        name
-    };
-    table.binary_search_by(|(n, _)| (*n).cmp(name)).map_or(0, |i| table[i].1)
+    let Some(key) = name_key(name) else { return 0 };
+    table.binary_search_by(|(k, _)| k.cmp(&key)).map_or(0, |i| table[i].1)
+}
+
+/// A tag name up to 15 bytes as one number: its bytes ASCII-lowercased, then its length
+/// (so `a` and `a` followed by a NUL differ). Longer names are in none of the lists.
+fn name_key(name: &str) -> Option<u128> {
+    let bytes = name.as_bytes();
+    if bytes.len() > 15 {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    for (slot, byte) in key.iter_mut().zip(bytes) {
+        *slot = byte.to_ascii_lowercase();
+    }
+    key[15] = bytes.len() as u8;
+    Some(u128::from_be_bytes(key))
 }
 
 /// One element the parser keeps open: its name as written, what it is.
@@ -427,4 +438,44 @@ fn find_end_tag(html: &str, from: usize, name: &str) -> usize {
         at = open + 2;
     }
     bytes.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lists' flags by reading the lists themselves, one name at a time.
+    fn flags_by_scanning(name: &str) -> u16 {
+        let name = name.to_ascii_lowercase();
+        [
+            (VOID, VOID_F),
+            (FORMATTING, FORMATTING_F),
+            (SPECIAL, SPECIAL_F),
+            (SCOPE, SCOPE_F),
+            (BREAKOUT, BREAKOUT_F),
+            (INTEGRATION, INTEGRATION_F),
+            (CLOSES_P, CLOSES_P_F),
+            (RAW_TEXT, RAW_TEXT_F),
+        ]
+        .iter()
+        .filter(|(list, _)| list.contains(&name.as_str()))
+        .fold(0, |all, (_, flag)| all | flag)
+    }
+
+    #[test]
+    fn a_tag_name_has_the_flags_of_every_list_it_is_in_whatever_its_case() {
+        let listed = [VOID, FORMATTING, SPECIAL, SCOPE, BREAKOUT, INTEGRATION, CLOSES_P, RAW_TEXT].concat();
+        for name in listed {
+            for written in [name.to_string(), name.to_ascii_uppercase(), format!("{}{}", &name[..1].to_ascii_uppercase(), &name[1..])] {
+                assert_eq!(flags(&written), flags_by_scanning(name), "{written}");
+                assert_ne!(flags(&written), 0, "{written}");
+            }
+        }
+        // Names in no list, or one listed name with more after it, have none.
+        for name in ["abbr", "x-b", "b\0", "bb", "tablex", "annotation-xml-", "foreignobjectandmore", "", "é", "ｂ"] {
+            assert_eq!(flags(name), flags_by_scanning(name), "{name:?}");
+            assert_eq!(flags(name), 0, "{name:?}");
+        }
+        assert_eq!(flags("TABLE"), SPECIAL_F | SCOPE_F | BREAKOUT_F | CLOSES_P_F);
+    }
 }
