@@ -22,9 +22,34 @@ pub const MARK_END: &str = "\u{3}";
 /// Letters unicode61 keeps apart from their plain forms, and what readers type instead.
 /// Armenian "և" is one letter in lower case ("Երևան") and two in upper case ("ԵՐԵՎԱՆ").
 fn needs_folding(word: &str) -> bool {
-    // In bytes: a char-by-char search decoded every character of every body. A pair of
-    // a lead byte and a continuation byte is only ever that one character.
-    word.as_bytes().windows(2).any(|pair| matches!(pair, [0xC4, 0xB0 | 0xB1] | [0xD0, 0x81] | [0xD1, 0x91] | [0xD6, 0x87]))
+    first_folding_letter(word.as_bytes(), 0).is_some()
+}
+
+/// Bytes `first_folding_letter` checks at once (the check vectorizes).
+const FOLD_BLOCK: usize = 32;
+
+/// Byte offset of the first letter to fold at or after `from`, found in the bytes: a pair
+/// of a lead byte and a continuation byte is only ever that one character. Checked a block
+/// at a time without a branch per byte: this runs over every body, and pair by pair it was
+/// 3 % of a cold sync's CPU on Azerbaijani and Russian text (BENCHMARKS.md, issue 15).
+fn first_folding_letter(bytes: &[u8], from: usize) -> Option<usize> {
+    let is_pair = |lead: u8, next: u8| {
+        ((lead == 0xC4) & ((next | 1) == 0xB1)) // İ ı
+            | ((lead == 0xD0) & (next == 0x81)) // Ё
+            | ((lead == 0xD1) & (next == 0x91)) // ё
+            | ((lead == 0xD6) & (next == 0x87)) // և
+    };
+    let pairs = bytes.len().saturating_sub(1);
+    let mut at = from;
+    while at < pairs {
+        let end = (at + FOLD_BLOCK).min(pairs);
+        let (leads, nexts) = (&bytes[at..end], &bytes[at + 1..=end]);
+        if leads.iter().zip(nexts).fold(false, |any, (&lead, &next)| any | is_pair(lead, next)) {
+            return (at..end).find(|&i| is_pair(bytes[i], bytes[i + 1]));
+        }
+        at = end;
+    }
+    None
 }
 
 /// Case folded, then the letters above as readers type them.
@@ -32,14 +57,18 @@ fn fold(word: &str) -> String {
     crate::fold::fold_case(word).replace('ı', "i").replace('ё', "е").replace('և', "եվ")
 }
 
-/// The words of `texts` that need folding, folded, for the index's `folded` column.
+/// The words of `texts` that need folding, folded, for the index's `folded` column. A word
+/// is a run of alphanumeric characters; only those around a letter to fold are looked at.
 pub fn folded_words(texts: &[&str]) -> String {
     let mut out = String::new();
-    // Most texts hold none of these letters: one pass over them settles it.
-    for text in texts.iter().filter(|t| needs_folding(t)) {
-        for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| needs_folding(w)) {
-            out.push_str(&fold(word));
+    for text in texts {
+        let mut from = 0;
+        while let Some(letter) = first_folding_letter(text.as_bytes(), from) {
+            let start = text[..letter].char_indices().rev().take_while(|(_, c)| c.is_alphanumeric()).last().map_or(letter, |(i, _)| i);
+            let end = text[letter..].char_indices().find(|(_, c)| !c.is_alphanumeric()).map_or(text.len(), |(i, _)| letter + i);
+            out.push_str(&fold(&text[start..end]));
             out.push(' ');
+            from = end;
         }
     }
     out
@@ -214,7 +243,7 @@ pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHi
 
 #[cfg(test)]
 mod tests {
-    use super::{fts_query, needs_folding};
+    use super::{fold, folded_words, fts_query, needs_folding};
 
     #[test]
     fn the_letters_to_fold_are_found_in_the_bytes_and_nothing_else() {
@@ -223,6 +252,34 @@ mod tests {
                 assert_eq!(needs_folding(&text), text.contains(['ı', 'İ', 'ё', 'Ё', 'և']), "U+{:04X}", c as u32);
             }
         }
+    }
+
+    /// The word-by-word pass it replaced, as the reference.
+    fn folded_words_by_splitting(texts: &[&str]) -> String {
+        let mut out = String::new();
+        for text in texts {
+            for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.contains(['ı', 'İ', 'ё', 'Ё', 'և'])) {
+                out.push_str(&fold(word));
+                out.push(' ');
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_word_with_a_letter_to_fold_is_folded_once_in_order_wherever_it_falls() {
+        // Texts of letters to fold, look-alike bytes (Б ч с я: the same lead or continuation
+        // bytes), other letters, digits and separators, longer than a block of the scan.
+        let pieces = ["ı", "İ", "ё", "Ё", "և", "Bak", "Бa", "ч", "с", "я", "ə", "ş", "1", " ", "-", "\u{a0}", "Ⓐ", "«", "x", "ԵՐԵՎ"];
+        let mut pick = crate::test_support::picker(0x5eed_f01d);
+        for case in 0..3000 {
+            let texts: Vec<String> = (0..3)
+                .map(|_| (0..pick(90)).map(|_| pieces[pick(pieces.len())]).collect::<String>())
+                .collect();
+            let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+            assert_eq!(folded_words(&texts), folded_words_by_splitting(&texts), "case {case}: {texts:?}");
+        }
+        assert_eq!(folded_words(&["Bakı İçərişəhər", "ёлка-Ёж", "Երևան ok"]), "baki içərişəhər елка еж երեվան ");
     }
 
     #[test]
