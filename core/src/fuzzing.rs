@@ -32,6 +32,30 @@ pub fn sanitize(html: &str) -> String {
     crate::sanitize::sanitize_html(html, &Url::parse(BASE).unwrap())
 }
 
+/// Each item's title, summary HTML and body HTML as the feed gives them, before
+/// sanitising (for the text bench).
+pub fn feed_bodies(body: &[u8], url: &str) -> Result<Vec<(String, String, String)>, ParseError> {
+    let feed = crate::parse::parse_feed(body, url, None, None)?;
+    Ok(feed
+        .items
+        .into_iter()
+        .filter_map(|item| {
+            let html = item.content_html.or(item.summary_html.clone())?;
+            Some((item.title, item.summary_html.unwrap_or_default(), html))
+        })
+        .collect())
+}
+
+/// A sanitised body's text as the search index stores it.
+pub fn index_text(html: &str) -> String {
+    crate::sanitize::html_to_text(html)
+}
+
+/// The index's `folded` column for an article's title, summary and text.
+pub fn folded_words(texts: &[&str]) -> String {
+    crate::store::search::folded_words(texts)
+}
+
 /// An article page through the site adapter, prepared for storage as a sync does.
 pub fn site_article(html: &str) -> Result<PreparedArticle, ParseError> {
     crate::site::parse_article(html, SITE_ARTICLE, None, now()).map(crate::prepare::prepare_article)

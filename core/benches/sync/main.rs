@@ -48,6 +48,7 @@ mod app;
 mod measure;
 mod report;
 mod search;
+mod text;
 mod server;
 mod shapes;
 
@@ -67,6 +68,11 @@ fn main() {
     if std::env::var("CALIBER_BENCH_ONLY").is_ok_and(|v| v == "app-db") {
         // The app's 100k database alone (app.rs), for tests/e2e/bench-app.js.
         app_db(t0);
+        return;
+    }
+    if std::env::var("CALIBER_BENCH_ONLY").is_ok_and(|v| v == "text") {
+        // Sanitising and the index's text alone, on one thread (text.rs).
+        text::text_bench(t0);
         return;
     }
     let runs: usize = std::env::var("CALIBER_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5).max(1);
