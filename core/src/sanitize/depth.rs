@@ -131,6 +131,18 @@ const INTEGRATION_F: u16 = 32;
 const CLOSES_P_F: u16 = 64;
 const RAW_TEXT_F: u16 = 128;
 
+/// Each list above with its flag.
+const LISTS: [(&[&str], u16); 8] = [
+    (VOID, VOID_F),
+    (FORMATTING, FORMATTING_F),
+    (SPECIAL, SPECIAL_F),
+    (SCOPE, SCOPE_F),
+    (BREAKOUT, BREAKOUT_F),
+    (INTEGRATION, INTEGRATION_F),
+    (CLOSES_P, CLOSES_P_F),
+    (RAW_TEXT, RAW_TEXT_F),
+];
+
 /// What the lists above say of a tag name, looked up once per tag (this runs over every
 /// body, and most tags are in none of them). Names are compared as numbers (`name_key`):
 /// comparing them as strings was 3 % of a cold sync's CPU (BENCHMARKS.md, issue 15).
@@ -138,16 +150,7 @@ fn flags(name: &str) -> u16 {
     static TABLE: OnceLock<Vec<(u128, u16)>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let mut table: Vec<(u128, u16)> = Vec::new();
-        for (list, flag) in [
-            (VOID, VOID_F),
-            (FORMATTING, FORMATTING_F),
-            (SPECIAL, SPECIAL_F),
-            (SCOPE, SCOPE_F),
-            (BREAKOUT, BREAKOUT_F),
-            (INTEGRATION, INTEGRATION_F),
-            (CLOSES_P, CLOSES_P_F),
-            (RAW_TEXT, RAW_TEXT_F),
-        ] {
+        for (list, flag) in LISTS {
             for &name in list {
                 let key = name_key(name).expect("every listed name fits a key");
                 match table.iter_mut().find(|(k, _)| *k == key) {
@@ -447,25 +450,15 @@ mod tests {
     /// The lists' flags by reading the lists themselves, one name at a time.
     fn flags_by_scanning(name: &str) -> u16 {
         let name = name.to_ascii_lowercase();
-        [
-            (VOID, VOID_F),
-            (FORMATTING, FORMATTING_F),
-            (SPECIAL, SPECIAL_F),
-            (SCOPE, SCOPE_F),
-            (BREAKOUT, BREAKOUT_F),
-            (INTEGRATION, INTEGRATION_F),
-            (CLOSES_P, CLOSES_P_F),
-            (RAW_TEXT, RAW_TEXT_F),
-        ]
-        .iter()
-        .filter(|(list, _)| list.contains(&name.as_str()))
+        LISTS
+            .iter()
+            .filter(|(list, _)| list.contains(&name.as_str()))
         .fold(0, |all, (_, flag)| all | flag)
     }
 
     #[test]
     fn a_tag_name_has_the_flags_of_every_list_it_is_in_whatever_its_case() {
-        let listed = [VOID, FORMATTING, SPECIAL, SCOPE, BREAKOUT, INTEGRATION, CLOSES_P, RAW_TEXT].concat();
-        for name in listed {
+        for name in LISTS.iter().flat_map(|(list, _)| list.iter().copied()) {
             for written in [name.to_string(), name.to_ascii_uppercase(), format!("{}{}", &name[..1].to_ascii_uppercase(), &name[1..])] {
                 assert_eq!(flags(&written), flags_by_scanning(name), "{written}");
                 assert_ne!(flags(&written), 0, "{written}");
