@@ -453,7 +453,7 @@ mod tests {
         LISTS
             .iter()
             .filter(|(list, _)| list.contains(&name.as_str()))
-        .fold(0, |all, (_, flag)| all | flag)
+            .fold(0, |all, (_, flag)| all | flag)
     }
 
     #[test]
