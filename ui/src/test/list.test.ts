@@ -135,4 +135,31 @@ describe('home list', () => {
     const saved = backend.articles.filter((a) => a.saved).length;
     expect(screen.getAllByTestId('article-card')).toHaveLength(saved);
   });
+
+  it('draws a screenful of cards first, then the rest of the window once that is painted', async () => {
+    // A scroller 800 px high (jsdom has no layout): a screenful is 8 cards at the 112 px
+    // estimate, the first drawing 2 more; the full window follows after the first paint.
+    const clientHeight = Object.getOwnPropertyDescriptor(Element.prototype, 'clientHeight')!;
+    Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
+      configurable: true,
+      get(this: HTMLElement) {
+        return this.hasAttribute('data-scroll') ? 800 : 0;
+      },
+    });
+    try {
+      useBackend();
+      startAt('#/');
+      render(App);
+      const counts: number[] = [];
+      await waitFor(() => {
+        counts.push(screen.queryAllByTestId('article-card').length);
+        expect(counts.at(-1)).toBeGreaterThan(0);
+      });
+      expect(counts.at(-1)).toBe(10);
+      await waitFor(() => expect(screen.getAllByTestId('article-card')).toHaveLength(30));
+    } finally {
+      Object.defineProperty(Element.prototype, 'clientHeight', clientHeight);
+      delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
+    }
+  });
 });
