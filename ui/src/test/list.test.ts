@@ -139,7 +139,6 @@ describe('home list', () => {
   it('draws a screenful of cards first, then the rest of the window once that is painted', async () => {
     // A scroller 800 px high (jsdom has no layout): a screenful is 8 cards at the 112 px
     // estimate, the first drawing 2 more; the full window follows after the first paint.
-    const clientHeight = Object.getOwnPropertyDescriptor(Element.prototype, 'clientHeight')!;
     Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
       configurable: true,
       get(this: HTMLElement) {
@@ -158,7 +157,7 @@ describe('home list', () => {
       expect(counts.at(-1)).toBe(10);
       await waitFor(() => expect(screen.getAllByTestId('article-card')).toHaveLength(30));
     } finally {
-      Object.defineProperty(Element.prototype, 'clientHeight', clientHeight);
+      // jsdom's own getter is on Element.prototype, untouched: removing ours restores it.
       delete (HTMLElement.prototype as { clientHeight?: number }).clientHeight;
     }
   });
