@@ -130,6 +130,31 @@ test('the theme switch changes the background and persists', async () => {
   assert.equal(await background(), darkBackground);
 });
 
+test('text is set in sans-serif by name, which is what system-ui fell back to in WebKitGTK: the same look, without a failed font lookup per size and weight', async () => {
+  const fonts = await app.executeScript(() => {
+    const width = (family) => {
+      const probe = document.createElement('span');
+      probe.style.font = `600 17px ${family}`;
+      probe.textContent = 'Президент выступил, Azərbaycan şəhər, quick brown fox 1234';
+      document.body.append(probe);
+      const w = probe.getBoundingClientRect().width;
+      probe.remove();
+      return w;
+    };
+    return {
+      stack: document.documentElement.dataset.fontStack,
+      body: getComputedStyle(document.body).fontFamily,
+      sansSerif: width('sans-serif'),
+      systemUi: width('system-ui, sans-serif'),
+      serif: width('serif'),
+    };
+  });
+  assert.equal(fonts.stack, 'webkitgtk', 'boot.js recognised WebKitGTK');
+  assert.equal(fonts.body, 'sans-serif');
+  assert.notEqual(fonts.sansSerif, fonts.serif, 'the probe tells two fonts apart');
+  assert.equal(fonts.sansSerif, fonts.systemUi, 'system-ui, sans-serif is drawn in the same font as sans-serif');
+});
+
 test('copy link puts the canonical URL on the clipboard and shows the toast', async () => {
   await openArticleTitled('В Гяндже открыли новый парк');
   await (await waitVisible(app, 'copy-link')).click();

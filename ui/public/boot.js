@@ -30,4 +30,10 @@
   if (!(pct >= 80 && pct <= 200)) pct = 100;
   pct = Math.round(pct / 10) * 10;
   root.style.setProperty('--text-scale', String(pct / 100));
+
+  // WebKitGTK (the app on Linux) treats `system-ui` as a family it does not know: for each
+  // font of the page (a size and weight) it asks fontconfig for it, finds none, then asks
+  // again for the next family. app.css leaves it out there (BENCHMARKS.md, 2026-12-04).
+  var ua = navigator.userAgent || '';
+  if (/Linux/.test(ua) && !/Android/.test(ua)) root.dataset.fontStack = 'webkitgtk';
 })();

@@ -4,6 +4,8 @@ import App from '../App.svelte';
 import { nextTheme, prefs } from '../lib/prefs.svelte';
 import { media } from './setup';
 import { useBackend } from './harness';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import bootSrc from '../../public/boot.js?raw';
 
 const scaleVar = () => document.documentElement.style.getPropertyValue('--text-scale');
@@ -148,5 +150,32 @@ describe('boot.js (before first paint)', () => {
     window.localStorage.removeItem('caliber.theme');
     boot();
     expect(theme()).toBe('light');
+  });
+
+  it('names no system-ui font in WebKitGTK (the app on Linux), and only there', () => {
+    const userAgents: [string, string | undefined][] = [
+      ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko)', 'webkitgtk'],
+      ['Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/UD1A; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/120.0.0.0 Mobile Safari/537.36', undefined],
+      ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko)', undefined],
+      ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148', undefined],
+      ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0', undefined],
+    ];
+    try {
+      for (const [ua, stack] of userAgents) {
+        delete document.documentElement.dataset.fontStack;
+        Object.defineProperty(window.navigator, 'userAgent', { configurable: true, get: () => ua });
+        boot();
+        expect(document.documentElement.dataset.fontStack, ua).toBe(stack);
+      }
+    } finally {
+      delete (window.navigator as { userAgent?: string }).userAgent;
+      delete document.documentElement.dataset.fontStack;
+    }
+    // The stylesheet's answer to it: sans-serif alone there, system-ui first elsewhere.
+    const appCss = readFileSync(resolve(process.cwd(), 'src/app.css'), 'utf8');
+    const rule = (selector: string) => appCss.slice(appCss.indexOf(`${selector} {`)).split('}')[0];
+    expect(rule(":root[data-font-stack='webkitgtk']")).toMatch(/--font-sans: sans-serif;/);
+    expect(rule(":root[data-font-stack='webkitgtk']")).not.toMatch(/system-ui|Iowan/);
+    expect(rule(':root')).toMatch(/--font-sans: system-ui, sans-serif;/);
   });
 });
