@@ -3,23 +3,16 @@
 // it cannot compute (over pictures, translucent layers) "needs review"; these are the
 // colours every view is painted with, so they are checked here, by the WCAG formula.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-
-// vitest runs from ui/.
-const css = readFileSync(resolve(process.cwd(), 'src/app.css'), 'utf8');
+import { cssRule } from './appCss';
 
 type Tokens = Record<string, string>;
 
 function tokens(selector: string): Tokens {
-  const start = css.indexOf(selector);
-  expect(start, `${selector} in app.css`).toBeGreaterThanOrEqual(0);
-  const block = css.slice(start, css.indexOf('}', start));
-  return Object.fromEntries([...block.matchAll(/--([\w-]+):\s*(#[0-9a-fA-F]{6})\b/g)].map((m) => [m[1], m[2]]));
+  return Object.fromEntries([...cssRule(selector).matchAll(/--([\w-]+):\s*(#[0-9a-fA-F]{6})\b/g)].map((m) => [m[1], m[2]]));
 }
 
-const light = tokens(':root {');
-const night = { ...light, ...tokens("html[data-theme='dark'] {") };
+const light = tokens(':root');
+const night = { ...light, ...tokens("html[data-theme='dark']") };
 
 /** WCAG 2.1 relative luminance of #rrggbb. */
 function luminance(hex: string): number {

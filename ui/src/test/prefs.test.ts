@@ -4,9 +4,8 @@ import App from '../App.svelte';
 import { nextTheme, prefs } from '../lib/prefs.svelte';
 import { media } from './setup';
 import { useBackend } from './harness';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import bootSrc from '../../public/boot.js?raw';
+import { cssRule } from './appCss';
 
 const scaleVar = () => document.documentElement.style.getPropertyValue('--text-scale');
 const theme = () => document.documentElement.dataset.theme;
@@ -172,10 +171,8 @@ describe('boot.js (before first paint)', () => {
       delete document.documentElement.dataset.fontStack;
     }
     // The stylesheet's answer to it: sans-serif alone there, system-ui first elsewhere.
-    const appCss = readFileSync(resolve(process.cwd(), 'src/app.css'), 'utf8');
-    const rule = (selector: string) => appCss.slice(appCss.indexOf(`${selector} {`)).split('}')[0];
-    expect(rule(":root[data-font-stack='webkitgtk']")).toMatch(/--font-sans: sans-serif;/);
-    expect(rule(":root[data-font-stack='webkitgtk']")).not.toMatch(/system-ui|Iowan/);
-    expect(rule(':root')).toMatch(/--font-sans: system-ui, sans-serif;/);
+    expect(cssRule(":root[data-font-stack='webkitgtk']")).toMatch(/--font-sans: sans-serif;/);
+    expect(cssRule(":root[data-font-stack='webkitgtk']")).not.toMatch(/system-ui|Iowan/);
+    expect(cssRule(':root')).toMatch(/--font-sans: system-ui, sans-serif;/);
   });
 });
