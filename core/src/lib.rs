@@ -368,28 +368,35 @@ impl Core {
     /// picture itself (small already, or a type or size not scaled here).
     pub async fn fetch_thumbnail(&self, url: &str, width: u32) -> Result<Option<(String, Vec<u8>)>> {
         let width = images::thumbnail::box_width(width);
-        if let Some(cached) = self.thumbnails.get(url, width) {
-            if let Some((content_type, bytes)) = cached {
-                return Ok(Some((content_type.to_owned(), bytes.to_vec())));
-            }
-            return self.fetch_image(url).await;
+        let known = match self.thumbnails.get(url, width) {
+            Some(cached) => Some(cached),
+            // Made by an earlier run: read, not decoded again.
+            None => locks::lock(&self.pictures).thumbnail(url, width)?.map(|stored| {
+                let cached = stored.map(|(content_type, bytes)| (images::thumbnail::served_type(&content_type), Arc::new(bytes)));
+                self.thumbnails.put(url, width, cached.clone());
+                cached
+            }),
+        };
+        if let Some(known) = known {
+            return match known {
+                Some((content_type, bytes)) => Ok(Some((content_type.to_owned(), bytes.to_vec()))),
+                None => self.fetch_image(url).await,
+            };
         }
         let Some((content_type, original)) = self.fetch_image(url).await? else { return Ok(None) };
         // Decoding is CPU work: off the async workers, which serve the reader's commands.
         let scaled = tokio::task::spawn_blocking(move || (images::thumbnail::thumbnail(&original, width), original)).await;
         // A decoder that panicked on hostile bytes: the original, as the web view gets it anyway.
-        let Ok(scaled) = scaled else { return self.fetch_image(url).await };
-        match scaled {
-            (Some((small_type, small)), _) => {
-                let small = Arc::new(small);
-                self.thumbnails.put(url, width, Some((small_type, small.clone())));
-                Ok(Some((small_type.to_owned(), small.to_vec())))
-            }
-            (None, original) => {
-                self.thumbnails.put(url, width, None);
-                Ok(Some((content_type, original)))
-            }
-        }
+        let Ok((made, original)) = scaled else { return self.fetch_image(url).await };
+        let made = made.map(|(small_type, small)| (small_type, Arc::new(small)));
+        self.thumbnails.put(url, width, made.clone());
+        // Kept for the next launch. Not kept (a sync writing, a full disk) costs one decode
+        // next time, never the reader's picture.
+        let _ = locks::lock(&self.pictures).put_thumbnail_unless_busy(url, width, made.as_ref().map(|(t, b)| (*t, b.as_slice())));
+        Ok(Some(match made {
+            Some((small_type, small)) => (small_type.to_owned(), small.to_vec()),
+            None => (content_type, original),
+        }))
     }
 
     /// A host's setting (opaque to the core).

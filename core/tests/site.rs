@@ -405,6 +405,85 @@ fn following_an_edition_adds_its_feed_and_listing_once() {
     assert!(core.follow_edition("xx").is_err());
 }
 
+/// An 800×450 cover (what the card thumbnails are made from), as a PNG.
+fn cover_png() -> Vec<u8> {
+    let cover = image::RgbImage::from_fn(800, 450, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(cover).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    png
+}
+
+/// A synced article whose cover is `/cover.png` on `server`; returns the cover's URL.
+async fn synced_with_cover(server: &TestServer, core: &Core) -> String {
+    let cover_url = server.url("/cover.png");
+    server.route("/cover.png", Route::body(cover_png(), "image/png"));
+    let body = format!("<p>The cover below.</p><img src=\"{cover_url}\">");
+    let feed = common::rss("Covers", &[("c1", "A story with a cover", &body, "Mon, 30 Nov 2026 08:00:00 GMT")]);
+    server.route("/covers.xml", Route::body(feed, "application/rss+xml"));
+    core.add_sources(&[server.url("/covers.xml")], None).unwrap();
+    core.run_once(|_| {}).await.unwrap();
+    assert!(core.image(&cover_url).unwrap().is_some(), "the cover is stored by the sync");
+    cover_url
+}
+
+fn thumbnail_rows(dir: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(dir.join("caliber.db")).unwrap().query_row("SELECT count(*) FROM thumbnails", [], |r| r.get(0)).unwrap()
+}
+
+/// A card's thumbnail is made once, not on every launch: the next run serves the one kept
+/// with the picture without decoding the picture again (each launch used to make its first
+/// screenful's thumbnails anew), and it goes when its picture goes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_card_thumbnail_made_once_is_served_by_the_next_launch_and_goes_with_its_picture() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (cover_url, made) = {
+        let core = core_in(dir.path(), ImageOptions::default());
+        let cover_url = synced_with_cover(&server, &core).await;
+        let (content_type, made) = core.fetch_thumbnail(&cover_url, 224).await.unwrap().unwrap();
+        assert_eq!(content_type, "image/jpeg");
+        let size = image::ImageReader::new(std::io::Cursor::new(&made)).with_guessed_format().unwrap().into_dimensions().unwrap();
+        assert_eq!(size, (299, 168), "scaled to cover a 224-pixel card");
+        (cover_url, made)
+    };
+    assert_eq!(thumbnail_rows(dir.path()), 1);
+
+    // The stored picture no longer decodes: only a kept thumbnail can still be served.
+    let db = rusqlite::Connection::open(dir.path().join("caliber.db")).unwrap();
+    db.execute("UPDATE images SET bytes = x'00' WHERE url = ?1", [&cover_url]).unwrap();
+    let core = core_in(dir.path(), ImageOptions::default());
+    let (content_type, served) = core.fetch_thumbnail(&cover_url, 224).await.unwrap().unwrap();
+    assert_eq!((content_type.as_str(), served == made), ("image/jpeg", true), "the next launch serves the kept thumbnail");
+    assert_eq!(core.fetch_thumbnail(&cover_url, 112).await.unwrap().unwrap().0, "image/png", "another size is made from the picture, which no longer decodes: served as it is");
+
+    // Evicted with its picture.
+    evict_to(dir.path(), 0);
+    assert_eq!(core.image(&cover_url).unwrap(), None);
+    assert_eq!(thumbnail_rows(dir.path()), 0, "no thumbnail outlives its picture");
+}
+
+/// A sync's writer holds the write lock up to a second at a time (and a slow device longer):
+/// a card's picture is served without waiting for it, and kept another time.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thumbnail_is_served_at_once_while_a_sync_holds_the_write_lock() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = core_in(dir.path(), ImageOptions::default());
+    let cover_url = synced_with_cover(&server, &core).await;
+    let writer = rusqlite::Connection::open(dir.path().join("caliber.db")).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let asked = std::time::Instant::now();
+    let (content_type, _) = core.fetch_thumbnail(&cover_url, 224).await.unwrap().unwrap();
+    // The connection's busy timeout is 5 s: well under it means it did not wait for the lock.
+    assert!(asked.elapsed() < std::time::Duration::from_secs(3), "waited {:?} for the writer", asked.elapsed());
+    assert_eq!(content_type, "image/jpeg");
+    writer.execute_batch("COMMIT").unwrap();
+    assert_eq!(thumbnail_rows(dir.path()), 0, "not kept this time");
+    let core = core_in(dir.path(), ImageOptions::default());
+    core.fetch_thumbnail(&cover_url, 224).await.unwrap().unwrap();
+    assert_eq!(thumbnail_rows(dir.path()), 1, "kept by the next launch");
+}
+
 /// Trim the stored pictures to `cap_bytes`, as a sync does after downloading.
 fn evict_to(dir: &std::path::Path, cap_bytes: u64) {
     caliber_core::testing::Store::open(&dir.join("caliber.db")).unwrap().evict_images(cap_bytes).unwrap();

@@ -187,6 +187,11 @@ async fn schema_10_database_upgrades_keeping_everything() {
     upgrade_keeps_everything(10).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_11_database_upgrades_keeping_everything() {
+    upgrade_keeps_everything(11).await;
+}
+
 /// A new migration must come with a database written by the release before it.
 #[test]
 fn every_schema_has_an_upgrade_fixture() {

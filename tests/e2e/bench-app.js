@@ -240,7 +240,23 @@ async function launch(profile) {
   // Before 2026-12-03 "first card" was this mark: the start of the frame that draws the
   // cards, before it is laid out and painted (kept to compare with earlier figures).
   const frameFromProcessMs = timeline.firstCardFrame === null ? null : timeline.timeOrigin + timeline.firstCardFrame - started;
-  return { driver, app, pid, frameFromProcessMs, fromProcessMs: firstCard - started, fromRequestMs: firstCard - requested, timeline };
+  return { driver, app, pid, started, frameFromProcessMs, fromProcessMs: firstCard - started, fromRequestMs: firstCard - requested, timeline };
+}
+
+/** The first screenful's pictures (cards' thumbnails): the card pictures in view once the
+ * list has settled, and when the last of that many had loaded (the cards mark each of the
+ * page's first dozen pictures as it loads). Asked after the launch's other figures. */
+async function firstScreenPictures(run) {
+  await sleep(1500);
+  const pictures = await run.app.executeScript(() => {
+    const inView = [...document.querySelectorAll('[data-testid="article-card"] img')].filter((img) => {
+      const box = img.getBoundingClientRect();
+      return box.width > 0 && box.bottom > 0 && box.top < innerHeight;
+    }).length;
+    const loaded = performance.getEntriesByName('card-picture').map((m) => m.startTime).sort((a, b) => a - b);
+    return { count: inView, at: inView > 0 && loaded.length >= inView ? performance.timeOrigin + loaded[inView - 1] : null, loaded: loaded.length };
+  });
+  return { ...pictures, fromProcessMs: pictures.at === null ? null : pictures.at - run.started };
 }
 
 // ---- Search: keystroke → results on screen ----------------------------------------------
@@ -410,9 +426,11 @@ async function main() {
     const run = await launch(profile);
     const mem = memory(run.pid);
     console.error(`launch ${i}${i === 0 ? ' (warm-up)' : ''}: first card ${r0(run.fromProcessMs)} ms after the process started (its frame began at ${r0(run.frameFromProcessMs)} ms; ${r0(run.fromRequestMs)} ms after the session was asked for); PSS ${r0(mem.pss)} MiB; load ${load()}`);
+    const p = (run.pictures = await firstScreenPictures(run));
+    console.error(`  the first screenful's ${p.count} pictures loaded ${p.fromProcessMs === null ? `not all (${p.loaded} of ${p.count} marked)` : `${r0(p.fromProcessMs)} ms after the process started`}`);
     const t = run.timeline;
     console.error(`  page started ${t.pageStartMs} ms after the process (origin ${Math.round(t.timeOrigin)}); in the page: DOMContentLoaded ${t.domContentLoaded} ms, first card ${t.firstCard} ms; IPC: ${t.ipc.join(', ')}`);
-    if (i > 0) results.launches.push({ fromProcessMs: run.fromProcessMs, frameFromProcessMs: run.frameFromProcessMs, fromRequestMs: run.fromRequestMs, pssMiB: mem.pss, timeline: run.timeline });
+    if (i > 0) results.launches.push({ fromProcessMs: run.fromProcessMs, frameFromProcessMs: run.frameFromProcessMs, fromRequestMs: run.fromRequestMs, pssMiB: mem.pss, picturesMs: run.pictures.fromProcessMs, timeline: run.timeline });
     if (i === launches) {
       // Each start-up command alone, in the running app (where a slow first card comes from).
       const calls = await run.app.executeAsyncScript((done) => {
@@ -510,6 +528,7 @@ async function main() {
   const rows = [
     ['first card after launch (process start), median of ' + first.length, `${r0(median(first))} ms (${first.map(r0).join(', ')})`, `< ${TARGETS.firstCardMs} ms`, verdict(median(first) < TARGETS.firstCardMs)],
     ['start of the frame that draws the first cards (the measure before 2026-12-03), median', `${r0(median(results.launches.map((l) => l.frameFromProcessMs)))} ms`, '', ''],
+    ["the first screenful's pictures loaded after launch (process start), median", `${r0(median(results.launches.map((l) => l.picturesMs ?? Infinity)))} ms`, '', ''],
     ['first card after the WebDriver session was asked for, median', `${r0(median(results.launches.map((l) => l.fromRequestMs)))} ms`, '', ''],
     [`keystroke → results on screen, typed 250 ms apart (${perKey.length} keystrokes): median / p90 / max`, `${r0(median(perKey))} / ${r0(pct(perKey, 90))} / ${r0(Math.max(...perKey))} ms`, `< ${TARGETS.keystrokeMs} ms`, verdict(pct(perKey, 90) < TARGETS.keystrokeMs)],
     [`last keystroke → results, typed at once (${lastKey.length} queries): median / max`, `${r0(median(lastKey))} / ${r0(Math.max(...lastKey))} ms`, `< ${TARGETS.keystrokeMs} ms`, verdict(median(lastKey) < TARGETS.keystrokeMs)],

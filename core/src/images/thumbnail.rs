@@ -53,6 +53,11 @@ pub fn thumbnail(bytes: &[u8], box_width: u32) -> Option<(&'static str, Vec<u8>)
     encode(small)
 }
 
+/// A stored thumbnail's content type as `thumbnail` names it.
+pub fn served_type(stored: &str) -> &'static str {
+    if stored == "image/png" { "image/png" } else { "image/jpeg" }
+}
+
 /// The factor that makes `width`×`height` just cover the box, if it shrinks the picture
 /// enough to be worth it.
 fn cover_scale(width: u32, height: u32, box_width: u32) -> Option<f64> {

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, ts};
+use super::{BUSY_TIMEOUT, Store, ts};
 use crate::error::Result;
 
 impl Store {
@@ -51,6 +51,40 @@ impl Store {
     pub fn image(&self, url: &str) -> Result<Option<(String, Vec<u8>)>> {
         let mut stmt = self.conn.prepare_cached("SELECT content_type, bytes FROM images WHERE url = ?1")?;
         Ok(stmt.query_row([url], |r| Ok((r.get(0)?, r.get(1)?))).optional()?)
+    }
+
+    /// The card thumbnail of a stored picture for a box `width` wide, if one was made:
+    /// `Some(None)` when the picture is to be served as it is.
+    pub fn thumbnail(&self, url: &str, width: u32) -> Result<Option<Option<(String, Vec<u8>)>>> {
+        let mut stmt = self.conn.prepare_cached("SELECT content_type, bytes FROM thumbnails WHERE url = ?1 AND width = ?2")?;
+        Ok(stmt
+            .query_row(params![url, width], |r| Ok(r.get::<_, Option<String>>(0)?.zip(r.get::<_, Option<Vec<u8>>>(1)?)))
+            .optional()?)
+    }
+
+    /// Keep a thumbnail with its stored picture (`None`: serve the picture as it is).
+    /// Returns whether it was kept: not when the picture is not stored (a thumbnail goes with
+    /// its picture), nor when another connection holds the write lock (a sync's writer holds
+    /// it up to a second at a time; the reader's picture must not wait for it, and the
+    /// thumbnail is simply made again next time).
+    pub fn put_thumbnail_unless_busy(&self, url: &str, width: u32, thumbnail: Option<(&str, &[u8])>) -> Result<bool> {
+        self.conn.busy_timeout(std::time::Duration::ZERO)?;
+        let kept = (|| -> Result<bool> {
+            let tx = self.write_tx()?;
+            let kept = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO thumbnails (url, width, content_type, bytes)
+                     SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM images WHERE url = ?1)",
+                )?
+                .execute(params![url, width, thumbnail.map(|t| t.0), thumbnail.map(|t| t.1)])?;
+            tx.commit()?;
+            Ok(kept > 0)
+        })();
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        match kept {
+            Err(crate::error::Error::Db(e)) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) => Ok(false),
+            other => other,
+        }
     }
 
     /// The source of an article that shows this picture (linked by the picture phase of a

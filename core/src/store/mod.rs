@@ -42,6 +42,7 @@ const MIGRATIONS: &[(u32, &str)] = &[
     (8, include_str!("migrations/0008_time_index_covers_editions.sql")),
     (9, include_str!("migrations/0009_pending_bodies_in_files.sql")),
     (10, include_str!("migrations/0010_contentless_index.sql")),
+    (11, include_str!("migrations/0011_thumbnails.sql")),
 ];
 
 pub const SCHEMA_VERSION: u32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
@@ -83,6 +84,9 @@ fn from_ts(secs: i64) -> DateTime<Utc> {
 }
 
 /// See `Store::write_tx`; for the parts of the store that hold a bare connection.
+/// How long a connection waits for another's write lock before "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 fn write_tx(conn: &Connection) -> Result<Transaction<'_>> {
     Ok(Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?)
 }
@@ -107,13 +111,13 @@ impl Store {
     pub fn open_read_only(path: &Path) -> Result<Self> {
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(|source| Error::OpenDb { path: path.into(), source })?;
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         fts_rank::register(&conn)?;
         Ok(Self { conn })
     }
 
     fn configure(&mut self) -> Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(5))?;
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
