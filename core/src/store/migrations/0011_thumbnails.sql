@@ -1,5 +1,5 @@
 -- 0011: card thumbnails kept with their picture. Made on a card's first showing (decode,
--- scale, encode: the most CPU a launch spent after the page itself, BENCHMARKS.md), they
+-- scale, encode: about 45 ms of CPU per launch of the bench's app, BENCHMARKS.md), they
 -- were kept in memory only, so every launch made its first screenful's again.
 -- `content_type` NULL: the picture is served as it is (small already, or not scaled here).
 -- A thumbnail goes with its picture: evicted, or replaced by a new download (REPLACE
