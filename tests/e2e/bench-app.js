@@ -243,6 +243,15 @@ async function launch(profile) {
   return { driver, app, pid, started, frameFromProcessMs, fromProcessMs: firstCard - started, fromRequestMs: firstCard - requested, timeline };
 }
 
+/** The median of the launches whose first screenful's pictures all loaded within the wait,
+ * and how many did not (a median with "Infinity" in it said neither). */
+function picturesLoaded(runs) {
+  const loaded = runs.map((l) => l.picturesMs).filter((ms) => ms !== null);
+  const missing = runs.length - loaded.length;
+  const figure = loaded.length > 0 ? `${r0(median(loaded))} ms` : 'none';
+  return missing > 0 ? `${figure} (${missing} of ${runs.length} launches not all loaded 0.8 s after the first card)` : figure;
+}
+
 /** The first screenful's pictures (cards' thumbnails): how many card pictures are in view,
  * and when the last of that many had loaded (the cards mark each of the page's first dozen
  * pictures as it loads). Looked at for up to 0.8 s after the first card, before the launch's
@@ -533,7 +542,7 @@ async function main() {
   const rows = [
     ['first card after launch (process start), median of ' + first.length, `${r0(median(first))} ms (${first.map(r0).join(', ')})`, `< ${TARGETS.firstCardMs} ms`, verdict(median(first) < TARGETS.firstCardMs)],
     ['start of the frame that draws the first cards (the measure before 2026-12-03), median', `${r0(median(results.launches.map((l) => l.frameFromProcessMs)))} ms`, '', ''],
-    ["the first screenful's pictures loaded after launch (process start), median", `${r0(median(results.launches.map((l) => l.picturesMs ?? Infinity)))} ms`, '', ''],
+    ["the first screenful's pictures loaded after launch (process start), median", picturesLoaded(results.launches), '', ''],
     ['first card after the WebDriver session was asked for, median', `${r0(median(results.launches.map((l) => l.fromRequestMs)))} ms`, '', ''],
     [`keystroke → results on screen, typed 250 ms apart (${perKey.length} keystrokes): median / p90 / max`, `${r0(median(perKey))} / ${r0(pct(perKey, 90))} / ${r0(Math.max(...perKey))} ms`, `< ${TARGETS.keystrokeMs} ms`, verdict(pct(perKey, 90) < TARGETS.keystrokeMs)],
     [`last keystroke → results, typed at once (${lastKey.length} queries): median / max`, `${r0(median(lastKey))} / ${r0(Math.max(...lastKey))} ms`, `< ${TARGETS.keystrokeMs} ms`, verdict(median(lastKey) < TARGETS.keystrokeMs)],
