@@ -484,6 +484,28 @@ async fn a_thumbnail_is_served_at_once_while_a_sync_holds_the_write_lock() {
     assert_eq!(thumbnail_rows(dir.path()), 1, "kept by the next launch");
 }
 
+/// The thumbnails kept with the pictures are on the reader's disk too: Settings' storage
+/// figure counts them, and so does the pictures' cap (a picture over it goes with its
+/// thumbnails). Before, neither did, and the cap was not what the disk held.
+#[tokio::test(flavor = "multi_thread")]
+async fn kept_thumbnails_count_in_the_pictures_size_and_towards_their_cap() {
+    let server = TestServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let core = core_in(dir.path(), ImageOptions::default());
+    let cover_url = synced_with_cover(&server, &core).await;
+    let (_, picture_bytes) = core.image_stats().unwrap();
+    assert_eq!(picture_bytes, cover_png().len() as i64);
+    let (_, small) = core.fetch_thumbnail(&cover_url, 112).await.unwrap().unwrap();
+    let (_, large) = core.fetch_thumbnail(&cover_url, 224).await.unwrap().unwrap();
+    assert_eq!(thumbnail_rows(dir.path()), 2);
+    assert_eq!(core.image_stats().unwrap(), (1, picture_bytes + (small.len() + large.len()) as i64), "one picture, stored with its two thumbnails");
+
+    // A cap that holds the picture alone, not with its thumbnails: it is over the cap.
+    evict_to(dir.path(), picture_bytes as u64);
+    assert_eq!(core.image(&cover_url).unwrap(), None, "evicted");
+    assert_eq!((core.image_stats().unwrap(), thumbnail_rows(dir.path())), ((0, 0), 0));
+}
+
 /// Trim the stored pictures to `cap_bytes`, as a sync does after downloading.
 fn evict_to(dir: &std::path::Path, cap_bytes: u64) {
     caliber_core::testing::Store::open(&dir.join("caliber.db")).unwrap().evict_images(cap_bytes).unwrap();

@@ -97,13 +97,19 @@ impl Store {
         Ok(stmt.query_row([url], |r| r.get(0)).optional()?)
     }
 
-    /// (count, bytes) of stored pictures.
+    /// (count, bytes) of stored pictures; the bytes include the card thumbnails kept with them.
     pub fn image_stats(&self) -> Result<(i64, i64)> {
-        Ok(self.conn.query_row("SELECT count(*), COALESCE(sum(size), 0) FROM images", [], |r| Ok((r.get(0)?, r.get(1)?)))?)
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM images),
+                    (SELECT COALESCE(sum(size), 0) FROM images) + (SELECT COALESCE(sum(length(bytes)), 0) FROM thumbnails)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 
     /// Evict pictures beyond `cap_bytes`, least recently read first (pictures of no article
-    /// before all others); never a picture of a saved article. Returns bytes freed.
+    /// before all others); never a picture of a saved article. A picture's size includes
+    /// its thumbnails, which go with it. Returns bytes freed.
     pub fn evict_images(&self, cap_bytes: u64) -> Result<u64> {
         let (_, total) = self.image_stats()?;
         let mut excess = total - cap_bytes as i64;
@@ -113,7 +119,8 @@ impl Store {
         let tx = self.write_tx()?;
         let candidates: Vec<(String, i64)> = tx
             .prepare(
-                "SELECT i.url, i.size FROM images i
+                "SELECT i.url, i.size + COALESCE((SELECT sum(length(t.bytes)) FROM thumbnails t WHERE t.url = i.url), 0)
+                 FROM images i
                  LEFT JOIN article_images ai ON ai.url = i.url
                  LEFT JOIN articles a ON a.id = ai.article_id
                  LEFT JOIN article_state st ON st.article_id = a.id
