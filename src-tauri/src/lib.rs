@@ -12,6 +12,8 @@ pub mod navigation;
 pub mod notifications;
 pub mod push;
 pub mod relay_client;
+#[cfg(any(target_os = "linux", windows))]
+mod scheme;
 pub mod settings;
 pub mod state;
 pub mod tray;
@@ -69,14 +71,14 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
                 None => app.path().app_data_dir()?,
             };
             let locale = sys_locale::get_locale().unwrap_or_else(|| "en".into());
-            let state = AppState::open(data_dir, locale).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
+            let state = AppState::open(data_dir.clone(), locale).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
             app.manage(state);
             create_main_window(app)?;
             #[cfg(target_os = "android")]
             notifications::create_channel(app.handle());
             if shell {
                 #[cfg(desktop)]
-                desktop_setup(app);
+                desktop_setup(app, &data_dir);
                 #[cfg(mobile)]
                 mobile_setup(app);
                 spawn_sync_loop(app.handle().clone());
@@ -224,18 +226,19 @@ fn platform_plugins<R: Runtime>(builder: Builder<R>) -> Builder<R> {
 
 /// Deep links and the tray, once the app's state exists.
 #[cfg(desktop)]
-fn desktop_setup<R: Runtime>(app: &mut tauri::App<R>) {
+fn desktop_setup<R: Runtime>(app: &mut tauri::App<R>, data_dir: &std::path::Path) {
     use tauri_plugin_deep_link::DeepLinkExt;
     let handle = app.handle().clone();
     app.deep_link().on_open_url(move |event| {
         let target = event.urls().iter().find_map(|u| notifications::target_from_deep_link(u.as_str()));
         notifications::open_target(&handle, target.unwrap_or(notifications::ClickTarget::Home));
     });
+    // Installed packages register the scheme; a plain binary registers itself, off the
+    // main thread (which serves the page) and once per binary path (scheme.rs).
     #[cfg(any(target_os = "linux", windows))]
-    if !under_automation() {
-        // Installed packages register the scheme; a plain binary registers itself.
-        let _ = app.deep_link().register_all();
-    }
+    scheme::register_in_background(app.handle(), data_dir);
+    #[cfg(not(any(target_os = "linux", windows)))]
+    let _ = data_dir;
     if let Err(e) = tray::install(app.handle()) {
         eprintln!("caliber: no tray icon ({e}); closing the window will quit");
     }
