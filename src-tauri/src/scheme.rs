@@ -6,7 +6,8 @@
 //! which serves the page's files and IPC, just as the page loads. So it runs on a thread of
 //! its own, and once per binary: a marker in the data dir names the binary last registered,
 //! and a launch of the same binary does nothing (nor takes the links back from an app the
-//! reader has chosen since). A moved binary (a new AppImage path) registers again.
+//! reader has chosen since). A moved binary (a new AppImage path), or a desktop entry
+//! removed since, registers again.
 
 use std::path::{Path, PathBuf};
 
@@ -33,12 +34,28 @@ fn marker_path(data_dir: &Path) -> PathBuf {
     data_dir.join(MARKER)
 }
 
+/// Whether the desktop entry the plugin writes is gone (a reader or a cleaner removed it):
+/// then the marker is not enough, and the scheme is registered again.
+#[cfg(target_os = "linux")]
+fn desktop_entry_missing<R: Runtime>(app: &AppHandle<R>) -> bool {
+    use tauri::Manager;
+    let Some(name) = tauri::utils::platform::current_exe().ok().and_then(|exe| exe.file_name().map(|n| n.to_string_lossy().into_owned())) else {
+        return true;
+    };
+    app.path().data_dir().is_ok_and(|dir| !dir.join("applications").join(format!("{name}-handler.desktop")).exists())
+}
+
+#[cfg(windows)]
+fn desktop_entry_missing<R: Runtime>(_app: &AppHandle<R>) -> bool {
+    false
+}
+
 /// Registers the scheme on a thread of its own unless this binary already did; the marker
 /// is written only once the registration succeeded, so a failed one is tried next launch.
 pub fn register_in_background<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) {
     let Some(exec) = registered_exec(app) else { return };
     let marker = marker_path(data_dir);
-    if !needs_registering(std::fs::read_to_string(&marker).ok().as_deref(), &exec) {
+    if !needs_registering(std::fs::read_to_string(&marker).ok().as_deref(), &exec) && !desktop_entry_missing(app) {
         return;
     }
     let app = app.clone();

@@ -5,7 +5,7 @@
 // main thread held up the page's files and so the first card (BENCHMARKS.md, 2026-12-04).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   startFixtureServer, prepareProfile, startDriver, openApp, byTestId, temporaryDir, appBinary, shutDown,
@@ -72,4 +72,20 @@ test('the next launch of the same binary leaves the desktop alone', async () => 
   await firstCard();
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(tools.ran().slice(before), [], 'nothing ran again');
+});
+
+test('a launch after the desktop entry was removed registers the scheme again', async () => {
+  await app.quit();
+  const entry = join(profile.home, '.local/share/applications/caliber-app-handler.desktop');
+  rmSync(entry);
+  const before = tools.ran().length;
+  app = await openApp(driver);
+  await firstCard();
+  await app.wait(async () => tools.ran().length >= before + 3, 20000, 'the scheme was not registered again');
+  assert.deepEqual(tools.ran().slice(before), [
+    `update-desktop-database ${join(profile.home, '.local/share/applications')}`,
+    'xdg-mime default caliber-app-handler.desktop x-scheme-handler/caliber',
+    'xdg-mime done',
+  ]);
+  assert.ok(existsSync(entry), 'the desktop entry is written again');
 });
