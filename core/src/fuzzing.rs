@@ -51,6 +51,12 @@ pub fn index_text(html: &str) -> String {
     crate::sanitize::html_to_text(html)
 }
 
+/// How many tokens the index's tokenizer makes of `texts`, by the table tokenizer or by
+/// FTS5's builtin `unicode61` (`table_tokenizer` false).
+pub fn index_token_count(table_tokenizer: bool, texts: &[&str]) -> usize {
+    crate::store::count_index_tokens(table_tokenizer, texts).expect("an in-memory connection tokenizes")
+}
+
 /// The index's `folded` column for an article's title, summary and text.
 pub fn folded_words(texts: &[&str]) -> String {
     crate::store::search::folded_words(texts)

@@ -12,7 +12,7 @@ const PASSES: usize = 7;
 
 pub(crate) fn text_bench(t0: Instant) {
     let vocab = Vocab::new();
-    let mut table = Table::new(&["shape", "articles (body MiB)", "sanitise, ms per 1,000", "index text, ms per 1,000", "folded words, ms per 1,000"]);
+    let mut table = Table::new(&["shape", "articles (body MiB)", "sanitise, ms per 1,000", "index text, ms per 1,000", "folded words, ms per 1,000", "index tokens, builtin / table, ms per 1,000"]);
     for shape in [CorpusShape::Today, CorpusShape::Mixed] {
         let corpus = generate_shape(&vocab, "http://127.0.0.1:9", shape, ARTICLES);
         let items: Vec<(String, String, String)> = corpus
@@ -33,13 +33,27 @@ pub(crate) fn text_bench(t0: Instant) {
         let folded = median_ms(|| {
             items.iter().zip(&texts).map(|((title, _, _), (summary, body))| caliber_core::fuzzing::folded_words(&[title, summary, body]).len()).sum()
         });
-        log(t0, format!("text {}: {} articles, sanitise {sanitise:.1} ms, index text {text:.1} ms, folded {folded:.1} ms", shape.name(), items.len()));
+        // What FTS5's tokenizer gets of each article: title, summary and body text.
+        let columns: Vec<&str> = items.iter().zip(&texts).flat_map(|((title, _, _), (summary, body))| [title.as_str(), summary, body]).collect();
+        let tokens = caliber_core::fuzzing::index_token_count(false, &columns);
+        assert_eq!(caliber_core::fuzzing::index_token_count(true, &columns), tokens, "the table tokenizer makes the builtin's tokens");
+        let builtin_tokens = median_ms(|| caliber_core::fuzzing::index_token_count(false, &columns));
+        let table_tokens = median_ms(|| caliber_core::fuzzing::index_token_count(true, &columns));
+        log(
+            t0,
+            format!(
+                "text {}: {} articles, sanitise {sanitise:.1} ms, index text {text:.1} ms, folded {folded:.1} ms, tokens {tokens} builtin {builtin_tokens:.1} ms table {table_tokens:.1} ms",
+                shape.name(),
+                items.len()
+            ),
+        );
         table.row(vec![
             shape.name().into(),
             format!("{} ({:.1} MiB)", items.len(), bytes as f64 / 1048576.0),
             format!("{:.1}", per_thousand(sanitise)),
             format!("{:.1}", per_thousand(text)),
             format!("{:.1}", per_thousand(folded)),
+            format!("{:.1} / {:.1}", per_thousand(builtin_tokens), per_thousand(table_tokens)),
         ]);
     }
     let note = format!("Medians of {PASSES} passes on one thread. Machine: {}. Load average at the end: {}.", machine(), load_average());

@@ -14,7 +14,7 @@
 //! search shows (the index keeps no text since migration 0010).
 //!
 //! rusqlite has no API for FTS5 auxiliary functions or tokenizers, hence the FFI below
-//! (the only unsafe code in the crate).
+//! (and in `fts_tokenizer.rs`).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, c_char, c_int, c_void};
@@ -41,9 +41,11 @@ pub fn dfs_blob(dfs: &[f64]) -> Vec<u8> {
     dfs.iter().flat_map(|d| d.to_le_bytes()).collect()
 }
 
-/// Register the auxiliary functions on `conn`.
+/// Register the auxiliary functions on `conn`, and the table tokenizer over `unicode61`
+/// (`fts_tokenizer.rs`).
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let api = fts5_api(conn)?;
+    super::fts_tokenizer::register(api)?;
     for (name, function) in [
         (c"caliber_bm25", bm25 as unsafe extern "C" fn(_, _, _, _, _)),
         (c"caliber_match_column", match_column as unsafe extern "C" fn(_, _, _, _, _)),

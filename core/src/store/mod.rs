@@ -15,6 +15,7 @@ use crate::model::SearchHit;
 
 mod articles;
 mod fts_rank;
+mod fts_tokenizer;
 mod images;
 mod index;
 mod notifications;
@@ -61,6 +62,21 @@ fn sqlite_message(e: &rusqlite::Error) -> String {
         rusqlite::Error::SqlInputError { msg, .. } | rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
         other => other.to_string(),
     }
+}
+
+/// How many tokens the index's tokenizer makes of `texts`: the table tokenizer
+/// (`fts_tokenizer.rs`) or FTS5's builtin `unicode61` (the text bench compares the two).
+pub(crate) fn count_index_tokens(table_tokenizer: bool, texts: &[&str]) -> rusqlite::Result<usize> {
+    let conn = Connection::open_in_memory()?;
+    if table_tokenizer {
+        fts_rank::register(&conn)?;
+    }
+    let tokenizer = fts_rank::Tokenizer::new(&conn)?;
+    let mut count = 0;
+    for text in texts {
+        tokenizer.document_tokens(text, &mut |_, _, _| count += 1)?;
+    }
+    Ok(count)
 }
 
 pub(crate) fn ts(t: DateTime<Utc>) -> i64 {
