@@ -122,7 +122,25 @@ pub(crate) fn machine() -> String {
         .ok()
         .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<u64>().ok()))
         .map_or(String::new(), |kib| format!(", {:.0} GiB RAM", kib as f64 / 1024.0 / 1024.0));
-    format!("{cores} cores, {cpu}{mem}")
+    format!("{cores} cores, {cpu}{mem}, scratch files on {}", scratch_file_system())
+}
+
+/// The file system the databases and newsboat's caches are written to (`TMPDIR`): newsboat
+/// syncs its cache to disk after each feed, so on ext4 its cold runs took up to twice as
+/// long as on tmpfs, and the ratios moved with them (BENCHMARKS.md, 2026-12-04 afternoon).
+fn scratch_file_system() -> String {
+    let dir = std::env::temp_dir();
+    let dir = dir.canonicalize().unwrap_or(dir);
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    mounts
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace().skip(1);
+            Some((fields.next()?, fields.next()?))
+        })
+        .filter(|(mount_point, _)| dir.starts_with(mount_point))
+        .max_by_key(|(mount_point, _)| mount_point.len())
+        .map_or_else(|| "an unknown file system".to_owned(), |(mount_point, fs)| format!("{fs} ({} under {mount_point})", dir.display()))
 }
 
 pub(crate) fn load_average() -> String {
