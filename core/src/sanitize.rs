@@ -19,7 +19,7 @@ thread_local! {
     static BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
     /// Set when our URL rules dropped an attribute during a pass (see `sanitize_html`).
     static URL_DROPPED: Cell<bool> = const { Cell::new(false) };
-    static ONE_PASS_TAGS: HashSet<String> = one_pass_tags();
+    static ONE_PASS_TAGS: Vec<u128> = one_pass_tags();
 }
 
 /// Tags after which one pass of the policy leaves a fixed point. The policy's own tags
@@ -29,12 +29,17 @@ thread_local! {
 /// leave no element behind that could nest differently. Any other tag (a `<button>` or
 /// `<object>` dropped around a `<p>` inside a `<p>`, foreign content, `<noscript>`) needs
 /// the second pass.
-fn one_pass_tags() -> HashSet<String> {
+///
+/// Kept as `depth::name_key`s, sorted: a set of strings cost a hash and a lowercased copy of
+/// every tag of every body. A name too long for a key is left out, so it gets the second pass.
+fn one_pass_tags() -> Vec<u128> {
     POLICY.with(|policy| {
-        let mut tags: HashSet<String> = policy.clone_tags().into_iter().chain(policy.clone_clean_content_tags()).map(str::to_owned).collect();
-        tags.extend(["iframe", "noembed", "noframes", "xmp", "textarea", "title", "input"].map(str::to_owned));
+        let mut tags: HashSet<&str> = policy.clone_tags().into_iter().chain(policy.clone_clean_content_tags()).collect();
+        tags.extend(["iframe", "noembed", "noframes", "xmp", "textarea", "title", "input"]);
         tags.remove("table");
-        tags
+        let mut keys: Vec<u128> = tags.into_iter().filter_map(depth::name_key).collect();
+        keys.sort_unstable();
+        keys
     })
 }
 
@@ -44,7 +49,6 @@ fn one_pass_tags() -> HashSet<String> {
 fn needs_second_pass(html: &str) -> bool {
     let bytes = html.as_bytes();
     ONE_PASS_TAGS.with(|tags| {
-        let mut name = String::new();
         memchr::memchr_iter(b'<', bytes).any(|lt| {
             let rest = &bytes[lt + 1..];
             if !rest.first().is_some_and(u8::is_ascii_alphabetic) {
@@ -52,9 +56,7 @@ fn needs_second_pass(html: &str) -> bool {
             }
             let end = rest.iter().position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>').unwrap_or(rest.len());
             let Ok(tag) = std::str::from_utf8(&rest[..end]) else { return true };
-            name.clear();
-            name.extend(tag.chars().map(|c| c.to_ascii_lowercase()));
-            !tags.contains(&name)
+            depth::name_key(tag).is_none_or(|key| tags.binary_search(&key).is_err())
         })
     })
 }
@@ -472,6 +474,30 @@ mod tests {
 
     fn base() -> Url {
         Url::parse("https://example.org/news/feed.xml").unwrap()
+    }
+
+    #[test]
+    fn a_start_tag_gets_the_second_pass_exactly_when_it_is_no_one_pass_tag() {
+        // The set of names the lookup by keys replaced, as the reference.
+        let one_pass: HashSet<String> = POLICY.with(|policy| {
+            let mut tags: HashSet<String> = policy.clone_tags().into_iter().chain(policy.clone_clean_content_tags()).map(str::to_owned).collect();
+            tags.extend(["iframe", "noembed", "noframes", "xmp", "textarea", "title", "input"].map(str::to_owned));
+            tags.remove("table");
+            tags
+        });
+        let mut names: Vec<String> = one_pass.iter().cloned().collect();
+        let others = ["table", "button", "object", "noscript", "svg", "math", "form", "blink", "my-element", "h7", "a0", "bb", "spa", "spans", "blockquoteblockquote", "aé", "p\u{0}"];
+        names.extend(others.map(str::to_owned));
+        for name in names {
+            let expected = !one_pass.contains(&name.to_ascii_lowercase());
+            let shouted: String = name.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c }).collect();
+            for written in [name.clone(), name.to_ascii_uppercase(), shouted] {
+                for html in [format!("<{written}>x"), format!("a <{written} class=\"y\">b"), format!("<p>a</p><{written}/>"), format!("<{written}\tid=x>")] {
+                    assert_eq!(needs_second_pass(&html), expected, "{html:?}");
+                }
+            }
+        }
+        assert!(!needs_second_pass("a < b, 1<2, <!-- x --> </div>"), "no start tag, no second pass");
     }
 
     #[test]

@@ -175,7 +175,7 @@ fn flags(name: &str) -> u16 {
 
 /// A tag name up to 15 bytes as one number: its bytes ASCII-lowercased, then its length
 /// (so `a` and `a` followed by a NUL differ). Longer names are in none of the lists.
-fn name_key(name: &str) -> Option<u128> {
+pub(super) fn name_key(name: &str) -> Option<u128> {
     let bytes = name.as_bytes();
     if bytes.len() > 15 {
         return None;

@@ -13,6 +13,10 @@
 //! an unknown tag, a comment, a carriage return (read back as a line feed), an end tag
 //! that is not the open element's. A no only costs the second pass.
 
+use std::sync::OnceLock;
+
+use super::depth::name_key;
+
 /// Elements that close an open `<p>` (in button scope) when they start.
 const CLOSES_P: &[&str] = &[
     "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset", "figcaption",
@@ -45,9 +49,38 @@ const SPECIAL_STOP: &[&str] = &[
 
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
-fn is(list: &[&str], name: &str) -> bool {
-    list.contains(&name)
+const CLOSES_P_F: u8 = 1;
+const PLAIN_F: u8 = 1 << 1;
+const VOID_F: u8 = 1 << 2;
+const SCOPE_F: u8 = 1 << 3;
+const SPECIAL_STOP_F: u8 = 1 << 4;
+const HEADING_F: u8 = 1 << 5;
+
+/// Which of the lists above `name` is in, in one lookup, names compared as numbers
+/// (`depth::name_key`): comparing each tag's name with the lists' string by string was
+/// 1 % of a cold `mixed` sync (BENCHMARKS.md, issue 15).
+fn kind(name: &str) -> u8 {
+    static TABLE: OnceLock<Vec<(u128, u8)>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut table: Vec<(u128, u8)> = Vec::new();
+        let lists = [(CLOSES_P, CLOSES_P_F), (PLAIN, PLAIN_F), (VOID, VOID_F), (SCOPE, SCOPE_F), (SPECIAL_STOP, SPECIAL_STOP_F), (HEADINGS, HEADING_F)];
+        for (list, flag) in lists {
+            for &name in list {
+                let key = name_key(name).expect("every listed name fits a key");
+                match table.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, f)) => *f |= flag,
+                    None => table.push((key, flag)),
+                }
+            }
+        }
+        table.sort_unstable();
+        table
+    });
+    name_key(name).and_then(|key| table.binary_search_by(|(k, _)| k.cmp(&key)).ok()).map_or(0, |i| table[i].1)
 }
+
+/// An open element: its name and `kind`.
+type Open<'a> = (&'a str, u8);
 
 /// Whether `html`, serialised by the policy, parses back to the tree it was written from.
 pub(crate) fn reads_back_the_same(html: &str) -> bool {
@@ -55,11 +88,11 @@ pub(crate) fn reads_back_the_same(html: &str) -> bool {
     if memchr::memchr(b'\r', bytes).is_some() {
         return false;
     }
-    let mut open: Vec<&str> = Vec::with_capacity(32);
+    let mut open: Vec<Open<'_>> = Vec::with_capacity(32);
     let mut at = 0;
     loop {
         let next = memchr::memchr(b'<', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-        if next > at && !text_fits(open.last().copied(), &bytes[at..next]) {
+        if next > at && !text_fits(open.last().map(|e| e.0), &bytes[at..next]) {
             return false;
         }
         if next == bytes.len() {
@@ -68,16 +101,17 @@ pub(crate) fn reads_back_the_same(html: &str) -> bool {
         let Some((name, closing, end)) = tag(html, next) else { return false };
         at = end;
         if closing {
-            if open.pop() != Some(name) {
+            if open.pop().map(|e| e.0) != Some(name) {
                 return false;
             }
             continue;
         }
-        if !start_fits(&open, name) {
+        let kind = kind(name);
+        if !start_fits(&open, name, kind) {
             return false;
         }
-        if !is(VOID, name) {
-            open.push(name);
+        if kind & VOID_F == 0 {
+            open.push((name, kind));
         }
     }
 }
@@ -91,10 +125,10 @@ fn text_fits(current: Option<&str>, text: &[u8]) -> bool {
     }
 }
 
-/// Whether a start tag of `name` with `open` elements open is inserted as a child of the
-/// current node, with nothing closed, reopened or moved.
-fn start_fits(open: &[&str], name: &str) -> bool {
-    let current = open.last().copied().unwrap_or("html");
+/// Whether a start tag of `name` (of `kind`) with `open` elements open is inserted as a
+/// child of the current node, with nothing closed, reopened or moved.
+fn start_fits(open: &[Open<'_>], name: &str, kind: u8) -> bool {
+    let (current, current_kind) = open.last().copied().unwrap_or_else(|| ("html", self::kind("html")));
     match current {
         "table" => return matches!(name, "caption" | "colgroup" | "tbody" | "thead" | "tfoot"),
         "tbody" | "thead" | "tfoot" => return name == "tr",
@@ -106,28 +140,28 @@ fn start_fits(open: &[&str], name: &str) -> bool {
     if matches!(name, "caption" | "col" | "colgroup" | "tbody" | "td" | "tfoot" | "th" | "thead" | "tr") {
         return false;
     }
-    if is(CLOSES_P, name) && in_scope(open, "p") {
+    if kind & CLOSES_P_F != 0 && in_scope(open, "p") {
         return false;
     }
     match name {
         "li" => !open_before_special(open, &["li"]),
         "dd" | "dt" => !open_before_special(open, &["dd", "dt"]),
-        _ if is(HEADINGS, name) => !is(HEADINGS, current),
+        _ if kind & HEADING_F != 0 => current_kind & HEADING_F == 0,
         // An open `<a>` since the last cell (a marker) is closed by a new one.
-        "a" => !open.iter().rev().take_while(|e| !matches!(**e, "td" | "th" | "caption")).any(|e| *e == "a"),
+        "a" => !open.iter().rev().take_while(|e| !matches!(e.0, "td" | "th" | "caption")).any(|e| e.0 == "a"),
         "rp" | "rt" => matches!(current, "ruby" | "rtc"),
         "rb" | "rtc" => current == "ruby",
-        _ => is(CLOSES_P, name) || is(PLAIN, name),
+        _ => kind & (CLOSES_P_F | PLAIN_F) != 0,
     }
 }
 
 /// Whether `name` is open with no scope boundary above it.
-fn in_scope(open: &[&str], name: &str) -> bool {
-    for element in open.iter().rev() {
-        if *element == name {
+fn in_scope(open: &[Open<'_>], name: &str) -> bool {
+    for &(element, kind) in open.iter().rev() {
+        if element == name {
             return true;
         }
-        if is(SCOPE, element) {
+        if kind & SCOPE_F != 0 {
             return false;
         }
     }
@@ -135,12 +169,12 @@ fn in_scope(open: &[&str], name: &str) -> bool {
 }
 
 /// Whether one of `names` is open above every special element but `address`, `div`, `p`.
-fn open_before_special(open: &[&str], names: &[&str]) -> bool {
-    for element in open.iter().rev() {
+fn open_before_special(open: &[Open<'_>], names: &[&str]) -> bool {
+    for (element, kind) in open.iter().rev() {
         if names.contains(element) {
             return true;
         }
-        if is(SPECIAL_STOP, element) {
+        if kind & SPECIAL_STOP_F != 0 {
             return false;
         }
     }
@@ -191,6 +225,20 @@ fn tag(html: &str, lt: usize) -> Option<(&str, bool, usize)> {
 #[cfg(test)]
 mod tests {
     use super::reads_back_the_same;
+
+    #[test]
+    fn a_tag_name_has_the_kind_of_every_list_it_is_in() {
+        use super::*;
+        let lists = [(CLOSES_P, CLOSES_P_F), (PLAIN, PLAIN_F), (VOID, VOID_F), (SCOPE, SCOPE_F), (SPECIAL_STOP, SPECIAL_STOP_F), (HEADINGS, HEADING_F)];
+        let mut names: Vec<String> = lists.iter().flat_map(|(list, _)| list.iter().map(|n| (*n).to_owned())).collect();
+        // Near misses: a prefix, a longer name, a digit more, a NUL, too long for a key.
+        let near = ["", "h", "h7", "h10", "p1", "pp", "tab", "tables", "td\0", "lix", "blockquotes", "figcaptionfigcaption"];
+        names.extend(near.map(str::to_owned));
+        for name in names {
+            let expected = lists.iter().filter(|(list, _)| list.contains(&name.as_str())).fold(0, |all, (_, flag)| all | flag);
+            assert_eq!(kind(&name), expected, "{name:?}");
+        }
+    }
 
     #[test]
     fn well_nested_policy_markup_reads_back_the_same() {
