@@ -155,20 +155,28 @@ const LISTS: [(&[&str], u16); 8] = [
 /// comparing them as strings was 3 % of a cold sync's CPU (BENCHMARKS.md, issue 15).
 fn flags(name: &str) -> u16 {
     static TABLE: OnceLock<Vec<(u128, u16)>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut table: Vec<(u128, u16)> = Vec::new();
-        for (list, flag) in LISTS {
-            for &name in list {
-                let key = name_key(name).expect("every listed name fits a key");
-                match table.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, f)) => *f |= flag,
-                    None => table.push((key, flag)),
-                }
+    flags_in(TABLE.get_or_init(|| keyed_lists(&LISTS)), name)
+}
+
+/// Every name of `lists` as its `name_key`, with the flags of every list it is in, sorted
+/// for `flags_in`.
+pub(super) fn keyed_lists(lists: &[(&[&str], u16)]) -> Vec<(u128, u16)> {
+    let mut table: Vec<(u128, u16)> = Vec::new();
+    for &(list, flag) in lists {
+        for &name in list {
+            let key = name_key(name).expect("every listed name fits a key");
+            match table.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, f)) => *f |= flag,
+                None => table.push((key, flag)),
             }
         }
-        table.sort_unstable();
-        table
-    });
+    }
+    table.sort_unstable();
+    table
+}
+
+/// The flags `table` (from `keyed_lists`) has for `name`: 0 for a name in none of its lists.
+pub(super) fn flags_in(table: &[(u128, u16)], name: &str) -> u16 {
     let Some(key) = name_key(name) else { return 0 };
     table.binary_search_by(|(k, _)| k.cmp(&key)).map_or(0, |i| table[i].1)
 }

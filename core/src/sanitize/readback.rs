@@ -15,7 +15,7 @@
 
 use std::sync::OnceLock;
 
-use super::depth::name_key;
+use super::depth::{flags_in, keyed_lists};
 
 /// Elements that close an open `<p>` (in button scope) when they start.
 const CLOSES_P: &[&str] = &[
@@ -49,38 +49,27 @@ const SPECIAL_STOP: &[&str] = &[
 
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
-const CLOSES_P_F: u8 = 1;
-const PLAIN_F: u8 = 1 << 1;
-const VOID_F: u8 = 1 << 2;
-const SCOPE_F: u8 = 1 << 3;
-const SPECIAL_STOP_F: u8 = 1 << 4;
-const HEADING_F: u8 = 1 << 5;
+const CLOSES_P_F: u16 = 1;
+const PLAIN_F: u16 = 1 << 1;
+const VOID_F: u16 = 1 << 2;
+const SCOPE_F: u16 = 1 << 3;
+const SPECIAL_STOP_F: u16 = 1 << 4;
+const HEADING_F: u16 = 1 << 5;
+
+/// Each list above with its flag.
+const LISTS: [(&[&str], u16); 6] =
+    [(CLOSES_P, CLOSES_P_F), (PLAIN, PLAIN_F), (VOID, VOID_F), (SCOPE, SCOPE_F), (SPECIAL_STOP, SPECIAL_STOP_F), (HEADINGS, HEADING_F)];
 
 /// Which of the lists above `name` is in, in one lookup, names compared as numbers
-/// (`depth::name_key`): comparing each tag's name with the lists' string by string was
+/// (`depth::name_key`): comparing each tag's name with the lists string by string was
 /// 1 % of a cold `mixed` sync (BENCHMARKS.md, issue 15).
-fn kind(name: &str) -> u8 {
-    static TABLE: OnceLock<Vec<(u128, u8)>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut table: Vec<(u128, u8)> = Vec::new();
-        let lists = [(CLOSES_P, CLOSES_P_F), (PLAIN, PLAIN_F), (VOID, VOID_F), (SCOPE, SCOPE_F), (SPECIAL_STOP, SPECIAL_STOP_F), (HEADINGS, HEADING_F)];
-        for (list, flag) in lists {
-            for &name in list {
-                let key = name_key(name).expect("every listed name fits a key");
-                match table.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, f)) => *f |= flag,
-                    None => table.push((key, flag)),
-                }
-            }
-        }
-        table.sort_unstable();
-        table
-    });
-    name_key(name).and_then(|key| table.binary_search_by(|(k, _)| k.cmp(&key)).ok()).map_or(0, |i| table[i].1)
+fn kind(name: &str) -> u16 {
+    static TABLE: OnceLock<Vec<(u128, u16)>> = OnceLock::new();
+    flags_in(TABLE.get_or_init(|| keyed_lists(&LISTS)), name)
 }
 
 /// An open element: its name and `kind`.
-type Open<'a> = (&'a str, u8);
+type Open<'a> = (&'a str, u16);
 
 /// Whether `html`, serialised by the policy, parses back to the tree it was written from.
 pub(crate) fn reads_back_the_same(html: &str) -> bool {
@@ -127,7 +116,7 @@ fn text_fits(current: Option<&str>, text: &[u8]) -> bool {
 
 /// Whether a start tag of `name` (of `kind`) with `open` elements open is inserted as a
 /// child of the current node, with nothing closed, reopened or moved.
-fn start_fits(open: &[Open<'_>], name: &str, kind: u8) -> bool {
+fn start_fits(open: &[Open<'_>], name: &str, kind: u16) -> bool {
     let (current, current_kind) = open.last().copied().unwrap_or_else(|| ("html", self::kind("html")));
     match current {
         "table" => return matches!(name, "caption" | "colgroup" | "tbody" | "thead" | "tfoot"),
@@ -229,7 +218,7 @@ mod tests {
     #[test]
     fn a_tag_name_has_the_kind_of_every_list_it_is_in() {
         use super::*;
-        let lists = [(CLOSES_P, CLOSES_P_F), (PLAIN, PLAIN_F), (VOID, VOID_F), (SCOPE, SCOPE_F), (SPECIAL_STOP, SPECIAL_STOP_F), (HEADINGS, HEADING_F)];
+        let lists = LISTS;
         let mut names: Vec<String> = lists.iter().flat_map(|(list, _)| list.iter().map(|n| (*n).to_owned())).collect();
         // Near misses: a prefix, a longer name, a digit more, a NUL, too long for a key.
         let near = ["", "h", "h7", "h10", "p1", "pp", "tab", "tables", "td\0", "lix", "blockquotes", "figcaptionfigcaption"];
