@@ -71,8 +71,9 @@ pub(super) fn register(api: *mut fts5_api) -> rusqlite::Result<()> {
     let mut found = fts5_tokenizer { xCreate: None, xDelete: None, xTokenize: None };
     // SAFETY: `api` is a live connection's fts5_api (the caller's contract). FTS5 fills
     // `user_data` and `found` with the module registered under NAME, valid while the
-    // connection is open. The Box given to xCreateTokenizer is freed by `destroy_builtin`
-    // when FTS5 drops the module (the connection closes or another replaces it).
+    // connection is open (FTS5 keeps every module it was given until then, the builtin
+    // too). The Box given to xCreateTokenizer is freed by `destroy_builtin` when the
+    // connection closes, or here if FTS5 did not take it.
     unsafe {
         let find = (*api).xFindTokenizer.ok_or_else(|| failure(ffi::SQLITE_MISUSE, "fts5_api without xFindTokenizer"))?;
         let rc = find(api, NAME.as_ptr(), &mut user_data, &mut found);
@@ -91,7 +92,8 @@ pub(super) fn register(api: *mut fts5_api) -> rusqlite::Result<()> {
         let register = (*api).xCreateTokenizer.ok_or_else(|| failure(ffi::SQLITE_MISUSE, "fts5_api without xCreateTokenizer"))?;
         let rc = register(api, NAME.as_ptr(), builtin.cast(), &mut module, Some(destroy_builtin));
         if rc != ffi::SQLITE_OK {
-            // FTS5 calls xDestroy on failure too (fts5CreateTokenizer), so the Box is not freed here.
+            // FTS5 calls no xDestroy when it fails to take a module (fts5NewTokenizerModule).
+            destroy_builtin(builtin.cast());
             return Err(failure(rc, "could not register the unicode61 tokenizer"));
         }
     }
