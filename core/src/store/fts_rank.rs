@@ -171,12 +171,12 @@ unsafe extern "C" fn each_token(ctx: *mut c_void, flags: c_int, token: *const c_
     if outcome.is_ok() { ffi::SQLITE_OK } else { ffi::SQLITE_ERROR }
 }
 
-fn failure(rc: c_int, msg: &str) -> rusqlite::Error {
+pub(super) fn failure(rc: c_int, msg: &str) -> rusqlite::Error {
     rusqlite::Error::SqliteFailure(ffi::Error::new(rc), Some(msg.into()))
 }
 
 /// The connection's `fts5_api`, the documented way: `SELECT fts5(?1)` with a pointer bound.
-fn fts5_api(conn: &Connection) -> rusqlite::Result<*mut fts5_api> {
+pub(super) fn fts5_api(conn: &Connection) -> rusqlite::Result<*mut fts5_api> {
     let mut api: *mut fts5_api = ptr::null_mut();
     // SAFETY: `handle()` is the open connection, used on this thread only while `conn` is
     // borrowed. The statement is prepared, stepped and finalized here, so the bound pointer

@@ -23,6 +23,8 @@ use std::sync::OnceLock;
 
 use rusqlite::ffi::{self, Fts5Tokenizer, fts5_api, fts5_tokenizer};
 
+use super::fts_rank::failure;
+
 type XToken = unsafe extern "C" fn(*mut c_void, c_int, *const c_char, c_int, c_int, c_int) -> c_int;
 type CreateFn = unsafe extern "C" fn(*mut c_void, *mut *const c_char, c_int, *mut *mut Fts5Tokenizer) -> c_int;
 type DeleteFn = unsafe extern "C" fn(*mut Fts5Tokenizer);
@@ -98,10 +100,6 @@ pub(super) fn register(api: *mut fts5_api) -> rusqlite::Result<()> {
         }
     }
     Ok(())
-}
-
-fn failure(rc: c_int, msg: &str) -> rusqlite::Error {
-    rusqlite::Error::SqliteFailure(ffi::Error::new(rc), Some(msg.into()))
 }
 
 /// The user data of the modules `register` made and FTS5 has not destroyed: how a second
@@ -514,9 +512,22 @@ mod tests {
 
     #[test]
     fn registering_again_keeps_one_table_tokenizer() {
+        /// The user data of the module FTS5 finds under `unicode61` on `conn`.
+        fn unicode61_module(conn: &Connection) -> usize {
+            let api = fts_rank::fts5_api(conn).unwrap();
+            let mut user_data: *mut std::ffi::c_void = std::ptr::null_mut();
+            let mut found = rusqlite::ffi::fts5_tokenizer { xCreate: None, xDelete: None, xTokenize: None };
+            // SAFETY: `api` is `conn`'s, which is open; FTS5 fills the two locals.
+            let rc = unsafe { ((*api).xFindTokenizer.unwrap())(api, super::NAME.as_ptr(), &mut user_data, &mut found) };
+            assert_eq!(rc, rusqlite::ffi::SQLITE_OK);
+            user_data as usize
+        }
         let (table, builtin) = both();
+        let first = unicode61_module(&table);
+        assert!(super::ours().contains(&first), "the table tokenizer is the one FTS5 finds");
         fts_rank::register(&table).unwrap();
         fts_rank::register(&table).unwrap();
+        assert_eq!(unicode61_module(&table), first, "registering again put no second table tokenizer over the first");
         assert_same_tokens(&table, &builtin, "Əliyev İlham ёлка 😀 e\u{301}", "after three registrations");
     }
 }
