@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use crate::error::Result;
 use crate::fetch::{FetchOutcome, Fetched, HttpClient};
-use crate::parse::img_srcs_first_50;
+use crate::parse::body_picture_links;
 use crate::store::Store;
 
 pub(crate) mod thumbnail;
@@ -46,17 +46,17 @@ pub struct ImageReport {
     pub evicted_bytes: u64,
 }
 
-/// Record which pictures the articles show (so only those are ever fetched for display),
-/// and return, per source, the ones not stored yet.
-pub(crate) fn link_for_articles(store: &Store, per_source: &[(String, Vec<i64>)]) -> Result<Vec<(String, Vec<String>)>> {
+/// The pictures the articles show, cover first, and per source the ones not stored yet.
+/// They were linked as each body was stored (`body_picture_links`); linking again is
+/// harmless, and keeps an article whose body was stored by an older version loadable.
+fn link_for_articles(store: &Store, per_source: &[(String, Vec<i64>)]) -> Result<Vec<(String, Vec<String>)>> {
     let mut missing = Vec::new();
     for (source_url, article_ids) in per_source {
         let mut links = Vec::new();
         for &id in article_ids {
             let Some((image_url, content_html)) = store.article_pictures(id)? else { continue };
-            let mut urls: Vec<String> = image_url.into_iter().collect();
-            urls.extend(img_srcs_first_50(content_html.as_deref().unwrap_or("")));
-            urls.retain(|u| u.starts_with("http://") || u.starts_with("https://"));
+            let mut urls: Vec<String> = image_url.into_iter().filter(|u| u.starts_with("http://") || u.starts_with("https://")).collect();
+            urls.extend(body_picture_links(content_html.as_deref().unwrap_or("")));
             links.extend(urls.into_iter().map(|u| (id, u)));
         }
         missing.push((source_url.clone(), store.link_images(&links)?));

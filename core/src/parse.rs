@@ -563,6 +563,14 @@ pub fn img_srcs_first_50(html: &str) -> Vec<String> {
     img_srcs(html, 50)
 }
 
+/// The pictures a stored body shows that the reader's window may load: the web URLs among
+/// its first 50 `<img>`s. Linked to the article in the transaction that stores the body.
+pub(crate) fn body_picture_links(content_html: &str) -> Vec<String> {
+    let mut urls = img_srcs_first_50(content_html);
+    urls.retain(|u| u.starts_with("http://") || u.starts_with("https://"));
+    urls
+}
+
 fn img_srcs(html: &str, max: usize) -> Vec<String> {
     let mut found = Vec::new();
     let lower = html.to_ascii_lowercase();

@@ -111,7 +111,7 @@ impl Store {
             let mut queue_for_index = tx.prepare_cached("INSERT OR IGNORE INTO index_queue (article_id) VALUES (?1)")?;
             let mut pruned = tx.prepare_cached("SELECT 1 FROM pruned_articles WHERE source_id = ?1 AND guid = ?2")?;
             let mut index_delete = tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?;
-            let mut link_cover = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
+            let mut link_picture = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
             let source_url: String = tx.prepare_cached("SELECT url FROM sources WHERE id = ?1")?.query_row([source_id], |r| r.get(0))?;
             let source_host = SourceHost::new(&source_url);
             let mut stored_elsewhere = tx.prepare_cached(
@@ -186,9 +186,14 @@ impl Store {
                     }
                 }
                 // The cover is known at once, so the reader's window may load it before the
-                // picture phase (which links body pictures too) has run.
-                if let Some(cover) = image_url {
-                    link_cover.execute(params![id, cover])?;
+                // article is opened; a body's pictures are linked with the body (here when it
+                // came sanitised, else in pending::sanitize_pending).
+                let body_pictures = match (&a.unsanitised_body, &a.content_html) {
+                    (None, Some(html)) => crate::parse::body_picture_links(html),
+                    _ => Vec::new(),
+                };
+                for url in image_url.into_iter().chain(body_pictures.iter().map(String::as_str)) {
+                    link_picture.execute(params![id, url])?;
                 }
                 outcome.changed_ids.push(id);
             }
@@ -363,5 +368,40 @@ mod tests {
                 .unwrap();
             assert!(plan.iter().any(|step| step == "SCAN articles USING COVERING INDEX articles_by_time"), "{language:?}: {plan:?}");
         }
+    }
+
+    /// A body that came sanitised (a site page's) has its pictures linked as it is stored,
+    /// as `sanitize_pending` links the others': the reader's window may load them, and only them.
+    #[test]
+    fn a_body_stored_sanitised_has_its_pictures_linked_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("caliber.db")).unwrap();
+        let now = chrono::Utc::now();
+        let (source, _) = store.add_source("https://news.example/", None, now).unwrap();
+        let page = |hash: u8, picture: &str| PreparedArticle {
+            guid: "g".into(),
+            url: Some("https://news.example/a".into()),
+            title: "Title".into(),
+            summary: None,
+            content_html: Some(format!("<p>Text</p><img src=\"https://cdn.example/{picture}.jpg\"><img src=\"data:image/gif;base64,R0lG\">")),
+            author: None,
+            categories: Vec::new(),
+            published_at: None,
+            updated_at: None,
+            image_url: Some("https://cdn.example/cover.jpg".into()),
+            language: None,
+            views: None,
+            is_breaking: false,
+            hash: [hash; 16],
+            unsanitised_body: None,
+        };
+        let keep_all = crate::model::Retention { max_per_source: None, max_age: None };
+        store.write_source(source.id, &super::super::SourceUpdate::default(), &[page(1, "first")], keep_all, now).unwrap();
+        store.write_source(source.id, &super::super::SourceUpdate::default(), &[page(2, "second")], keep_all, now).unwrap();
+        for url in ["https://cdn.example/cover.jpg", "https://cdn.example/first.jpg", "https://cdn.example/second.jpg"] {
+            assert_eq!(store.picture_source(url).unwrap().as_deref(), Some(source.url.as_str()), "{url}");
+        }
+        let links: i64 = store.conn.query_row("SELECT count(*) FROM article_images", [], |r| r.get(0)).unwrap();
+        assert_eq!(links, 3, "the cover, and each version's web picture; not the data: one");
     }
 }

@@ -40,6 +40,11 @@ impl IndexRow {
         let folded = folded_words(&[&title, &summary, &body]);
         IndexRow { id, title, summary, body, folded }
     }
+
+    /// Bytes of text it holds.
+    pub(super) fn text_bytes(&self) -> usize {
+        self.title.len() + self.summary.len() + self.body.len() + self.folded.len()
+    }
 }
 
 /// Queued articles after `after`, oldest first, as index rows.

@@ -17,7 +17,7 @@
 //! committed) after a day. The same invariant holds for the files: only `sanitize_pending`
 //! reads them.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::io::{IoSlice, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +32,7 @@ use crate::error::Result;
 use crate::model::{PreparedArticle, SpilledBody, UnsanitisedBody};
 use crate::phases::{self, Phase};
 use super::index::IndexRow;
+use crate::parse::body_picture_links;
 use crate::sanitize::sanitize_html;
 
 impl Store {
@@ -46,15 +47,20 @@ impl Store {
     }
 }
 
-/// Bodies read ahead of the sanitisers (memory bound: a few MB).
-const IN_FLIGHT: usize = 64;
-/// Sanitised bodies written per transaction, unless `MAX_TX_TIME` comes first.
-const BATCH: usize = 500;
+/// Bodies read ahead of the sanitisers, or their bytes, whichever bound comes first: enough
+/// for the workers to go on while this thread indexes or commits (64 ran out in 5 ms).
+const IN_FLIGHT: usize = 512;
+const IN_FLIGHT_BYTES: usize = 8 << 20;
+/// Bodies and index rows written per transaction, unless `MAX_TX_TIME` comes first: FTS5
+/// writes a segment per transaction, and fewer, larger ones merge less (store/index.rs's
+/// `BATCH`: about as many index rows).
+const TX_ROWS: usize = 4000;
 /// Like the index (store/index.rs): a sync killed meanwhile keeps what was done a second ago.
 const MAX_TX_TIME: Duration = Duration::from_secs(1);
-/// Index rows inserted per transaction, unless `MAX_TX_TIME` comes first: FTS5 writes a
-/// segment per transaction, and fewer, larger ones merge less (store/index.rs's `BATCH`).
-const INDEX_BATCH: usize = 2000;
+/// Index rows inserted at a time between the workers' results (a few milliseconds).
+const INDEX_SLICE: usize = 32;
+/// Bytes of index rows waiting, past which no more bodies are read ahead (memory bound).
+const INDEX_BACKLOG_BYTES: usize = 8 << 20;
 /// Bodies a worker takes at once.
 const WORKER_CHUNK: usize = 8;
 
@@ -157,6 +163,10 @@ struct Done {
     id: i64,
     html: Option<String>,
     row: Option<IndexRow>,
+    /// The body's pictures, linked to the article with it (`body_picture_links`).
+    pictures: Vec<String>,
+    /// The waiting body's length (what it held in flight).
+    read: usize,
 }
 
 /// The spilled bodies' files read so far (the last one open: rows come in file order).
@@ -216,7 +226,8 @@ impl BodyFiles {
     }
 }
 
-fn read_after(conn: &Connection, files: &mut BodyFiles, after: i64, limit: usize) -> Result<Vec<Job>> {
+/// Waiting bodies after `after`: at most `limit`, and no more once they come to `max_bytes`.
+fn read_after(conn: &Connection, files: &mut BodyFiles, after: i64, limit: usize, max_bytes: usize) -> Result<Vec<Job>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.article_id, p.html, p.base, a.title, a.summary, p.file, p.file_offset, p.file_length
          FROM pending_bodies p LEFT JOIN articles a ON a.id = p.article_id
@@ -224,47 +235,92 @@ fn read_after(conn: &Connection, files: &mut BodyFiles, after: i64, limit: usize
     )?;
     let mut rows = stmt.query(params![after, limit as i64])?;
     let mut jobs = Vec::with_capacity(limit);
-    while let Some(r) = rows.next()? {
+    let mut bytes = 0;
+    while bytes < max_bytes && let Some(r) = rows.next()? {
         let (title, summary): (Option<String>, Option<String>) = (r.get(3)?, r.get(4)?);
         let html = match r.get::<_, Option<String>>(5)? {
             Some(file) => files.read(&file, r.get::<_, i64>(6)?.max(0) as u64, r.get::<_, i64>(7)?.max(0) as u64),
             None => super::long_text(r, 1)?.unwrap_or_default(),
         };
+        bytes += html.len();
         jobs.push((r.get(0)?, html, r.get(2)?, title.map(|t| (t, summary))));
     }
     Ok(jobs)
 }
 
-/// Store sanitised bodies and queue their articles for the index; the index rows of the
-/// ones queued (an article gone meanwhile has none).
-fn write(conn: &Connection, done: &mut Vec<Done>, queued: &mut Vec<IndexRow>) -> Result<()> {
-    let tx = super::write_tx(conn)?;
-    let mut rows = Vec::with_capacity(done.len());
-    {
-        let mut body = tx.prepare_cached("UPDATE articles SET content_html = ?2 WHERE id = ?1")?;
-        let mut forget = tx.prepare_cached("DELETE FROM pending_bodies WHERE article_id = ?1")?;
-        let mut queue = tx.prepare_cached("INSERT OR IGNORE INTO index_queue (article_id) VALUES (?1)")?;
-        for Done { id, html, row } in done.drain(..) {
-            forget.execute([id])?;
-            // Gone meanwhile (retention, a removed source): nothing to index.
-            if body.execute(params![id, html])? > 0 {
-                queue.execute([id])?;
-                rows.extend(row);
+/// Store sanitised bodies, link their pictures and queue their articles for the index, in
+/// `tx`; the index rows go to `queued` (an article gone meanwhile has none). Returns how
+/// many were still waiting: a body done twice (after a rollback) is written and counted once.
+fn write(tx: &Transaction, done: Vec<Done>, queued: &mut Backlog) -> Result<u64> {
+    let mut body = tx.prepare_cached("UPDATE articles SET content_html = ?2 WHERE id = ?1")?;
+    let mut forget = tx.prepare_cached("DELETE FROM pending_bodies WHERE article_id = ?1")?;
+    let mut queue = tx.prepare_cached("INSERT OR IGNORE INTO index_queue (article_id) VALUES (?1)")?;
+    let mut link = tx.prepare_cached("INSERT OR IGNORE INTO article_images (article_id, url) VALUES (?1, ?2)")?;
+    let mut written = 0;
+    for Done { id, html, row, pictures, .. } in done {
+        if forget.execute([id])? == 0 {
+            continue;
+        }
+        written += 1;
+        // Gone meanwhile (retention, a removed source): nothing to index or link.
+        if body.execute(params![id, html])? > 0 {
+            queue.execute([id])?;
+            queued.extend(row);
+            for url in pictures {
+                link.execute(params![id, url])?;
             }
         }
     }
-    tx.commit()?;
-    queued.append(&mut rows);
-    Ok(())
+    Ok(written)
+}
+
+/// Index rows waiting for this thread, and their size.
+#[derive(Default)]
+struct Backlog {
+    rows: VecDeque<IndexRow>,
+    bytes: usize,
+}
+
+impl Backlog {
+    fn extend(&mut self, row: Option<IndexRow>) {
+        if let Some(row) = row {
+            self.bytes += row.text_bytes();
+            self.rows.push_back(row);
+        }
+    }
+
+    /// The oldest `n` rows (fewer when fewer wait).
+    fn take(&mut self, n: usize) -> Vec<IndexRow> {
+        let taken: Vec<IndexRow> = self.rows.drain(..self.rows.len().min(n)).collect();
+        self.bytes -= taken.iter().map(IndexRow::text_bytes).sum::<usize>();
+        taken
+    }
+
+    fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// The open transaction of `sanitize_pending`: bodies and index rows go in together.
+struct OpenTx<'c> {
+    tx: Transaction<'c>,
+    opened: Instant,
+    /// Bodies and index rows written in it.
+    rows: usize,
+    /// Bodies in it that were waiting.
+    bodies: u64,
 }
 
 /// Sanitise every waiting body on `workers` threads; this thread reads and writes. Returns
-/// how many bodies were done. Stops at the first database error (what was written stays).
+/// how many bodies were done. Stops at the first database error (what was committed stays).
 ///
 /// The workers also extract each body's text for the index, and this thread indexes the
-/// queued articles in transactions of their own as it goes (`index::insert`, as
-/// `index_pending` would): the index no longer waits for the last body, nor reads the
-/// bodies back. Should indexing fail, it stops here and the articles stay queued for
+/// queued articles as it goes (`index::insert`, as `index_pending` would): the index does
+/// not wait for the last body, nor read the bodies back. It indexes a slice at a time
+/// between the workers' results, in the bodies' transaction: a transaction of its own took
+/// this thread away for a fifth of a second at a time, and the workers, out of bodies, sat
+/// idle meanwhile (BENCHMARKS.md). Should indexing fail, that transaction rolls back, its
+/// bodies are done again without the index, and the articles stay queued for
 /// `index_pending`, which reports the error.
 pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64> {
     let (jobs, job_queue) = mpsc::sync_channel::<Job>(IN_FLIGHT);
@@ -289,18 +345,21 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
                     taken
                         .into_iter()
                         .map(|(id, html, base, article)| {
+                            let read = html.len();
                             // A base that no longer parses (it was a URL when stored): links stay relative and are dropped.
                             let base = Url::parse(&base).unwrap_or_else(|_| Url::parse("about:blank").expect("a valid URL"));
-                            (id, Some(sanitize_html(&html, &base)).filter(|h| !h.trim().is_empty()), article)
+                            let html = Some(sanitize_html(&html, &base)).filter(|h| !h.trim().is_empty());
+                            let pictures = html.as_deref().map(body_picture_links).unwrap_or_default();
+                            (id, html, article, pictures, read)
                         })
                         .collect()
                 });
                 let done: Vec<Done> = phases::measure(Phase::Index, || {
                     cleaned
                         .into_iter()
-                        .map(|(id, html, article)| {
+                        .map(|(id, html, article, pictures, read)| {
                             let row = article.map(|(title, summary)| IndexRow::new(id, title, summary, html.as_deref()));
-                            Done { id, html, row }
+                            Done { id, html, row, pictures, read }
                         })
                         .collect()
                 });
@@ -313,54 +372,75 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
         let mut files = BodyFiles::new(conn);
         let outcome = (|| -> Result<u64> {
             let mut after = 0;
-            let mut in_flight = 0usize;
+            let (mut in_flight, mut in_flight_bytes) = (0usize, 0usize);
             let mut reading = true;
-            let mut done = Vec::with_capacity(BATCH);
             let mut written = 0u64;
-            let mut batch_started = Instant::now();
-            let mut queued: Vec<IndexRow> = Vec::new();
-            let mut queued_since = Instant::now();
+            let mut queued = Backlog::default();
             let mut indexing = true;
+            let mut open: Option<OpenTx> = None;
             loop {
-                if reading && in_flight < IN_FLIGHT / 2 {
-                    let rows = phases::measure(Phase::Store, || read_after(conn, &mut files, after, IN_FLIGHT - in_flight))?;
+                // Read ahead while the index keeps up (what waits for it is memory).
+                if reading && in_flight < IN_FLIGHT / 2 && in_flight_bytes < IN_FLIGHT_BYTES / 2 && queued.bytes < INDEX_BACKLOG_BYTES {
+                    let (limit, max_bytes) = (IN_FLIGHT - in_flight, IN_FLIGHT_BYTES - in_flight_bytes);
+                    let rows = phases::measure(Phase::Store, || read_after(conn, &mut files, after, limit, max_bytes))?;
                     reading = !rows.is_empty();
                     for row in rows {
                         after = row.0;
                         in_flight += 1;
+                        in_flight_bytes += row.1.len();
                         // The workers only stop when this sender is dropped.
                         jobs.send(row).expect("sanitising workers outlive the job queue");
                     }
                 }
-                if in_flight == 0 {
+                let to_index = indexing && !queued.rows.is_empty();
+                if in_flight == 0 && !to_index {
                     break;
                 }
-                let mut results = finished.recv().expect("a sanitising worker stopped early");
-                in_flight -= results.len();
-                if done.is_empty() {
-                    batch_started = Instant::now();
-                }
-                done.append(&mut results);
-                if done.len() >= BATCH || batch_started.elapsed() >= MAX_TX_TIME {
-                    written += done.len() as u64;
-                    if queued.is_empty() {
-                        queued_since = Instant::now();
-                    }
-                    phases::measure(Phase::Store, || write(conn, &mut done, &mut queued))?;
-                    if indexing && (queued.len() >= INDEX_BATCH || queued_since.elapsed() >= MAX_TX_TIME) {
-                        indexing = index_now(conn, &mut queued);
-                    }
+                // The workers' results first (they wait for more), the index in between.
+                let results = match (in_flight, to_index) {
+                    (0, _) => None,
+                    (_, true) => finished.try_recv().ok(),
+                    (_, false) => Some(finished.recv().expect("a sanitising worker stopped early")),
+                };
+                let open_tx = match &mut open {
+                    Some(open_tx) => open_tx,
+                    None => open.insert(OpenTx { tx: super::write_tx(conn)?, opened: Instant::now(), rows: 0, bodies: 0 }),
+                };
+                if let Some(results) = results {
+                    in_flight -= results.len();
+                    in_flight_bytes -= results.iter().map(|done| done.read).sum::<usize>();
+                    open_tx.rows += results.len();
+                    let bodies = phases::measure(Phase::Store, || write(&open_tx.tx, results, &mut queued))?;
+                    open_tx.bodies += bodies;
+                    written += bodies;
                     if !indexing {
                         queued.clear();
                     }
+                } else {
+                    let slice = queued.take(INDEX_SLICE);
+                    open_tx.rows += slice.len();
+                    if phases::measure(Phase::Index, || super::index::insert(&open_tx.tx, &slice)).is_err() {
+                        // The bodies of this transaction are waiting again: read them anew
+                        // (from the start; those the workers have are done twice, harmlessly).
+                        indexing = false;
+                        queued.clear();
+                        if let Some(failed) = open.take() {
+                            written -= failed.bodies;
+                            failed.tx.rollback()?;
+                        }
+                        after = 0;
+                        reading = true;
+                        continue;
+                    }
+                }
+                if (open_tx.rows >= TX_ROWS || open_tx.opened.elapsed() >= MAX_TX_TIME)
+                    && let Some(done) = open.take()
+                {
+                    phases::measure(Phase::Store, || done.tx.commit())?;
                 }
             }
-            written += done.len() as u64;
-            if !done.is_empty() {
-                phases::measure(Phase::Store, || write(conn, &mut done, &mut queued))?;
-            }
-            if indexing && !queued.is_empty() {
-                index_now(conn, &mut queued);
+            if let Some(done) = open.take() {
+                phases::measure(Phase::Store, || done.tx.commit())?;
             }
             Ok(written)
         })();
@@ -370,18 +450,6 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
         }
         outcome
     })
-}
-
-/// Index `rows` (queued articles) in one transaction; whether that worked.
-fn index_now(conn: &Connection, rows: &mut Vec<IndexRow>) -> bool {
-    let indexed = phases::measure(Phase::Index, || -> Result<()> {
-        let tx = super::write_tx(conn)?;
-        super::index::insert(&tx, rows)?;
-        tx.commit()?;
-        Ok(())
-    });
-    rows.clear();
-    indexed.is_ok()
 }
 
 #[cfg(test)]
@@ -471,5 +539,73 @@ mod tests {
             assert_eq!(guids, [format!("g{i}")], "searching for article {i}'s word");
         }
         assert!(!bodies_dir(&db).exists(), "the spilled bodies' file is removed once every body is in");
+    }
+
+    fn store_with_waiting_bodies(dir: &Path, bodies: Vec<String>) -> (Store, crate::Source) {
+        let db = dir.join("caliber.db");
+        let mut store = Store::open(&db).unwrap();
+        let now = chrono::Utc::now();
+        let (source, _) = store.add_source("https://news.example/feed.xml", None, now).unwrap();
+        let mut articles: Vec<PreparedArticle> = bodies.into_iter().enumerate().map(|(i, b)| article(i, b)).collect();
+        spill_bodies(&db, &mut articles).unwrap();
+        let keep_all = crate::model::Retention { max_per_source: None, max_age: None };
+        store.write_source(source.id, &super::super::SourceUpdate::default(), &articles, keep_all, now).unwrap();
+        (store, source)
+    }
+
+    /// Big bodies are read ahead by their bytes, not their number: 512 bodies of 200 KB
+    /// would have held 100 MB.
+    #[test]
+    fn bodies_are_read_ahead_up_to_a_number_of_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let bodies = (0..10).map(|i| format!("<p>{i}</p>{}", "x".repeat(1 << 20))).collect();
+        let (store, _) = store_with_waiting_bodies(dir.path(), bodies);
+        let mut files = BodyFiles::new(store.connection());
+        let read = read_after(store.connection(), &mut files, 0, IN_FLIGHT, 5 << 20).unwrap();
+        assert_eq!(read.len(), 5, "5 MB in 1 MB bodies");
+        assert_eq!(read_after(store.connection(), &mut files, 0, 3, 5 << 20).unwrap().len(), 3, "or their number");
+        let last = read.last().unwrap().0;
+        assert_eq!(read_after(store.connection(), &mut files, last, IN_FLIGHT, 1).unwrap().len(), 1, "one at least");
+    }
+
+    /// The reader's window loads only pictures a stored article shows (`picture_source`):
+    /// a body's are known as soon as the body is, with no pass over the bodies after.
+    #[test]
+    fn a_sanitised_bodys_pictures_are_linked_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let bodies = (0..300)
+            .map(|i| format!("<p>{i}</p><img src=\"https://cdn.example/{i}.jpg\"><img src=\"/rel/{i}.png\"><img src=\"data:image/png;base64,AAAA\">"))
+            .collect();
+        let (mut store, source) = store_with_waiting_bodies(dir.path(), bodies);
+        assert_eq!(store.picture_source("https://cdn.example/7.jpg").unwrap(), None, "not linked before its body is in");
+        store.sanitize_pending(2).unwrap();
+        for i in 0..300 {
+            for url in [format!("https://cdn.example/{i}.jpg"), format!("https://news.example/rel/{i}.png")] {
+                assert_eq!(store.picture_source(&url).unwrap().as_deref(), Some(source.url.as_str()), "{url}");
+            }
+        }
+        let links: i64 = store.connection().query_row("SELECT count(*) FROM article_images", [], |r| r.get(0)).unwrap();
+        assert_eq!(links, 600, "two web pictures a body; the data: one is not linked");
+    }
+
+    /// Indexing that fails partway (here its table is gone) costs the sync its index, not
+    /// its bodies: every one is sanitised and in, and the articles wait for `index_pending`.
+    #[test]
+    fn a_failing_index_leaves_every_body_sanitised() {
+        let dir = tempfile::tempdir().unwrap();
+        const BODIES: usize = 1500;
+        let bodies = (0..BODIES).map(|i| format!("<p onclick=\"steal()\">marker{i}</p><script>steal()</script>")).collect();
+        let (mut store, _) = store_with_waiting_bodies(dir.path(), bodies);
+        store.connection().execute_batch("DROP TABLE articles_fts").unwrap();
+        let counted = store.sanitize_pending(2).unwrap();
+        let conn = store.connection();
+        assert_eq!(pending_count(conn).unwrap(), 0, "no body left waiting");
+        assert_eq!(super::super::index::unindexed_count(conn).unwrap(), BODIES as i64, "every article still queued for the index");
+        let mut body_of = conn.prepare("SELECT content_html FROM articles WHERE guid = ?1").unwrap();
+        for i in 0..BODIES {
+            let html: Option<String> = body_of.query_row([format!("g{i}")], |r| r.get(0)).unwrap();
+            assert_eq!(html.as_deref(), Some(format!("<p>marker{i}</p>").as_str()), "article {i}");
+        }
+        assert_eq!(counted, BODIES as u64, "each body counted once");
     }
 }
