@@ -274,6 +274,40 @@ fn write(tx: &Transaction, done: Vec<Done>, queued: &mut Backlog) -> Result<u64>
     Ok(written)
 }
 
+/// Sanitise a few waiting bodies, find their pictures and make their index rows.
+fn prepare(taken: Vec<Job>) -> Vec<Done> {
+    let cleaned: Vec<_> = phases::measure(Phase::Sanitize, || {
+        taken
+            .into_iter()
+            .map(|(id, html, base, article)| {
+                let read = html.len();
+                // A base that no longer parses (it was a URL when stored): links stay relative and are dropped.
+                let base = Url::parse(&base).unwrap_or_else(|_| Url::parse("about:blank").expect("a valid URL"));
+                let html = Some(sanitize_html(&html, &base)).filter(|h| !h.trim().is_empty());
+                let pictures = html.as_deref().map(body_picture_links).unwrap_or_default();
+                (id, html, article, pictures, read)
+            })
+            .collect()
+    });
+    phases::measure(Phase::Index, || {
+        cleaned
+            .into_iter()
+            .map(|(id, html, article, pictures, read)| {
+                let row = article.map(|(title, summary)| IndexRow::new(id, title, summary, html.as_deref()));
+                Done { id, html, row, pictures, read }
+            })
+            .collect()
+    })
+}
+
+/// A few of the jobs no worker has taken yet, without waiting (none: a worker holds the
+/// queue, or it is empty).
+fn untaken(job_queue: &Mutex<mpsc::Receiver<Job>>) -> Option<Vec<Job>> {
+    let queue = job_queue.try_lock().ok()?;
+    let taken: Vec<Job> = std::iter::from_fn(|| queue.try_recv().ok()).take(WORKER_CHUNK).collect();
+    (!taken.is_empty()).then_some(taken)
+}
+
 /// Index rows waiting for this thread, and their size.
 #[derive(Default)]
 struct Backlog {
@@ -330,7 +364,10 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
     // 34,000 times; this way 14,000, for 3 % less CPU (BENCHMARKS.md).
     let (results, finished) = mpsc::channel::<Vec<Done>>();
     std::thread::scope(|scope| {
-        for _ in 0..workers.max(1) {
+        // This thread is busy too (writing, indexing), and helps when it is not: one worker
+        // fewer than `workers`. A third busy thread on two cores cost 15 % more CPU and
+        // finished later (BENCHMARKS.md).
+        for _ in 0..workers.saturating_sub(1).max(1) {
             let (job_queue, results) = (&job_queue, results.clone());
             scope.spawn(move || loop {
                 // A few jobs at a time, so that the phase figures are read per few, not per body.
@@ -341,29 +378,7 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
                     taken.push(first);
                     taken.extend(std::iter::from_fn(|| queue.try_recv().ok()).take(WORKER_CHUNK - 1));
                 }
-                let cleaned: Vec<_> = phases::measure(Phase::Sanitize, || {
-                    taken
-                        .into_iter()
-                        .map(|(id, html, base, article)| {
-                            let read = html.len();
-                            // A base that no longer parses (it was a URL when stored): links stay relative and are dropped.
-                            let base = Url::parse(&base).unwrap_or_else(|_| Url::parse("about:blank").expect("a valid URL"));
-                            let html = Some(sanitize_html(&html, &base)).filter(|h| !h.trim().is_empty());
-                            let pictures = html.as_deref().map(body_picture_links).unwrap_or_default();
-                            (id, html, article, pictures, read)
-                        })
-                        .collect()
-                });
-                let done: Vec<Done> = phases::measure(Phase::Index, || {
-                    cleaned
-                        .into_iter()
-                        .map(|(id, html, article, pictures, read)| {
-                            let row = article.map(|(title, summary)| IndexRow::new(id, title, summary, html.as_deref()));
-                            Done { id, html, row, pictures, read }
-                        })
-                        .collect()
-                });
-                if results.send(done).is_err() {
+                if results.send(prepare(taken)).is_err() {
                     return;
                 }
             });
@@ -396,11 +411,18 @@ pub(crate) fn sanitize_pending(conn: &Connection, workers: usize) -> Result<u64>
                 if in_flight == 0 && !to_index {
                     break;
                 }
-                // The workers' results first (they wait for more), the index in between.
+                // The workers' results first (they wait for more), the index in between, and
+                // with neither, bodies the workers have not taken yet.
                 let results = match (in_flight, to_index) {
                     (0, _) => None,
                     (_, true) => finished.try_recv().ok(),
-                    (_, false) => Some(finished.recv().expect("a sanitising worker stopped early")),
+                    (_, false) => Some(match finished.try_recv() {
+                        Ok(results) => results,
+                        Err(_) => match untaken(&job_queue) {
+                            Some(taken) => prepare(taken),
+                            None => finished.recv().expect("a sanitising worker stopped early"),
+                        },
+                    }),
                 };
                 let open_tx = match &mut open {
                     Some(open_tx) => open_tx,
