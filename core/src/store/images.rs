@@ -87,8 +87,8 @@ impl Store {
         }
     }
 
-    /// The source of an article that shows this picture (linked by the picture phase of a
-    /// sync, or its cover): pictures of no stored article are never fetched for display.
+    /// The source of an article that shows this picture (its cover, or a picture of its body,
+    /// linked as the body is stored): pictures of no stored article are never fetched for display.
     pub fn picture_source(&self, url: &str) -> Result<Option<String>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT s.url FROM article_images ai JOIN articles a ON a.id = ai.article_id
