@@ -20,10 +20,12 @@ const MMAP_THRESHOLD: libc::c_int = 1024 * 1024;
 pub enum Host {
     /// The app: two arenas, its memory stays low after a long scroll.
     App,
-    /// The CLI: four arenas. A sync's fetch tasks, parse worker and writer (then the
-    /// sanitise workers and the indexer) allocate at the same time; on two arenas they queue
-    /// on each other's locks, and the list came 8–11 % later (BENCHMARKS.md, "four malloc
-    /// arenas"). Peak RSS stays far under its 100 MiB target.
+    /// The CLI: eight arenas. A sync's fetch tasks, parse worker and writer (then the
+    /// sanitise worker and the writer, which sanitises too) allocate at the same time; two
+    /// busy threads on one arena queue on its lock. On two arenas the list came 8–11 % later;
+    /// on four, about one cold sync in five shared one between the sanitising threads and
+    /// took up to twice as long (BENCHMARKS.md, "eight malloc arenas"). Peak RSS stays far
+    /// under its 100 MiB target.
     Cli,
 }
 
@@ -33,7 +35,7 @@ impl Host {
     fn malloc_arenas(self) -> i32 {
         match self {
             Host::App => 2,
-            Host::Cli => 4,
+            Host::Cli => 8,
         }
     }
 }
