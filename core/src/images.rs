@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use crate::error::Result;
 use crate::fetch::{FetchOutcome, Fetched, HttpClient};
-use crate::parse::body_picture_links;
+use crate::parse::{body_picture_links, is_web_url};
 use crate::store::Store;
 
 pub(crate) mod thumbnail;
@@ -47,15 +47,16 @@ pub struct ImageReport {
 }
 
 /// The pictures the articles show, cover first, and per source the ones not stored yet.
-/// They were linked as each body was stored (`body_picture_links`); linking again is
-/// harmless, and keeps an article whose body was stored by an older version loadable.
+/// They were linked as each body was stored (`body_picture_links`), but `article_images`
+/// keeps no order: the bodies are read again for it (the cover, then the body's pictures
+/// as they appear), and linking again is harmless.
 fn link_for_articles(store: &Store, per_source: &[(String, Vec<i64>)]) -> Result<Vec<(String, Vec<String>)>> {
     let mut missing = Vec::new();
     for (source_url, article_ids) in per_source {
         let mut links = Vec::new();
         for &id in article_ids {
             let Some((image_url, content_html)) = store.article_pictures(id)? else { continue };
-            let mut urls: Vec<String> = image_url.into_iter().filter(|u| u.starts_with("http://") || u.starts_with("https://")).collect();
+            let mut urls: Vec<String> = image_url.into_iter().filter(|u| is_web_url(u)).collect();
             urls.extend(body_picture_links(content_html.as_deref().unwrap_or("")));
             links.extend(urls.into_iter().map(|u| (id, u)));
         }

@@ -567,8 +567,13 @@ pub fn img_srcs_first_50(html: &str) -> Vec<String> {
 /// its first 50 `<img>`s. Linked to the article in the transaction that stores the body.
 pub(crate) fn body_picture_links(content_html: &str) -> Vec<String> {
     let mut urls = img_srcs_first_50(content_html);
-    urls.retain(|u| u.starts_with("http://") || u.starts_with("https://"));
+    urls.retain(|u| is_web_url(u));
     urls
+}
+
+/// An `http://` or `https://` URL, as written (the only pictures ever linked or fetched).
+pub(crate) fn is_web_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
 }
 
 fn img_srcs(html: &str, max: usize) -> Vec<String> {
