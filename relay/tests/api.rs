@@ -195,3 +195,11 @@ async fn the_postgres_schema_migrates_once_and_refuses_a_newer_one() {
     let error = PgStore::connect(&url).await.err().expect("a newer schema is refused");
     assert!(error.to_string().contains("schema version 99 is newer"), "{error}");
 }
+
+#[test]
+fn ports_are_read_back_from_the_lines_the_servers_print() {
+    assert_eq!(common::fixture_ports("fixture site on http://127.0.0.1:40123/ (control on :40124)\n"), Some((40123, 40124)));
+    assert_eq!(common::fixture_ports("fixture site on http://127.0.0.1:0/ (control on :x)"), None);
+    assert_eq!(common::relay_port("caliber-relay: store opened\ncaliber-relay: API on http://127.0.0.1:39001/, polling http://x every 1 s\n"), Some(39001));
+    assert_eq!(common::relay_port("caliber-relay: cannot listen"), None);
+}

@@ -56,7 +56,7 @@ function waitForLine(child, pattern, what, ms = 20000) {
       seen += d.toString();
       if (pattern.test(seen)) {
         clearTimeout(timer);
-        ok();
+        ok(seen);
       }
     };
     child.stdout?.on('data', onData);
@@ -65,14 +65,14 @@ function waitForLine(child, pattern, what, ms = 20000) {
   });
 }
 
-/** The fixture news server (tests/fixture-server/server.py) on free ports. */
+/** The fixture news server (tests/fixture-server/server.py) on free ports: it binds port 0 and
+ * prints the ports it got (a port found free first could be taken before the server binds it). */
 export async function startFixtureServer() {
-  const port = await freePort();
-  const controlPort = await freePort();
-  const child = spawn('python3', [join(root, 'tests/fixture-server/server.py'), '--port', String(port), '--control-port', String(controlPort)], {
+  const child = spawn('python3', [join(root, 'tests/fixture-server/server.py'), '--port', '0', '--control-port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  await waitForLine(child, /fixture site on/, 'fixture server');
+  const line = await waitForLine(child, /fixture site on http:\/\/127\.0\.0\.1:\d+\/ \(control on :\d+\)/, 'fixture server');
+  const [, port, controlPort] = line.match(/127\.0\.0\.1:(\d+)\/ \(control on :(\d+)\)/);
   const control = async (mode) => {
     const res = await fetch(`http://127.0.0.1:${controlPort}/mode/${mode}`, { method: 'POST' });
     if (!res.ok) throw new Error(`mode ${mode}: ${res.status}`);

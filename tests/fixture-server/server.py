@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A deterministic Caliber.az look-alike on 127.0.0.1, for end-to-end tests and demos.
 
-    python3 tests/fixture-server/server.py [--port 8765] [--control-port 8766]
+    python3 tests/fixture-server/server.py [--port 8765] [--control-port 8766]   (0: any free port, printed)
 
 Serves RU (/), EN (/en/), AZ (/az/) and Armenian (/arm/) listings built like the real site
 (.float_block cards), article pages (.post_title, .post_body, .post_hits …; each body also
@@ -438,7 +438,9 @@ def main():
     site.start()
     Control.site = site
     control = ThreadingHTTPServer(('127.0.0.1', args.control_port), Control)
-    print(f'fixture site on http://127.0.0.1:{site.port}/ (control on :{args.control_port})', flush=True)
+    # The ports bound, not the ones asked for: with 0 the system picks free ones, and a caller
+    # reads them here (a port found free and then passed in can be taken in between).
+    print(f'fixture site on http://127.0.0.1:{site.port}/ (control on :{control.server_address[1]})', flush=True)
     try:
         control.serve_forever()
     except KeyboardInterrupt:

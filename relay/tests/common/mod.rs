@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,8 @@ pub fn database_args(backend: Backend) -> (Vec<String>, Option<pg::TestPostgres>
     }
 }
 
+/// A port nothing listened on a moment ago. Only for what cannot bind port 0 and say which
+/// port it got (PostgreSQL), or for a port meant to refuse connections.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -50,6 +53,31 @@ pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
         assert!(start.elapsed() < timeout, "timed out after {timeout:?} waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The first line `from` writes, if it comes within `timeout`.
+fn first_line_within(from: impl std::io::Read + Send + 'static, timeout: Duration) -> Option<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(from), &mut line);
+        let _ = tx.send(line);
+    });
+    rx.recv_timeout(timeout).ok().filter(|line| !line.is_empty())
+}
+
+/// The site and control ports from the fixture site's first line, "fixture site on
+/// http://127.0.0.1:PORT/ (control on :PORT)".
+pub fn fixture_ports(line: &str) -> Option<(u16, u16)> {
+    let site = line.split("http://127.0.0.1:").nth(1)?.split('/').next()?.parse().ok()?;
+    let control = line.split("(control on :").nth(1)?.split(')').next()?.parse().ok()?;
+    Some((site, control))
+}
+
+/// The API's port from the relay's log ("caliber-relay: API on http://127.0.0.1:PORT/, …").
+pub fn relay_port(log: &str) -> Option<u16> {
+    let rest = log.lines().find_map(|line| line.strip_prefix("caliber-relay: API on http://127.0.0.1:"))?;
+    rest.split('/').next()?.parse().ok()
 }
 
 fn repo_root() -> PathBuf {
@@ -104,19 +132,20 @@ pub struct FixtureSite {
 
 impl FixtureSite {
     pub fn start(mode: &str) -> Self {
-        let (port, control_port) = (free_port(), free_port());
-        let child = Command::new("python3")
+        // Port 0: the server binds free ports itself and prints them. A port found free here
+        // and passed in could be taken by a parallel test in between.
+        let mut child = Command::new("python3")
             .arg(repo_root().join("tests/fixture-server/server.py"))
-            .args(["--port", &port.to_string(), "--control-port", &control_port.to_string(), "--mode", mode])
-            .stdout(Stdio::null())
+            .args(["--port", "0", "--control-port", "0", "--mode", mode])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 runs the fixture site");
-        let site = Self { child, port, control_port };
-        wait_until("the fixture site", Duration::from_secs(10), || {
-            std::net::TcpStream::connect(("127.0.0.1", control_port)).is_ok()
-        });
-        site
+        let stdout = child.stdout.take().expect("piped stdout");
+        let line = first_line_within(stdout, Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("the fixture site printed no address within 10 s"));
+        let (port, control_port) = fixture_ports(&line).unwrap_or_else(|| panic!("no ports in the fixture site's line {line:?}"));
+        Self { child, port, control_port }
     }
 
     pub fn url(&self) -> String {
@@ -168,19 +197,27 @@ impl RelayProcess {
 
     /// Polling every `interval` seconds.
     pub fn start_every(db: &Path, site: &str, interval: u64, extra: &[&str]) -> Self {
-        let port = free_port();
-        let log = db.with_extension(format!("{port}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_caliber-relay"))
-            .args(["--db", db.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}"), "--site", site])
+        static STARTED: AtomicUsize = AtomicUsize::new(0);
+        let log = db.with_extension(format!("{}.log", STARTED.fetch_add(1, Ordering::Relaxed)));
+        // Port 0, read back from the relay's own log line: see `FixtureSite::start`.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_caliber-relay"))
+            .args(["--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0", "--site", site])
             .args(["--interval", &interval.to_string(), "--allow-http-endpoints", "--push-backoff-ms", "50"])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("the relay binary starts");
-        let relay = Self { child, port, log };
-        wait_until("the relay's API", Duration::from_secs(20), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
-        relay
+        let mut port = None;
+        wait_until("the relay's API", Duration::from_secs(20), || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("the relay exited ({status}) before serving: {text}");
+            }
+            port = relay_port(&text);
+            port.is_some()
+        });
+        Self { child, port: port.unwrap(), log }
     }
 
     pub fn url(&self, path: &str) -> String {
