@@ -578,13 +578,16 @@ pub(crate) fn is_web_url(url: &str) -> bool {
 
 fn img_srcs(html: &str, max: usize) -> Vec<String> {
     let mut found = Vec::new();
-    let lower = html.to_ascii_lowercase();
+    let bytes = html.as_bytes();
     let mut from = 0;
-    while let Some(i) = lower[from..].find("<img") {
-        let start = from + i;
-        let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
+    // Only each `<img …>` is lowercased, not the whole body: this runs over every stored body.
+    while let Some(start) = memchr::memchr_iter(b'<', &bytes[from..])
+        .map(|i| from + i)
+        .find(|&i| bytes.get(i + 1..i + 4).is_some_and(|name| name.eq_ignore_ascii_case(b"img")))
+    {
+        let end = memchr::memchr(b'>', &bytes[start..]).map_or(bytes.len(), |e| start + e);
         let tag = &html[start..end];
-        let tag_lower = &lower[start..end];
+        let tag_lower = tag.to_ascii_lowercase();
         if let Some(s) = tag_lower.find(" src=").or_else(|| tag_lower.find("\tsrc=")).or_else(|| tag_lower.find("\nsrc=")) {
             let value = &tag[s + 5..];
             let value = match value.chars().next() {
@@ -930,5 +933,16 @@ mod tests {
         assert_eq!(first_img_src(r#"<p>x</p><IMG alt="a" SRC="/a.jpg?x=1&amp;y=2">"#).as_deref(), Some("/a.jpg?x=1&y=2"));
         assert_eq!(first_img_src(r#"<img src="data:image/png;base64,AA"><img src='b.png'>"#).as_deref(), Some("b.png"));
         assert_eq!(first_img_src("<p>none</p>"), None);
+    }
+
+    #[test]
+    fn pictures_are_found_in_any_case_after_any_text_and_up_to_the_limit() {
+        let html = "<p>Новости «дня» <iMg\tsrc=a.png> <b>x</b><imgsrc src=\"b.png\"></p><IMG SRC=\"c.png\"/><img alt=x><img src='d.png'";
+        assert_eq!(img_srcs(html, 50), ["a.png", "b.png", "c.png", "d.png"]);
+        assert_eq!(img_srcs(html, 2), ["a.png", "b.png"]);
+        let many = "<img src=\"x.png\">".repeat(60);
+        assert_eq!(img_srcs_first_50(&many).len(), 50);
+        assert_eq!(img_srcs("<im", 50), Vec::<String>::new());
+        assert_eq!(img_srcs("<", 50), Vec::<String>::new());
     }
 }
