@@ -55,13 +55,16 @@ pub fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-/// The first line `from` writes, if it comes within `timeout`.
+/// The first line `from` writes, if it comes within `timeout`. The rest is read and dropped,
+/// so that the writer never meets a closed pipe.
 fn first_line_within(from: impl std::io::Read + Send + 'static, timeout: Duration) -> Option<String> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(from);
         let mut line = String::new();
-        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(from), &mut line);
+        let _ = std::io::BufRead::read_line(&mut reader, &mut line);
         let _ = tx.send(line);
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
     });
     rx.recv_timeout(timeout).ok().filter(|line| !line.is_empty())
 }
