@@ -71,8 +71,8 @@ export async function startFixtureServer() {
   const child = spawn('python3', [join(root, 'tests/fixture-server/server.py'), '--port', '0', '--control-port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const line = await waitForLine(child, /fixture site on http:\/\/127\.0\.0\.1:\d+\/ \(control on :\d+\)/, 'fixture server');
-  const [, port, controlPort] = line.match(/127\.0\.0\.1:(\d+)\/ \(control on :(\d+)\)/);
+  const address = /fixture site on http:\/\/127\.0\.0\.1:(\d+)\/ \(control on :(\d+)\)/;
+  const [, port, controlPort] = (await waitForLine(child, address, 'fixture server')).match(address);
   const control = async (mode) => {
     const res = await fetch(`http://127.0.0.1:${controlPort}/mode/${mode}`, { method: 'POST' });
     if (!res.ok) throw new Error(`mode ${mode}: ${res.status}`);

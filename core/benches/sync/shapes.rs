@@ -247,7 +247,6 @@ pub(crate) struct ShapeRow {
     pub(crate) newsboat_xml_only: Vec<Measured>,
     /// `CALIBER_BENCH_BASELINE`: another build of `caliber` (an earlier commit), same runs.
     pub(crate) baseline: Vec<Measured>,
-    pub(crate) newsboat_articles: i64,
     pub(crate) xml_mib: f64,
 }
 
@@ -276,7 +275,6 @@ pub(crate) fn run_shapes(caliber: &Path, baseline: Option<&Path>, newsboat: Opti
                 newsboat: Vec::new(),
                 newsboat_xml_only: Vec::new(),
                 baseline: Vec::new(),
-                newsboat_articles: articles,
                 xml_mib: raw as f64 / 1048576.0,
             };
             for _ in 0..runs {
@@ -340,7 +338,7 @@ pub(crate) fn shapes_table(rows: &[ShapeRow]) -> Table {
             format!("{} / {}", fmt_mib(rss), if nb_rss.is_finite() { fmt_mib(nb_rss) } else { "—".into() }),
             format!("{:.2} / {:.2} s", cal_cpu / 1000.0, nb_cpu / 1000.0),
             format!("{} / {} / {} / {} / {}", per(rest), per(named[0]), per(named[1]), per(named[2]), per(named[3])),
-            if row.newsboat_articles > 0 && nb_cpu.is_finite() { format!("{:.3}", nb_cpu / row.newsboat_articles as f64) } else { "—".into() },
+            if row.articles > 0 && nb_cpu.is_finite() { format!("{:.3}", nb_cpu / row.articles as f64) } else { "—".into() },
             if nb_xml_only.is_finite() { format!("{}, {}", fmt_ms(nb_xml_only), ratio(cold, nb_xml_only)) } else { "—".into() },
         ]);
     }

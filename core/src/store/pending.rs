@@ -346,7 +346,8 @@ struct OpenTx<'c> {
 }
 
 /// Sanitise every waiting body on `workers` threads, this one among them: it reads and
-/// writes, and sanitises when it has nothing else to do. Returns how many bodies were done. Stops at the first database error (what was committed stays).
+/// writes, and sanitises when it has nothing else to do. Returns how many bodies were done.
+/// Stops at the first database error (what was committed stays).
 ///
 /// The workers also extract each body's text for the index, and this thread indexes the
 /// queued articles as it goes (`index::insert`, as `index_pending` would): the index does
