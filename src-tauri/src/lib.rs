@@ -15,6 +15,8 @@ pub mod relay_client;
 #[cfg(any(target_os = "linux", windows))]
 mod scheme;
 pub mod settings;
+#[cfg(target_os = "linux")]
+pub mod shell_gl;
 pub mod state;
 pub mod tray;
 

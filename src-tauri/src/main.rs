@@ -3,5 +3,7 @@
 
 fn main() {
     caliber_core::malloc::tune_allocator(caliber_core::malloc::Host::App);
+    #[cfg(target_os = "linux")]
+    caliber_app_lib::shell_gl::keep_gl_out_of_the_shell();
     caliber_app_lib::run()
 }

@@ -4,8 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { By, Key, until } from 'selenium-webdriver';
+import { readFileSync } from 'node:fs';
 import {
   startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, computed, screenshot, clipboardText, settle, fakeOpener, shutDown,
+  appPid, processTree,
 } from './harness.js';
 
 let site, profile, driver, app, opener;
@@ -178,6 +180,22 @@ async function openedBy(element) {
 test('"open original" hands the canonical article link to the system opener', async () => {
   await openArticleTitled(PARK_TITLE);
   assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
+});
+
+test('the app\'s own process loads no GL driver (about 25 MiB and a slower launch), the web process keeps its own, and what the app opens inherits neither setting', async () => {
+  const pid = appPid();
+  assert.ok(pid, 'the app runs');
+  const maps = (p) => readFileSync(`/proc/${p}/maps`, 'utf8');
+  const glDriver = /libLLVM|swrast_dri|libgallium|libEGL_mesa|libGLX_mesa/;
+  assert.doesNotMatch(maps(pid), glDriver, 'Mesa mapped in the app\'s own process');
+  const web = processTree(pid).find((p) => p.comm.startsWith('WebKitWebProces'));
+  assert.ok(web, 'the web process runs');
+  assert.match(maps(web.pid), /libEGL_mesa/, 'the web process opened its EGL display');
+  await openArticleTitled(PARK_TITLE);
+  assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
+  const passedOn = opener.environment();
+  assert.equal(passedOn.get('GDK_GL'), undefined);
+  assert.equal(passedOn.get('__EGL_VENDOR_LIBRARY_FILENAMES'), undefined);
 });
 
 test('share buttons open the share page with the canonical link URL-encoded in it', async () => {

@@ -10,14 +10,14 @@
 // pictures and feeds point; served here), CALIBER_BENCH_APP_LAUNCHES (default 5).
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
 const root = new URL('../..', import.meta.url).pathname;
 process.env.CALIBER_APP_BINARY ??= join(root, 'target/release/caliber-app');
-const { byTestId, openApp, prepareProfile, shutDown, startDriver, waitVisible } = await import('./harness.js');
+const { appPid, byTestId, openApp, prepareProfile, processStat: stat, processTree: appTree, shutDown, startDriver, waitVisible } = await import('./harness.js');
 
 const appBinary = realpathSync(process.env.CALIBER_APP_BINARY);
 const dbPath = process.env.CALIBER_BENCH_APP_DB;
@@ -114,36 +114,6 @@ function startOriginServer() {
 // ---- Processes, memory, clocks ----------------------------------------------------------
 
 const CLK_TCK = 100;
-const procs = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
-function stat(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(rest[1]), startTicks: Number(rest[19]), comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')) };
-  } catch {
-    return null;
-  }
-}
-function appPid() {
-  for (const pid of procs()) {
-    try {
-      if (readlinkSync(`/proc/${pid}/exe`) === appBinary) return pid;
-    } catch {
-      /* not ours, or gone */
-    }
-  }
-  return null;
-}
-/** The app and every process under it (WebKit's web and network processes). */
-function appTree(pid) {
-  const all = procs().map((p) => ({ pid: p, ...stat(p) })).filter((p) => p.ppid !== undefined);
-  const tree = [pid];
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of all) if (!tree.includes(p.pid) && tree.includes(p.ppid)) (tree.push(p.pid), (grew = true));
-  }
-  return tree.map((p) => ({ pid: p, comm: stat(p)?.comm ?? '?' }));
-}
 function memory(pid) {
   const rows = appTree(pid).map(({ pid: p, comm }) => {
     let pss = 0;

@@ -1,7 +1,7 @@
 // Shared plumbing for the end-to-end tests: the fixture news server, a data dir prepared
 // with the real `caliber` CLI, tauri-driver, and WebDriver sessions of the real app.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -118,9 +118,16 @@ export async function shutDown({ app, driver, site }) {
 export function fakeOpener() {
   const dir = temporaryDir('caliber-opener-');
   const log = join(dir, 'opened.log');
-  const script = `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${log}'\nexit 0\n`;
+  // Its environment too, one `NAME=value` per line (the last program opened), to see what
+  // the app passes on to what it starts.
+  const envLog = join(dir, 'environment.log');
+  const script = `#!/bin/sh\nenv > '${envLog}'\nfor a in "$@"; do printf '%s\\n' "$a"; done >> '${log}'\nexit 0\n`;
   writeFileSync(join(dir, 'xdg-open'), script, { mode: 0o755 });
   const opened = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : []);
+  /** The environment the last program opened was started with, by name. */
+  const environment = () => new Map(
+    readFileSync(envLog, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   /** What was opened after the first `before` entries, once something was (or after `ms`). */
   const openedSince = async (before, ms = 10000) => {
     const until = Date.now() + ms;
@@ -128,7 +135,7 @@ export function fakeOpener() {
     await new Promise((r) => setTimeout(r, 300));
     return opened().slice(before);
   };
-  return { path: `${dir}:${process.env.PATH}`, opened, openedSince };
+  return { path: `${dir}:${process.env.PATH}`, opened, openedSince, environment };
 }
 
 /** tauri-driver with WebKitWebDriver; the app it launches inherits this environment. */
@@ -177,6 +184,45 @@ export async function startDriver(profile, extraEnv = {}) {
     child.stderr.destroy();
   };
   return { port, log, stop };
+}
+
+// ---- The app's processes, seen from outside ---------------------------------------------
+
+const procs = () => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+
+/** A process's parent, start time (clock ticks after boot) and name, or null once it is gone. */
+export function processStat(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(rest[1]), startTicks: Number(rest[19]), comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')) };
+  } catch {
+    return null;
+  }
+}
+
+/** The process running the app's binary, or null. */
+export function appPid() {
+  const binary = realpathSync(appBinary);
+  for (const pid of procs()) {
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`) === binary) return pid;
+    } catch {
+      /* not ours, or gone */
+    }
+  }
+  return null;
+}
+
+/** `pid` and every process under it (for the app: WebKit's web and network processes). */
+export function processTree(pid) {
+  const all = procs().map((p) => ({ pid: p, ...processStat(p) })).filter((p) => p.ppid !== undefined);
+  const tree = [pid];
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) if (!tree.includes(p.pid) && tree.includes(p.ppid)) (tree.push(p.pid), (grew = true));
+  }
+  return tree.map((p) => ({ pid: p, comm: processStat(p)?.comm ?? '?' }));
 }
 
 export async function openApp(driver) {
