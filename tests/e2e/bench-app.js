@@ -79,7 +79,10 @@ const served = { pictures: 0, feeds: 0, notModified: 0 };
 function startOriginServer() {
   const server = createServer((req, res) => {
     const path = req.url.split('?')[0];
-    if (/\.(png|jpe?g|webp)$/.test(path)) {
+    if (/\.(png|jpe?g|webp)$/.test(path) && process.env.CALIBER_BENCH_APP_PICTURES === 'none') {
+      // Diagnosis only: every picture missing (the cards show their fallback).
+      res.writeHead(404).end();
+    } else if (/\.(png|jpe?g|webp)$/.test(path)) {
       served.pictures++;
       let h = 0;
       for (const c of path) h = (h * 31 + c.charCodeAt(0)) >>> 0;
