@@ -7,7 +7,7 @@ import { By, Key, until } from 'selenium-webdriver';
 import { readFileSync } from 'node:fs';
 import {
   startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, computed, screenshot, clipboardText, settle, fakeOpener, shutDown,
-  appPid, processTree,
+  appPid, processTree, windowPixels,
 } from './harness.js';
 
 let site, profile, driver, app, opener;
@@ -191,6 +191,12 @@ test('the app\'s own process loads no GL driver (about 25 MiB and a slower launc
   const web = processTree(pid).find((p) => p.comm.startsWith('WebKitWebProces'));
   assert.ok(web, 'the web process runs');
   assert.match(maps(web.pid), /libEGL_mesa/, 'the web process opened its EGL display');
+  // And the window is on screen all the same: the X server's pixels of it hold the page,
+  // its text and pictures in many colours, not one plain background.
+  const onScreen = windowPixels('Caliber Reader');
+  const colours = new Set();
+  for (let y = 0; y < onScreen.height; y += 2) for (let x = 0; x < onScreen.width; x += 2) colours.add(onScreen.colour(x, y));
+  assert.ok(colours.size > 100, `the window on screen shows ${colours.size} colours`);
   await openArticleTitled(PARK_TITLE);
   assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
   const passedOn = opener.environment();

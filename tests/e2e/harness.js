@@ -318,6 +318,29 @@ export async function screenshot(session, name) {
   writeFileSync(join(screenshotDir, `${name}.png`), png, 'base64');
 }
 
+/**
+ * The pixels of an X window as the X server holds them (`xwd`), not as WebKit's own
+ * snapshot gives them: what a reader sees. `title` names the window (its WM_NAME).
+ * Returns its size and `colour(x, y)` (0xRRGGBB, window coordinates).
+ */
+export function windowPixels(title) {
+  const tree = execFileSync('xwininfo', ['-root', '-tree'], { encoding: 'utf8', timeout: 5000 });
+  const line = tree.split('\n').find((l) => l.includes(`"${title}"`));
+  if (!line) throw new Error(`no window named ${title}`);
+  const id = /0x[0-9a-f]+/.exec(line)[0];
+  const raw = execFileSync('xwd', ['-id', id, '-silent'], { timeout: 10000, maxBuffer: 64 << 20 });
+  const field = (i) => raw.readUInt32BE(i * 4);
+  const [headerSize, format, width, height, byteOrder, bytesPerLine, colours] = [field(0), field(2), field(4), field(5), field(7), field(12), field(19)];
+  const bytesPerPixel = bytesPerLine / width;
+  if (format !== 2 || bytesPerPixel !== 4) throw new Error(`xwd: format ${format}, ${bytesPerPixel} bytes per pixel`);
+  const pixels = headerSize + colours * 12;
+  const colour = (x, y) => {
+    const at = pixels + y * bytesPerLine + x * 4;
+    return (byteOrder === 0 ? raw.readUInt32LE(at) : raw.readUInt32BE(at)) & 0xffffff;
+  };
+  return { width, height, colour };
+}
+
 export function clipboardText() {
   return execFileSync('xclip', ['-selection', 'clipboard', '-o'], { encoding: 'utf8', timeout: 5000 });
 }
