@@ -182,7 +182,7 @@ test('"open original" hands the canonical article link to the system opener', as
   assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
 });
 
-test('the app\'s own process loads no GL driver (about 25 MiB and a slower launch), the web process keeps its own, and what the app opens inherits neither setting', async () => {
+test('the app\'s own process loads no GL driver (about 25 MiB and a slower launch), yet its window shows the page on screen; the web process keeps its own, and what the app opens inherits neither setting', async () => {
   const pid = appPid();
   assert.ok(pid, 'the app runs');
   const maps = (p) => readFileSync(`/proc/${p}/maps`, 'utf8');
