@@ -17,14 +17,14 @@
 //! and any reader who set these variables are left alone.
 #![allow(unsafe_code)]
 
-/// Set (to anything) to leave GL in the app's process as GTK and WebKit choose.
-pub const SHELL_GL_ENV: &str = "CALIBER_SHELL_GL";
+/// Set (to anything but the empty string) to leave GL in the app's process as GTK and WebKit choose.
+const SHELL_GL_ENV: &str = "CALIBER_SHELL_GL";
 
 const EGL_VENDORS_ENV: &str = "__EGL_VENDOR_LIBRARY_FILENAMES";
 const GDK_GL_ENV: &str = "GDK_GL";
 
 /// Whether this launch keeps GL out of the app's process, given its environment.
-pub fn keeps_gl_out(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+fn keeps_gl_out(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
     let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
     !set(SHELL_GL_ENV)
         // Wayland: untested there, and GTK may need EGL for the surface itself.
