@@ -302,85 +302,89 @@ async function typeQuery(app, input, query, pauseMs) {
 // ---- Scrolling through 1,000 cards ------------------------------------------------------
 
 /** Scroll the list a viewport at a time (a fast fling: a new viewport every 100 ms) until
- * 1,000 cards have gone by. After each step, on the next frames, five points across the
- * viewport must each be on a card; a step where one is not is a dropped page, and how long
- * it stays blank is counted. A requestAnimationFrame loop records every frame's length. */
-async function scrollCards(app) {
-  return app.executeAsyncScript((cards, done) => {
-    const pane = document.querySelector('.list-pane[data-scroll]');
-    const frames = [];
-    let last = performance.now();
-    let running = true;
-    const tick = (t) => {
-      frames.push(t - last);
-      last = t;
-      if (running) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-    const rect = pane.getBoundingClientRect();
-    const blankAt = () => {
-      const missing = [];
-      for (const f of [0.3, 0.45, 0.6, 0.75, 0.9]) {
-        const el = document.elementFromPoint(rect.left + rect.width / 2, rect.top + rect.height * f);
-        // On a card, or between two (the list's gap): not blank.
-        if (!el?.closest('[data-testid="article-card"], ul.cards')) missing.push(f);
-      }
-      return missing;
-    };
-    const passed = () => {
-      // Cards gone by: the index of the card at the bottom of the viewport.
-      const el = document.elementFromPoint(rect.left + rect.width / 2, rect.bottom - 10)?.closest('[data-testid="article-card"]');
-      const li = el?.closest('li');
-      return li ? Number(li.dataset.index ?? [...li.parentElement.children].indexOf(li)) : -1;
-    };
-    (async () => {
-      const start = performance.now();
-      let steps = 0;
-      let dropped = 0;
-      let blankMs = 0;
-      let furthest = 0;
-      const drops = [];
-      while (furthest < cards && performance.now() - start < 240000) {
-        const stepStart = performance.now();
-        pane.scrollTop += pane.clientHeight * 0.9;
-        steps++;
-        await frame();
-        await frame();
-        let missing = blankAt();
-        if (missing.length > 0) {
-          dropped++;
-          const blankSince = performance.now();
-          while (missing.length > 0 && performance.now() - blankSince < 10000) {
-            await frame();
-            missing = blankAt();
-          }
-          const ms = performance.now() - blankSince;
-          blankMs += ms;
-          // What the blank was: the end of the cards loaded so far, or a gap in the window.
-          const lis = document.querySelectorAll('.list-pane li[data-index]');
-          const pads = [...document.querySelectorAll('.list-pane .window-pad')].map((p) => Math.round(p.getBoundingClientRect().height));
-          drops.push({
-            step: steps,
-            at: furthest,
-            ms: Math.round(ms),
-            rendered: lis.length ? `${lis[0].dataset.index}–${lis[lis.length - 1].dataset.index}` : 'none',
-            pads,
-            scroll: `${Math.round(pane.scrollTop)}+${pane.clientHeight}/${pane.scrollHeight}`,
-            sentinel: document.querySelector('.list-pane .sentinel')?.textContent?.trim().slice(0, 30) ?? null,
-            firstMissing: missing[0],
-          });
+ * `cards` have gone by, then `done(what it saw)`. After each step, on the next frames, five
+ * points across the viewport must each be on a card; a step where one is not is a dropped
+ * page, and how long it stays blank is counted. A requestAnimationFrame loop records every
+ * frame's length. Runs in the page: the app's, over WebDriver, and the frameworkless peer's
+ * in WebKitGTK's MiniBrowser (bench-peer.js), so both are scrolled alike. */
+function scrollInPage(cards, done) {
+  const pane = document.querySelector('.list-pane[data-scroll]');
+  const frames = [];
+  let last = performance.now();
+  let running = true;
+  const tick = (t) => {
+    frames.push(t - last);
+    last = t;
+    if (running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+  const rect = pane.getBoundingClientRect();
+  const blankAt = () => {
+    const missing = [];
+    for (const f of [0.3, 0.45, 0.6, 0.75, 0.9]) {
+      const el = document.elementFromPoint(rect.left + rect.width / 2, rect.top + rect.height * f);
+      // On a card, or between two (the list's gap): not blank.
+      if (!el?.closest('[data-testid="article-card"], ul.cards')) missing.push(f);
+    }
+    return missing;
+  };
+  const passed = () => {
+    // Cards gone by: the index of the card at the bottom of the viewport.
+    const el = document.elementFromPoint(rect.left + rect.width / 2, rect.bottom - 10)?.closest('[data-testid="article-card"]');
+    const li = el?.closest('li');
+    return li ? Number(li.dataset.index ?? [...li.parentElement.children].indexOf(li)) : -1;
+  };
+  (async () => {
+    const start = performance.now();
+    let steps = 0;
+    let dropped = 0;
+    let blankMs = 0;
+    let furthest = 0;
+    const drops = [];
+    while (furthest < cards && performance.now() - start < 240000) {
+      const stepStart = performance.now();
+      pane.scrollTop += pane.clientHeight * 0.9;
+      steps++;
+      await frame();
+      await frame();
+      let missing = blankAt();
+      if (missing.length > 0) {
+        dropped++;
+        const blankSince = performance.now();
+        while (missing.length > 0 && performance.now() - blankSince < 10000) {
+          await frame();
+          missing = blankAt();
         }
-        furthest = Math.max(furthest, passed());
-        const wait = 100 - (performance.now() - stepStart);
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const ms = performance.now() - blankSince;
+        blankMs += ms;
+        // What the blank was: the end of the cards loaded so far, or a gap in the window.
+        const lis = document.querySelectorAll('.list-pane li[data-index]');
+        const pads = [...document.querySelectorAll('.list-pane .window-pad')].map((p) => Math.round(p.getBoundingClientRect().height));
+        drops.push({
+          step: steps,
+          at: furthest,
+          ms: Math.round(ms),
+          rendered: lis.length ? `${lis[0].dataset.index}–${lis[lis.length - 1].dataset.index}` : 'none',
+          pads,
+          scroll: `${Math.round(pane.scrollTop)}+${pane.clientHeight}/${pane.scrollHeight}`,
+          sentinel: document.querySelector('.list-pane .sentinel')?.textContent?.trim().slice(0, 30) ?? null,
+          firstMissing: missing[0],
+        });
       }
-      running = false;
-      const cardsInDom = document.querySelectorAll('[data-testid="article-card"]').length;
-      const imgs = document.querySelectorAll('.list-pane img').length;
-      done({ steps, dropped, blankMs, drops: drops.slice(0, 20), furthest, ms: performance.now() - start, frames, cardsInDom, imgs, domNodes: document.getElementsByTagName('*').length });
-    })();
-  }, SCROLL_CARDS);
+      furthest = Math.max(furthest, passed());
+      const wait = 100 - (performance.now() - stepStart);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    running = false;
+    const cardsInDom = document.querySelectorAll('[data-testid="article-card"]').length;
+    const imgs = document.querySelectorAll('.list-pane img').length;
+    done({ steps, dropped, blankMs, drops: drops.slice(0, 20), furthest, ms: performance.now() - start, frames, cardsInDom, imgs, domNodes: document.getElementsByTagName('*').length });
+  })();
+}
+
+async function scrollCards(app) {
+  return app.executeAsyncScript(scrollInPage, SCROLL_CARDS);
 }
 
 // ---- The run ----------------------------------------------------------------------------
@@ -504,6 +508,14 @@ async function main() {
   }
   server.close();
   if (process.env.CALIBER_BENCH_APP_ONLY === 'launch') return;
+  if (process.env.CALIBER_BENCH_APP_PEER !== 'none') {
+    const { frameworklessPeer } = await import('./bench-peer.js');
+    const dist = join(root, 'ui', 'dist');
+    const cssFile = /href="\/?(assets\/[^"]+\.css)"/.exec(readFileSync(join(dist, 'index.html'), 'utf8'))?.[1];
+    results.peer = await frameworklessPeer({ db: profile.db, css: readFileSync(join(dist, cssFile), 'utf8'), cards: SCROLL_CARDS, scrollInPage, memory, sleep });
+    const p = results.peer;
+    console.error(p.missing ? `peer: ${p.missing}` : `peer: PSS ${r0(p.afterLaunch.pss)} MiB after launch, ${r0(p.afterScroll.pss)} after scrolling ${p.scroll.furthest} cards (${p.scroll.steps} steps, ${p.scroll.dropped} dropped)`);
+  }
   results.loadEnd = load();
   results.served = served;
 
@@ -525,6 +537,7 @@ async function main() {
     [`scrolling ${results.scroll.furthest} cards, a viewport every 100 ms`, `${results.scroll.dropped} dropped pages of ${results.scroll.steps} (${r0(results.scroll.blankMs)} ms blank)`, '0 dropped', verdict(results.scroll.dropped === 0 && results.scroll.furthest >= SCROLL_CARDS)],
     ['frames while scrolling: median / p95 / longest', `${r0(results.scroll.frameMedianMs)} / ${r0(results.scroll.frameP95Ms)} / ${r0(results.scroll.longestFrameMs)} ms; ${results.scroll.framesOver50} of ${results.scroll.frames} over 50 ms`, '', ''],
     ['DOM after scrolling', `${results.scroll.cardsInDom} cards, ${results.scroll.imgs} pictures, ${results.scroll.domNodes} elements`, '', ''],
+    ...peerRows(results),
   ];
   const md = [
     `App at 100,000 articles, ${appBinary}, ${new Date().toISOString()}. Load average (1, 5, 15 min) at the start ${results.loadStart}, at the end ${results.loadEnd}. Origin served ${served.pictures} pictures and ${served.feeds} feed requests (${served.notModified} answered 304).`,
@@ -544,6 +557,19 @@ async function main() {
   writeFileSync(join(out, 'bench-app.md'), md);
   writeFileSync(join(out, 'bench-app.json'), JSON.stringify(results, null, 1));
   console.error(`bench-app: wrote ${join(out, 'bench-app.md')} and bench-app.json`);
+}
+
+/** The peer's rows: the same cards without a framework in WebKitGTK's MiniBrowser, and the
+ * app's PSS over it (bench-peer.js). */
+function peerRows({ peer, memory }) {
+  if (!peer) return [];
+  if (peer.missing) return [['peer: the same cards without a framework in MiniBrowser', peer.missing, '', '']];
+  const mem = (m) => `${r0(m.pss)} MiB: ${m.rows.map((r) => `${r.comm} ${r0(r.pss)}`).join(', ')}`;
+  return [
+    ['peer: the same cards without a framework in WebKitGTK\'s MiniBrowser, PSS after launch', mem(peer.afterLaunch), '', ''],
+    [`peer: PSS after scrolling ${peer.scroll.furthest} cards alike (no search; ${peer.scroll.dropped} dropped pages of ${peer.scroll.steps})`, mem(peer.afterScroll), '', ''],
+    ['the app ÷ the peer: PSS after launch / after scrolling (the app searched too)', `${(memory.afterLaunch.pss / peer.afterLaunch.pss).toFixed(2)} / ${(memory.afterScroll.pss / peer.afterScroll.pss).toFixed(2)}`, '', ''],
+  ];
 }
 
 try {

@@ -1,0 +1,91 @@
+// The peer for the app's memory (issue 15, item 5): the same cards without a framework in
+// WebKitGTK's own MiniBrowser, measured in the same run as the app. bench-peer.html draws
+// the app's list (its markup and CSS, windowed the same way) in plain DOM calls; the page
+// is scrolled by the same function as the app's (scrollInPage in bench-app.js), and the
+// PSS of MiniBrowser and its WebKit processes is read as the app's is. What it shows: how
+// much of the app's memory WebKitGTK takes for this list whatever draws it.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+
+const here = new URL('.', import.meta.url).pathname;
+
+/** WebKitGTK's MiniBrowser (in libwebkit2gtk-4.1-0 itself, under the multiarch libdir). */
+export function miniBrowser() {
+  for (const dir of readdirSync('/usr/lib')) {
+    const path = join('/usr/lib', dir, 'webkit2gtk-4.1', 'MiniBrowser');
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
+
+/** The list's articles as the app lists them (newest first), read from its database. */
+function articles(db, count) {
+  const script = `
+import json, sqlite3, sys
+con = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)
+rows = con.execute('''SELECT a.id, a.title, a.categories, a.published_at, a.is_breaking, COALESCE(s.read, 0)
+  FROM articles a LEFT JOIN article_state s ON s.article_id = a.id
+  ORDER BY a.published_at DESC, a.id DESC LIMIT ?''', (int(sys.argv[2]),)).fetchall()
+import datetime
+print(json.dumps([{'id': r[0], 'title': r[1], 'section': (json.loads(r[2] or '[]') or [''])[0],
+  'publishedAt': datetime.datetime.fromtimestamp(r[3], datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
+  'breaking': bool(r[4]), 'read': bool(r[5])} for r in rows]))`;
+  return JSON.parse(execFileSync('python3', ['-c', script, db, String(count)], { maxBuffer: 64 << 20 }).toString());
+}
+
+/**
+ * Launch MiniBrowser on the peer page, measure once its first cards are drawn, scroll
+ * `cards` cards with `scrollInPage`, measure again. `memory(pid)` is the app's measure.
+ */
+export async function frameworklessPeer({ db, css, cards, scrollInPage, memory, sleep }) {
+  const browser = miniBrowser();
+  if (!browser) return { missing: 'WebKitGTK MiniBrowser not found under /usr/lib/*/webkit2gtk-4.1/' };
+  const list = articles(db, cards + 500);
+  const page = readFileSync(join(here, 'bench-peer.html'), 'utf8')
+    .replace('/*APP_CSS*/', () => css)
+    .replace('/*SCROLL_IN_PAGE*/ null', () => scrollInPage.toString())
+    .replace('/*CARDS*/ 0', String(cards));
+  let ready = null;
+  let go = null;
+  const readyNow = new Promise((r) => (ready = r));
+  const goNow = new Promise((r) => (go = r));
+  let done = null;
+  const doneNow = new Promise((r) => (done = r));
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
+    } else if (url.pathname === '/page') {
+      const from = Number(url.searchParams.get('from'));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ items: list.slice(from, from + 50), next: from + 50 < list.length ? from + 50 : null }));
+    } else if (url.pathname === '/ready') {
+      ready();
+      goNow.then(() => res.end('{}'));
+    } else if (url.pathname === '/done') {
+      let body = '';
+      req.on('data', (c) => (body += c)).on('end', () => (res.end('{}'), done(JSON.parse(body))));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  // As the app's web view: no compositing (src-tauri/src/lib.rs sets the same policy).
+  const child = spawn(browser, [`http://127.0.0.1:${server.address().port}/`], { env: { ...process.env, WEBKIT_DISABLE_COMPOSITING_MODE: '1' }, stdio: 'ignore' });
+  const timeout = (ms, what) => new Promise((_, reject) => setTimeout(() => reject(new Error(`peer: ${what} within ${ms / 1000} s`)), ms).unref());
+  try {
+    await Promise.race([readyNow, timeout(60000, 'no first cards')]);
+    await sleep(2000);
+    const afterLaunch = memory(child.pid);
+    go();
+    const scroll = await Promise.race([doneNow, timeout(300000, 'scroll not finished')]);
+    await sleep(2000);
+    const afterScroll = memory(child.pid);
+    return { browser, afterLaunch, afterScroll, scroll };
+  } finally {
+    child.kill();
+    server.close();
+  }
+}
