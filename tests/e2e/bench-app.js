@@ -506,9 +506,23 @@ async function main() {
     }
     await shutDown({ app, driver });
   }
+  const withPeer = process.env.CALIBER_BENCH_APP_PEER !== 'none';
+  if (withPeer && !process.env.CALIBER_BENCH_APP_ONLY) {
+    // The app once more, scrolling only (a fresh launch, no search): the figure that
+    // compares with the peer's, which does not search.
+    const { app, driver, pid } = await launch(profile);
+    await app.manage().setTimeouts({ implicit: 0, pageLoad: 30000, script: 600000 });
+    await sleep(2000);
+    const afterLaunch = memory(pid);
+    const scroll = await scrollCards(app);
+    await sleep(2000);
+    results.scrollOnly = { afterLaunch, afterScroll: memory(pid), furthest: scroll.furthest, steps: scroll.steps, dropped: scroll.dropped };
+    console.error(`scrolling only: PSS ${r0(afterLaunch.pss)} MiB after launch, ${r0(results.scrollOnly.afterScroll.pss)} after scrolling ${scroll.furthest} cards`);
+    await shutDown({ app, driver });
+  }
   server.close();
   if (process.env.CALIBER_BENCH_APP_ONLY === 'launch') return;
-  if (process.env.CALIBER_BENCH_APP_PEER !== 'none') {
+  if (withPeer) {
     const { frameworklessPeer } = await import('./bench-peer.js');
     const dist = join(root, 'ui', 'dist');
     const cssFile = /href="\/?(assets\/[^"]+\.css)"/.exec(readFileSync(join(dist, 'index.html'), 'utf8'))?.[1];
@@ -561,14 +575,21 @@ async function main() {
 
 /** The peer's rows: the same cards without a framework in WebKitGTK's MiniBrowser, and the
  * app's PSS over it (bench-peer.js). */
-function peerRows({ peer, memory }) {
+function peerRows({ peer, memory, scrollOnly }) {
   if (!peer) return [];
   if (peer.missing) return [['peer: the same cards without a framework in MiniBrowser', peer.missing, '', '']];
   const mem = (m) => `${r0(m.pss)} MiB: ${m.rows.map((r) => `${r.comm} ${r0(r.pss)}`).join(', ')}`;
+  const ratios = (app) => `${(app.afterLaunch.pss / peer.afterLaunch.pss).toFixed(2)} / ${(app.afterScroll.pss / peer.afterScroll.pss).toFixed(2)}`;
   return [
     ['peer: the same cards without a framework in WebKitGTK\'s MiniBrowser, PSS after launch', mem(peer.afterLaunch), '', ''],
     [`peer: PSS after scrolling ${peer.scroll.furthest} cards alike (no search; ${peer.scroll.dropped} dropped pages of ${peer.scroll.steps})`, mem(peer.afterScroll), '', ''],
-    ['the app ÷ the peer: PSS after launch / after scrolling (the app searched too)', `${(memory.afterLaunch.pss / peer.afterLaunch.pss).toFixed(2)} / ${(memory.afterScroll.pss / peer.afterScroll.pss).toFixed(2)}`, '', ''],
+    ...(scrollOnly
+      ? [
+          [`the app once more, scrolling only (a fresh launch, no search; its pictures shown): PSS after launch / after scrolling ${scrollOnly.furthest} cards`, `${r0(scrollOnly.afterLaunch.pss)} MiB / ${mem(scrollOnly.afterScroll)}`, '', ''],
+          ['the app ÷ the peer, both scrolling only: PSS after launch / after scrolling', ratios(scrollOnly), '', ''],
+        ]
+      : []),
+    ['the app ÷ the peer, the app having searched too: PSS after launch / after scrolling', ratios(memory), '', ''],
   ];
 }
 
