@@ -17,6 +17,9 @@ import { deflateSync } from 'node:zlib';
 
 const root = new URL('../..', import.meta.url).pathname;
 process.env.CALIBER_APP_BINARY ??= join(root, 'target/release/caliber-app');
+// The release CLI, which the sync bench that writes the database has built (the peer lists
+// the database's articles with it).
+process.env.CALIBER_CLI_BINARY ??= join(root, 'target/release/caliber');
 const { appPid, byTestId, openApp, prepareProfile, processStat: stat, processTree: appTree, shutDown, startDriver, waitVisible } = await import('./harness.js');
 
 const appBinary = realpathSync(process.env.CALIBER_APP_BINARY);
@@ -526,7 +529,7 @@ async function main() {
     const { frameworklessPeer } = await import('./bench-peer.js');
     const dist = join(root, 'ui', 'dist');
     const cssFile = /href="\/?(assets\/[^"]+\.css)"/.exec(readFileSync(join(dist, 'index.html'), 'utf8'))?.[1];
-    results.peer = await frameworklessPeer({ db: profile.db, css: readFileSync(join(dist, cssFile), 'utf8'), cards: SCROLL_CARDS, scrollInPage, memory, sleep });
+    results.peer = await frameworklessPeer({ cli: profile.cli, css: readFileSync(join(dist, cssFile), 'utf8'), cards: SCROLL_CARDS, scrollInPage, memory, sleep });
     const p = results.peer;
     console.error(p.missing ? `peer: ${p.missing}` : `peer: PSS ${r0(p.afterLaunch.pss)} MiB after launch, ${r0(p.afterScroll.pss)} after scrolling ${p.scroll.furthest} cards (${p.scroll.steps} steps, ${p.scroll.dropped} dropped)`);
   }

@@ -5,7 +5,7 @@
 // PSS of MiniBrowser and its WebKit processes is read as the app's is. What it shows: how
 // much of the app's memory WebKitGTK takes for this list whatever draws it.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -21,29 +21,37 @@ export function miniBrowser() {
   return null;
 }
 
-/** The list's articles as the app lists them (newest first), read from its database. */
-function articles(db, count) {
-  const script = `
-import json, sqlite3, sys
-con = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)
-rows = con.execute('''SELECT a.id, a.title, a.categories, a.published_at, a.is_breaking, COALESCE(s.read, 0)
-  FROM articles a LEFT JOIN article_state s ON s.article_id = a.id
-  ORDER BY a.published_at DESC, a.id DESC LIMIT ?''', (int(sys.argv[2]),)).fetchall()
-import datetime
-print(json.dumps([{'id': r[0], 'title': r[1], 'section': (json.loads(r[2] or '[]') or [''])[0],
-  'publishedAt': datetime.datetime.fromtimestamp(r[3], datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
-  'breaking': bool(r[4]), 'read': bool(r[5])} for r in rows]))`;
-  return JSON.parse(execFileSync('python3', ['-c', script, db, String(count)], { maxBuffer: 64 << 20 }).toString());
+/** The newest `count` articles, as the core lists them (the real CLI on the app's database). */
+function articles(cli, count) {
+  return JSON.parse(cli('articles', '--json', '--limit', String(count))).map((a) => ({
+    id: a.id,
+    title: a.title,
+    section: a.categories[0] ?? '',
+    publishedAt: a.published_at,
+    breaking: a.is_breaking,
+    read: a.read,
+  }));
+}
+
+/** `promise`, or a failure naming `what` after `ms` (the timer cleared either way). */
+async function within(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`peer: ${what} within ${ms / 1000} s`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
  * Launch MiniBrowser on the peer page, measure once its first cards are drawn, scroll
- * `cards` cards with `scrollInPage`, measure again. `memory(pid)` is the app's measure.
+ * `cards` cards with `scrollInPage`, measure again. `memory(pid)` is the app's measure, `cli` the CLI on the app's database.
  */
-export async function frameworklessPeer({ db, css, cards, scrollInPage, memory, sleep }) {
+export async function frameworklessPeer({ cli, css, cards, scrollInPage, memory, sleep }) {
   const browser = miniBrowser();
   if (!browser) return { missing: 'WebKitGTK MiniBrowser not found under /usr/lib/*/webkit2gtk-4.1/' };
-  const list = articles(db, cards + 500);
+  const list = articles(cli, cards + 500);
   const page = readFileSync(join(here, 'bench-peer.html'), 'utf8')
     .replace('/*APP_CSS*/', () => css)
     .replace('/*SCROLL_IN_PAGE*/ null', () => scrollInPage.toString())
@@ -74,13 +82,12 @@ export async function frameworklessPeer({ db, css, cards, scrollInPage, memory, 
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   // As the app's web view: no compositing (src-tauri/src/lib.rs sets the same policy).
   const child = spawn(browser, [`http://127.0.0.1:${server.address().port}/`], { env: { ...process.env, WEBKIT_DISABLE_COMPOSITING_MODE: '1' }, stdio: 'ignore' });
-  const timeout = (ms, what) => new Promise((_, reject) => setTimeout(() => reject(new Error(`peer: ${what} within ${ms / 1000} s`)), ms).unref());
   try {
-    await Promise.race([readyNow, timeout(60000, 'no first cards')]);
+    await within(readyNow, 60000, 'no first cards');
     await sleep(2000);
     const afterLaunch = memory(child.pid);
     go();
-    const scroll = await Promise.race([doneNow, timeout(300000, 'scroll not finished')]);
+    const scroll = await within(doneNow, 300000, 'scroll not finished');
     await sleep(2000);
     const afterScroll = memory(child.pid);
     return { browser, afterLaunch, afterScroll, scroll };

@@ -85,7 +85,7 @@ export async function startFixtureServer() {
 
 /** The real `caliber` CLI on one database: how the tests prepare and observe it from outside the app. */
 export function cliOn(db) {
-  return (...args) => execFileSync(cliBinary, ['--db', db, ...args], { encoding: 'utf8', stdio: 'pipe', timeout: 60000 });
+  return (...args) => execFileSync(cliBinary, ['--db', db, ...args], { encoding: 'utf8', stdio: 'pipe', timeout: 60000, maxBuffer: 64 << 20 });
 }
 
 /** The URLs of the sources followed, as the CLI lists them. */
