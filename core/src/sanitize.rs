@@ -7,15 +7,15 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 
-use ammonia::{Builder, UrlRelative, UrlRelativeEvaluate};
 use url::Url;
 
 pub mod depth;
+#[cfg(test)]
+mod differential;
 mod readback;
+mod tree;
 
 thread_local! {
-    // The builder is costly to make and not Sync; one per worker thread, reused.
-    static POLICY: Builder<'static> = policy();
     static BASE: RefCell<Option<Url>> = const { RefCell::new(None) };
     /// Set when our URL rules dropped an attribute during a pass (see `sanitize_html`).
     static URL_DROPPED: Cell<bool> = const { Cell::new(false) };
@@ -33,14 +33,12 @@ thread_local! {
 /// Kept as `depth::name_key`s, sorted: a set of strings cost a hash and a lowercased copy of
 /// every tag of every body. A name too long for a key is left out, so it gets the second pass.
 fn one_pass_tags() -> Vec<u128> {
-    POLICY.with(|policy| {
-        let mut tags: HashSet<&str> = policy.clone_tags().into_iter().chain(policy.clone_clean_content_tags()).collect();
-        tags.extend(["iframe", "noembed", "noframes", "xmp", "textarea", "title", "input"]);
-        tags.remove("table");
-        let mut keys: Vec<u128> = tags.into_iter().filter_map(depth::name_key).collect();
-        keys.sort_unstable();
-        keys
-    })
+    let mut tags: HashSet<&str> = tree::ALLOWED_TAGS.iter().chain(tree::CONTENT_DROPPED_TAGS).copied().collect();
+    tags.extend(["iframe", "noembed", "noframes", "xmp", "textarea", "title", "input"]);
+    tags.remove("table");
+    let mut keys: Vec<u128> = tags.into_iter().filter_map(depth::name_key).collect();
+    keys.sort_unstable();
+    keys
 }
 
 /// Whether `html` has a start tag outside `ONE_PASS_TAGS` (or one that is not ASCII).
@@ -84,19 +82,27 @@ fn keep_pre_line_feeds(html: String) -> String {
     out
 }
 
-struct ResolveAgainstBase;
+/// A relative URL resolved against the base, when that gives an http(s) URL; `None` drops
+/// the attribute (and records that a URL was dropped).
+fn resolve_relative(relative: &str) -> Option<String> {
+    BASE.with(|base| {
+        let base = base.borrow();
+        let absolute = base.as_ref().and_then(|base| base.join(relative).ok()).filter(|a| matches!(a.scheme(), "http" | "https"));
+        if absolute.is_none() {
+            URL_DROPPED.with(|dropped| dropped.set(true));
+        }
+        absolute.map(String::from)
+    })
+}
 
-impl<'a> UrlRelativeEvaluate<'a> for ResolveAgainstBase {
-    fn evaluate<'url>(&self, relative: &'url str) -> Option<std::borrow::Cow<'url, str>> {
-        BASE.with(|base| {
-            let base = base.borrow();
-            let absolute = base.as_ref().and_then(|base| base.join(relative).ok()).filter(|a| matches!(a.scheme(), "http" | "https"));
-            if absolute.is_none() {
-                URL_DROPPED.with(|dropped| dropped.set(true));
-            }
-            absolute.map(|a| a.to_string().into())
-        })
+/// Our rules for an attribute holding a URL (`is_url_attribute`), after the policy's
+/// schemes: `None` drops it (and records that a URL was dropped).
+fn filter_url_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
+    let allowed = url_allowed(element, attribute, value);
+    if !allowed {
+        URL_DROPPED.with(|dropped| dropped.set(true));
     }
+    allowed.then(|| url_as_the_browser_reads_it(value))
 }
 
 /// Whether a URL attribute may stay: never to the app's own origins, `mailto:` only as a
@@ -141,36 +147,11 @@ fn is_local_host(host: &str) -> bool {
     host == "localhost" || host.ends_with(".localhost")
 }
 
-/// Attributes ammonia treats as URLs (`is_url_attr` there).
+/// Attributes ammonia treats as URLs (`is_url_attr` there; its exceptions for SVG's
+/// animation elements never meet an element the policy keeps).
 fn is_url_attribute(element: &str, attribute: &str) -> bool {
     matches!(attribute, "href" | "src" | "xlink:href")
         || matches!((element, attribute), ("form", "action") | ("object", "data") | ("button" | "input", "formaction") | ("a", "ping") | ("video", "poster"))
-}
-
-fn policy() -> Builder<'static> {
-    let mut builder = Builder::default();
-    builder
-        .url_schemes(HashSet::from(["http", "https", "mailto"]))
-        .attribute_filter(|element, attribute, value| {
-            if !is_url_attribute(element, attribute) {
-                return Some(Cow::Borrowed(value));
-            }
-            let allowed = url_allowed(element, attribute, value);
-            if !allowed {
-                URL_DROPPED.with(|dropped| dropped.set(true));
-            }
-            allowed.then(|| url_as_the_browser_reads_it(value))
-        })
-        .url_relative(UrlRelative::Custom(Box::new(ResolveAgainstBase)))
-        .link_rel(Some("noopener noreferrer"))
-        .add_tag_attributes("img", ["loading"])
-        // `cite` holds a URL that ammonia does not check; nothing needs it.
-        .rm_tag_attributes("blockquote", ["cite"])
-        .rm_tag_attributes("q", ["cite"])
-        .rm_tag_attributes("del", ["cite"])
-        .rm_tag_attributes("ins", ["cite"])
-        .rm_tags(["map", "area"]);
-    builder
 }
 
 /// Sanitise untrusted HTML, resolving relative URLs against `base`. Tags nested deeper
@@ -185,10 +166,10 @@ pub fn sanitize_html(html: &str, base: &Url) -> String {
     // And only when the first pass's output would not read back as the tree it was
     // written from (`readback`): a dropped `<form>` or `<picture>`, or a well-formed table,
     // leaves markup that does. A carriage return (`&#13;`) reads back as a line feed.
-    // An attribute our URL rules drop is removed by ammonia with `swap_remove`, which moves
-    // the element's last attribute into its place: a second pass would put them back in
-    // order, so the first pass's output is not a fixed point (found by the property test
-    // at 50,000 cases: `<a href="//localhost/x" lang="x">`). Then the second pass is made.
+    // An attribute our URL rules drop is removed as ammonia removes it, by `swap_remove`,
+    // which moves the element's last attribute into its place: a second pass would put them
+    // back in order, so the first pass's output is not a fixed point (found by the property
+    // test at 50,000 cases: `<a href="//localhost/x" lang="x">`). Then the second pass is made.
     URL_DROPPED.with(|dropped| dropped.set(false));
     let once = policy_pass(&html);
     let dropped = URL_DROPPED.with(Cell::get);
@@ -203,19 +184,15 @@ pub fn sanitize_html(html: &str, base: &Url) -> String {
 
 /// One pass of the policy (`BASE` set).
 fn policy_pass(html: &str) -> String {
-    POLICY.with(|policy| {
-        // Serialised straight into the String's bytes: `to_string` (ammonia's Display) checked
-        // the UTF-8 and then copied it all again.
-        let mut out = Vec::with_capacity(html.len());
-        policy.clean(html).write_to(&mut out).expect("writing to memory fails only when memory does");
-        debug_assert!(std::str::from_utf8(&out).is_ok(), "html5ever writes UTF-8");
-        // SAFETY: html5ever's serialiser writes only the bytes of `str`s (names, attribute
-        // values and text are `StrTendril`s or `&str`, escapes are ASCII), so `out` is UTF-8.
-        // Checking it again was 3 % of sanitising a body (BENCHMARKS.md, issue 15).
-        #[allow(unsafe_code)]
-        let out = unsafe { String::from_utf8_unchecked(out) };
-        keep_pre_line_feeds(out)
-    })
+    let mut out = Vec::with_capacity(html.len());
+    tree::policy_pass_into(html, &mut out);
+    debug_assert!(std::str::from_utf8(&out).is_ok(), "the pass writes UTF-8");
+    // SAFETY: the pass writes only whole `str`s (names, attribute values and text are
+    // `StrTendril`s, escapes are ASCII), so `out` is UTF-8. Checking it again was 3 % of
+    // sanitising a body (BENCHMARKS.md, issue 15).
+    #[allow(unsafe_code)]
+    let out = unsafe { String::from_utf8_unchecked(out) };
+    keep_pre_line_feeds(out)
 }
 
 /// Whether `c` is a control character no stored text keeps: C0 but tab, line feed and
@@ -485,12 +462,13 @@ mod tests {
     #[test]
     fn a_start_tag_gets_the_second_pass_exactly_when_it_is_no_one_pass_tag() {
         // The set of names the lookup by keys replaced, as the reference.
-        let one_pass: HashSet<String> = POLICY.with(|policy| {
+        let one_pass: HashSet<String> = {
+            let policy = differential::reference_policy();
             let mut tags: HashSet<String> = policy.clone_tags().into_iter().chain(policy.clone_clean_content_tags()).map(str::to_owned).collect();
             tags.extend(["iframe", "noembed", "noframes", "xmp", "textarea", "title", "input"].map(str::to_owned));
             tags.remove("table");
             tags
-        });
+        };
         let mut names: Vec<String> = one_pass.iter().cloned().collect();
         let others = ["table", "button", "object", "noscript", "svg", "math", "form", "blink", "my-element", "h7", "a0", "bb", "spa", "spans", "blockquoteblockquote", "aé", "p\u{0}"];
         names.extend(others.map(str::to_owned));
@@ -632,8 +610,8 @@ mod tests {
 
     #[test]
     fn an_attribute_dropped_for_its_url_leaves_a_fixed_point() {
-        // ammonia removes the attributes our URL rules drop by swapping the element's last
-        // attribute into their place; the order a second pass gives must be the stored one.
+        // The policy removes the attributes our URL rules drop as ammonia does, by swapping the
+        // element's last attribute into their place; the order a second pass gives must be the stored one.
         for html in [
             r#"<a href="//localhost/x" lang="javascript:alert(1)">"#,
             r#"<p><a href="http://ipc.localhost/plugin:opener|open_url" title="t" lang="en">x</a></p>"#,

@@ -6,7 +6,7 @@
 //! end tags; the text between them stays. The pass models the parser's stack only well
 //! enough never to count *fewer* open elements than the parser would keep (where unsure it
 //! counts more), so what the parser builds from the output stays within the bound.
-//! It removes tags and never adds any: it is not a sanitiser, ammonia still is.
+//! It removes tags and never adds any: it is not a sanitiser, the policy (`tree`) still is.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -83,7 +83,7 @@ pub fn bound(html: &str) -> Cow<'_, str> {
 }
 
 /// Elements whose content the tokenizer reads as text (with scripting enabled, as
-/// ammonia and dom_query parse).
+/// `tree` (as ammonia did) and dom_query parse).
 const RAW_TEXT: &[&str] =
     &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"];
 

@@ -1,0 +1,188 @@
+//! The sanitiser held to ammonia, the library it replaced (`tree`'s header): the policy as an
+//! ammonia `Builder` is the reference, and one pass of each must give the same bytes and the
+//! same record of a dropped URL, on every corpus the project has and on generated markup.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use ammonia::{Builder, UrlRelative, UrlRelativeEvaluate};
+use html5ever::LocalName;
+
+use super::tree::{ALLOWED_TAGS, CONTENT_DROPPED_TAGS, attribute_allowed, tag_allowed};
+use super::{BASE, URL_DROPPED, filter_url_attribute, is_url_attribute, keep_pre_line_feeds, policy_pass, resolve_relative};
+use crate::test_support::picker;
+
+struct ResolveAgainstBase;
+
+impl<'a> UrlRelativeEvaluate<'a> for ResolveAgainstBase {
+    fn evaluate<'url>(&self, relative: &'url str) -> Option<Cow<'url, str>> {
+        resolve_relative(relative).map(Cow::Owned)
+    }
+}
+
+/// The policy as ammonia 4.2 takes it (what `sanitize_html` used until issue 15).
+pub(super) fn reference_policy() -> Builder<'static> {
+    let mut builder = Builder::default();
+    builder
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .attribute_filter(|element, attribute, value| {
+            if !is_url_attribute(element, attribute) {
+                return Some(Cow::Borrowed(value));
+            }
+            filter_url_attribute(element, attribute, value)
+        })
+        .url_relative(UrlRelative::Custom(Box::new(ResolveAgainstBase)))
+        .link_rel(Some("noopener noreferrer"))
+        .add_tag_attributes("img", ["loading"])
+        .rm_tag_attributes("blockquote", ["cite"])
+        .rm_tag_attributes("q", ["cite"])
+        .rm_tag_attributes("del", ["cite"])
+        .rm_tag_attributes("ins", ["cite"])
+        .rm_tags(["map", "area"]);
+    builder
+}
+
+thread_local! {
+    static REFERENCE: Builder<'static> = reference_policy();
+}
+
+/// One pass of the reference, as `policy_pass` makes one (`BASE` set).
+fn reference_pass(html: &str) -> String {
+    REFERENCE.with(|policy| {
+        let mut out = Vec::new();
+        policy.clean(html).write_to(&mut out).unwrap();
+        keep_pre_line_feeds(String::from_utf8(out).unwrap())
+    })
+}
+
+/// Both passes on `html`: (output, whether a URL was dropped) of ours, then the reference's.
+fn both(html: &str) -> ((String, bool), (String, bool)) {
+    let run = |pass: fn(&str) -> String| {
+        URL_DROPPED.with(|dropped| dropped.set(false));
+        let out = pass(html);
+        (out, URL_DROPPED.with(std::cell::Cell::get))
+    };
+    (run(policy_pass), run(reference_pass))
+}
+
+fn assert_same(html: &str, what: &str) {
+    let (ours, reference) = both(html);
+    assert_eq!(ours, reference, "{what}: {html:?}");
+}
+
+fn set_base(base: &str) {
+    BASE.with(|b| *b.borrow_mut() = Some(url::Url::parse(base).unwrap()));
+}
+
+#[test]
+fn the_policys_tables_are_the_reference_builders() {
+    let reference = reference_policy();
+    let tags: HashSet<&str> = ALLOWED_TAGS.iter().copied().collect();
+    assert_eq!(tags, reference.clone_tags());
+    assert_eq!(CONTENT_DROPPED_TAGS.iter().copied().collect::<HashSet<_>>(), reference.clone_clean_content_tags());
+    assert_eq!(reference.clone_url_schemes(), HashSet::from(["http", "https", "mailto"]));
+    assert_eq!(reference.get_link_rel(), Some(super::tree::LINK_REL));
+    assert!(reference.clone_tag_attribute_values().is_empty() && reference.clone_set_tag_attribute_values().is_empty());
+    assert!(reference.clone_generic_attribute_prefixes().is_none() && reference.clone_allowed_classes().is_empty());
+    assert!(reference.is_url_relative_custom());
+
+    let generic = reference.clone_generic_attributes();
+    let by_tag: HashMap<&str, HashSet<&str>> = reference.clone_tag_attributes();
+    let mut attributes: HashSet<&str> = generic.iter().copied().chain(by_tag.values().flatten().copied()).collect();
+    attributes.extend(["href", "src", "rel", "style", "onclick", "onerror", "cite", "class", "id", "loading", "dir", "name", "type", "srcset"]);
+    let mut names: HashSet<&str> = tags.clone();
+    names.extend(by_tag.keys());
+    names.extend(["script", "style", "map", "area", "svg", "math", "form", "iframe", "tfoot", "x-custom", "image", "font"]);
+    for tag in &names {
+        assert_eq!(tag_allowed(&LocalName::from(*tag)), tags.contains(tag), "{tag}");
+        if !tags.contains(tag) {
+            continue;
+        }
+        for attribute in &attributes {
+            let expected = generic.contains(attribute) || by_tag.get(tag).is_some_and(|a| a.contains(attribute));
+            assert_eq!(attribute_allowed(&LocalName::from(*tag), &LocalName::from(*attribute)), expected, "<{tag} {attribute}>");
+        }
+    }
+}
+
+/// Every file the project keeps as a fixture or a corpus, read as HTML.
+fn corpus_files() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("tests/fixtures"), root.join("../tests/fixture-server")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.metadata().unwrap().len() < 4 << 20 {
+                let bytes = std::fs::read(&path).unwrap();
+                files.push((path.display().to_string(), String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+    }
+    assert!(files.len() > 40, "the fixtures were found: {}", files.len());
+    files
+}
+
+#[test]
+fn every_fixture_and_corpus_file_comes_out_as_the_reference_gives_it() {
+    set_base("https://caliber.az/post/some-article");
+    for (name, text) in corpus_files() {
+        assert_same(&text, &name);
+        // Its escaped markup unescaped too, as a feed's `<description>` holds it.
+        if text.contains("&lt;") {
+            assert_same(&text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&"), &name);
+        }
+    }
+}
+
+#[test]
+fn every_hostile_payload_comes_out_as_the_reference_gives_it() {
+    set_base("http://127.0.0.1:8765/feeds/hostile.xml");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixture-server/hostile/corpus.json");
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let payloads = doc["payloads"].as_array().unwrap();
+    assert!(payloads.len() > 50);
+    for payload in payloads {
+        let html = payload["value"].as_str().unwrap().replace("{HOST}", "http://127.0.0.1:8765");
+        assert_same(&html, payload["name"].as_str().unwrap());
+    }
+}
+
+/// Pieces of markup the generator strings together: every kind of element the policy
+/// treats differently, in every namespace, with the URLs and text that its rules look at.
+const PIECES: &[&str] = &[
+    "<p>", "</p>", "<div>", "</div>", "<a href=\"/x\">", "<a href=\"//localhost/y\" lang=\"en\">", "<a href=\"javascript:alert(1)\">",
+    "<a href=\" MailTo:me@example.org\" title=\"t\">", "<a href=\"mailto\t:x\">", "</a>", "<b>", "</b>", "<i>", "</i>", "<span>", "</span>",
+    "<img src=\"a.png\" alt=\"&quot;q&quot;\" onerror=\"x()\">", "<img src=\"http://ipc.localhost/x\" width=\"2\" height=\"3\" alt=\"a\">",
+    "<img src=\"mailto:a@b\" loading=\"lazy\">", "<img src=\"data:image/png;base64,AA\">", "<img src=\"ftp://x/y\" alt=b>", "<img src=\"http://[::1/\">",
+    "<table>", "</table>", "<tr>", "<td colspan=2 onclick=x>", "</td>", "<th scope=col>", "<tbody>", "<tfoot align=left>", "<caption>",
+    "<col span=2>", "<colgroup>", "<ul>", "<li>", "</li>", "<ol start=3>", "<dl><dt>t<dd>d", "<pre>", "\n", "</pre>", "<pre>\n\nx",
+    "<script>alert(1)</script>", "<style>p{}</style>", "<script src=\"//localhost/s.js\">", "<svg>", "</svg>", "<svg><a href=\"/s\">",
+    "<svg><script>x</script>", "<svg><foreignObject><p>f</p></foreignObject>", "<svg><desc><b>d</b></desc>", "<svg><style>s</style>",
+    "<svg><title><img src=x>", "<math>", "</math>", "<math><mi>m</mi><mtext><b>t</b></mtext>", "<math><annotation-xml encoding=\"text/html\"><p>h",
+    "<math><annotation-xml encoding=\"TEXT/HTML\"><b>", "<math><annotation-xml><svg>", "<math><mo><img src=1>", "<math><style><img src=2>",
+    "<circle>c</circle>", "<text>t</text>", "<image src=\"/i.png\">", "<set>", "<mi>", "<font color=red>", "<x-custom id=a>", "<template><b>t</b></template>",
+    "<select><option>o<selectedcontent>s</selectedcontent></select>", "<noscript><p>n</p></noscript>", "<iframe src=\"/f\"><b>i</b></iframe>",
+    "<xmp><b>x</b></xmp>", "<textarea>t<b></textarea>", "<title>t</title>", "<plaintext>", "<noembed>e</noembed>", "<button><p>b</button>",
+    "<object data=\"/o\"><p>o</p></object>", "<form action=\"//localhost\"><input formaction=\"/f\"></form>", "<video poster=\"/p.jpg\">",
+    "<blockquote cite=\"/c\">", "<q cite=x>", "<del cite=/d datetime=2020>", "<ins>", "<bdo dir=rtl>", "<hr size=1 noshade>", "<br>", "<br/>", "</br>",
+    "<wbr>", "<area href=/a>", "<map name=m>", "<base href=\"http://evil/\">", "<meta http-equiv=refresh>", "<link rel=stylesheet href=/s>",
+    "<!-- c -->", "<!--", "-->", "<!DOCTYPE html>", "<?php x ?>", "<![CDATA[x]]>", "<html lang=en>", "<body onload=x>", "<head>",
+    "text ", "Бакı ", "«ə» ", "&amp;", "&nbsp;", "\u{a0}", "&lt;", "<", ">", "\"", "'", "&", "&#13;", "\r", "&#0;", "\u{1b}", "&bogus;", "&#x85;", "\u{85}",
+    "<A HREF=\"/UP\">", "<P CLASS=x>", "<h1>", "</h1>", "<h2>", "<figure><figcaption>c</figcaption>", "<details><summary>s</summary>",
+    "<ruby>r<rt>t</rt><rp>(</rp>", "<time datetime=2020>", "<center>", "<strike>", "<tt>", "<abbr title=\"a&amp;b\">", "<acronym>",
+    "<a href=\"https://example.org/a b?c=&quot;d&quot;#e\">", "<a href=\"HTTP://EXAMPLE.ORG/\">", "<a href=\"?q=1\">", "<a href=\"#top\">",
+    "<a href=\"\">", "<a href=\"\u{1}javascript:x\">", "<a href=\"java&#09;script:x\">", "<a href=\"//example.org/x\">", "<a ping=/p href=/h>",
+];
+
+#[test]
+fn generated_markup_comes_out_as_the_reference_gives_it() {
+    let mut pick = picker(0x5a17_12ee_d1ff_0001);
+    for (case, base) in ["https://caliber.az/post/a", "http://127.0.0.1:9/feed.xml", "https://example.org/"].iter().cycle().take(30_000).enumerate() {
+        set_base(base);
+        let html: String = (0..1 + pick(24)).map(|_| PIECES[pick(PIECES.len())]).collect();
+        assert_same(&html, &format!("case {case}"));
+    }
+}
