@@ -186,3 +186,20 @@ fn generated_markup_comes_out_as_the_reference_gives_it() {
         assert_same(&html, &format!("case {case}"));
     }
 }
+
+/// Markup at the level of characters: tag names, attribute syntax, references and
+/// comments cut anywhere, for what the pieces above put together only whole.
+#[test]
+fn character_soup_comes_out_as_the_reference_gives_it() {
+    const BITS: &[&str] = &[
+        "<", ">", "</", "/>", "=", "\"", "'", " ", "\n", "&", ";", "#", "x", "a", "p", "b", "img", "src", "href", "svg", "math", "table",
+        "td", "tr", "li", "pre", "script", "style", "select", "template", "mi", "title", "!--", "--", "?", "javascript:", "//localhost",
+        "http://h/", "mailto:", "nbsp", "amp", "lt", "\u{a0}", "ə", "\r", "\u{0}", "=\"/", "1",
+    ];
+    let mut pick = picker(0x50_0b_5e_ed);
+    set_base("https://caliber.az/post/a");
+    for case in 0..20_000 {
+        let html: String = (0..pick(60)).map(|_| BITS[pick(BITS.len())]).collect();
+        assert_same(&html, &format!("case {case}"));
+    }
+}
