@@ -165,8 +165,8 @@ fn main() {
         });
         let note = format!(
             "Shapes: medians of {shape_runs} cold `caliber sync --no-images` runs, each followed by a cold `newsboat -x reload` (8 threads) \
-             on the same items: newsboat reads no JSON Feed, so it gets each JSON Feed's items as an RSS twin (the last column: \
-             newsboat on the XML feeds alone, without them). Load average (1, 5, 15 min) at the end of the shapes: {}. Machine: {}. \
+             on the same items: newsboat reads no JSON Feed, so it gets each JSON Feed's items as an RSS twin (the last two \
+             columns: newsboat on the XML feeds alone, without them, against caliber on all the feeds and on the same XML feeds). Load average (1, 5, 15 min) at the end of the shapes: {}. Machine: {}. \
              CPU by phase comes from `CALIBER_PHASE_CPU` (thread CPU time per phase); fetch+rest is the process's CPU time less the four phases.",
             load_average(),
             machine()

@@ -13,7 +13,9 @@
 //! measurement did: "same XML feeds"), newsboat gets each JSON Feed's items as an RSS 2.0
 //! twin, served only to it; caliber reads the JSON Feed. The ratio is taken against that
 //! run. For `mixed`, newsboat also runs on the XML feeds alone (three quarters of the items,
-//! the ratio this bench reported before 2026-12-04), shown in its own column.
+//! the ratio this bench reported before 2026-12-04), shown in its own column, and so does
+//! caliber, in the last column: both programs on the same XML feeds, a third reading of the
+//! issue's words.
 
 use super::*;
 
@@ -245,6 +247,8 @@ pub(crate) struct ShapeRow {
     pub(crate) newsboat: Vec<Measured>,
     /// newsboat on the XML feeds alone, without the JSON Feeds' twins (`mixed` only).
     pub(crate) newsboat_xml_only: Vec<Measured>,
+    /// caliber on those XML feeds alone too: both programs on the same feeds (`mixed` only).
+    pub(crate) caliber_xml_only: Vec<Measured>,
     /// `CALIBER_BENCH_BASELINE`: another build of `caliber` (an earlier commit), same runs.
     pub(crate) baseline: Vec<Measured>,
     pub(crate) xml_mib: f64,
@@ -274,6 +278,7 @@ pub(crate) fn run_shapes(caliber: &Path, baseline: Option<&Path>, newsboat: Opti
                 caliber: Vec::new(),
                 newsboat: Vec::new(),
                 newsboat_xml_only: Vec::new(),
+                caliber_xml_only: Vec::new(),
                 baseline: Vec::new(),
                 xml_mib: raw as f64 / 1048576.0,
             };
@@ -291,6 +296,9 @@ pub(crate) fn run_shapes(caliber: &Path, baseline: Option<&Path>, newsboat: Opti
                     log_cold(t0, &format!("  newsboat {} {articles}", shape.name()), &m);
                     row.newsboat.push(m);
                     if twins > 0 {
+                        let m = caliber_cold(caliber, &xml_urls, xml_articles);
+                        log_cold(t0, &format!("  caliber {} {xml_articles} (XML feeds only)", shape.name()), &m);
+                        row.caliber_xml_only.push(m);
                         let (m, _dir, _) = newsboat_cold(newsboat, &xml_urls, xml_articles);
                         log_cold(t0, &format!("  newsboat {} {xml_articles} (XML feeds only)", shape.name()), &m);
                         row.newsboat_xml_only.push(m);
@@ -309,11 +317,13 @@ pub(crate) fn shapes_table(rows: &[ShapeRow]) -> Table {
         "shape", "articles (feeds, document MiB)", "caliber cold", "newsboat cold", "cold ratio (target ≤ 0.75)", "listable", "listable ÷ newsboat cold (target ≤ 0.25)",
         "peak RSS caliber / newsboat", "CPU caliber / newsboat", "caliber CPU ms per article: fetch+rest / parse / sanitise / store / index", "newsboat CPU ms per article",
         "newsboat on the XML feeds only: cold, caliber ÷ it",
+        "both on the XML feeds only: caliber cold, ÷ newsboat's",
     ]);
     let median = |v: Vec<f64>| if v.is_empty() { f64::NAN } else { stats(&v).median };
     for row in rows {
         let cold = median(row.caliber.iter().map(|m| ms(m.wall)).collect());
         let nb_xml_only = median(row.newsboat_xml_only.iter().map(|m| ms(m.wall)).collect());
+        let cal_xml_only = median(row.caliber_xml_only.iter().map(|m| ms(m.wall)).collect());
         let listable = median(row.caliber.iter().map(|m| ms(m.listable.unwrap_or(m.wall))).collect());
         let nb = median(row.newsboat.iter().map(|m| ms(m.wall)).collect());
         let rss = median(row.caliber.iter().filter_map(|m| m.peak_rss_kib.map(|k| k as f64)).collect());
@@ -340,6 +350,7 @@ pub(crate) fn shapes_table(rows: &[ShapeRow]) -> Table {
             format!("{} / {} / {} / {} / {}", per(rest), per(named[0]), per(named[1]), per(named[2]), per(named[3])),
             if row.articles > 0 && nb_cpu.is_finite() { format!("{:.3}", nb_cpu / row.articles as f64) } else { "—".into() },
             if nb_xml_only.is_finite() { format!("{}, {}", fmt_ms(nb_xml_only), ratio(cold, nb_xml_only)) } else { "—".into() },
+            if cal_xml_only.is_finite() { format!("{}, {}", fmt_ms(cal_xml_only), ratio(cal_xml_only, nb_xml_only)) } else { "—".into() },
         ]);
     }
     table
