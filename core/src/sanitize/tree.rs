@@ -274,6 +274,16 @@ impl Tree {
         Tree { nodes: RefCell::new(all) }
     }
 
+    /// The node to link for `child`: the node itself, or a new text node, unless the text
+    /// merged into `before` (the node it would follow).
+    fn node_to_link(&self, child: NodeOrText<Id>, before: Id) -> Option<Id> {
+        match child {
+            NodeOrText::AppendNode(node) => Some(node),
+            NodeOrText::AppendText(text) if merge_text(&mut self.nodes.borrow_mut(), before, &text) => None,
+            NodeOrText::AppendText(text) => Some(self.add(Data::Text(text))),
+        }
+    }
+
     fn add(&self, data: Data) -> Id {
         let mut nodes = self.nodes.borrow_mut();
         nodes.push(Node { parent: NONE, prev: NONE, next: NONE, first: NONE, last: NONE, data });
@@ -381,17 +391,10 @@ impl TreeSink for Tree {
     }
 
     fn append(&self, parent: &Id, child: NodeOrText<Id>) {
-        let child = match child {
-            NodeOrText::AppendNode(node) => node,
-            NodeOrText::AppendText(text) => {
-                let last = self.nodes.borrow()[*parent as usize].last;
-                if merge_text(&mut self.nodes.borrow_mut(), last, &text) {
-                    return;
-                }
-                self.add(Data::Text(text))
-            }
-        };
-        append_child(&mut self.nodes.borrow_mut(), *parent, child);
+        let last = self.nodes.borrow()[*parent as usize].last;
+        if let Some(child) = self.node_to_link(child, last) {
+            append_child(&mut self.nodes.borrow_mut(), *parent, child);
+        }
     }
 
     fn append_based_on_parent_node(&self, element: &Id, prev_element: &Id, child: NodeOrText<Id>) {
@@ -418,17 +421,10 @@ impl TreeSink for Tree {
     fn set_quirks_mode(&self, _mode: QuirksMode) {}
 
     fn append_before_sibling(&self, sibling: &Id, child: NodeOrText<Id>) {
-        let child = match child {
-            NodeOrText::AppendNode(node) => node,
-            NodeOrText::AppendText(text) => {
-                let prev = self.nodes.borrow()[*sibling as usize].prev;
-                if merge_text(&mut self.nodes.borrow_mut(), prev, &text) {
-                    return;
-                }
-                self.add(Data::Text(text))
-            }
-        };
-        insert_before(&mut self.nodes.borrow_mut(), *sibling, child);
+        let prev = self.nodes.borrow()[*sibling as usize].prev;
+        if let Some(child) = self.node_to_link(child, prev) {
+            insert_before(&mut self.nodes.borrow_mut(), *sibling, child);
+        }
     }
 
     fn add_attrs_if_missing(&self, target: &Id, attrs: Vec<Attribute>) {
