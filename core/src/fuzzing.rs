@@ -32,6 +32,14 @@ pub fn sanitize(html: &str) -> String {
     crate::sanitize::sanitize_html(html, &Url::parse(BASE).unwrap())
 }
 
+/// One pass of the sanitising policy and one of its reference (ammonia, which it replaced)
+/// against `BASE`: (ours, the reference's), each with whether a URL was dropped.
+#[cfg(feature = "reference-sanitizer")]
+pub fn policy_and_reference_pass(html: &str) -> ((String, bool), (String, bool)) {
+    crate::sanitize::set_base_for_tests(&Url::parse(BASE).unwrap());
+    crate::sanitize::reference::both_passes(html)
+}
+
 /// Each item's title, summary HTML and body HTML as the feed gives them, before
 /// sanitising (for the text bench).
 pub fn feed_bodies(body: &[u8], url: &str) -> Result<Vec<(String, String, String)>, ParseError> {

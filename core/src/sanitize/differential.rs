@@ -1,77 +1,23 @@
-//! The sanitiser held to ammonia, the library it replaced (`tree`'s header): the policy as an
-//! ammonia `Builder` is the reference, and one pass of each must give the same bytes and the
-//! same record of a dropped URL, on every corpus the project has and on generated markup.
+//! The sanitiser held to ammonia, the library it replaced (`tree`'s header; the reference is
+//! `reference`): one pass of each must give the same bytes and the same record of a dropped
+//! URL, on every corpus the project has and on generated markup (and on the property tests'
+//! hostile HTML, `tests/fuzz_props.rs`).
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use ammonia::{Builder, UrlRelative, UrlRelativeEvaluate};
 use html5ever::LocalName;
 
+use super::reference::{both_passes, reference_policy};
 use super::tree::{ALLOWED_TAGS, CONTENT_DROPPED_TAGS, attribute_allowed, tag_allowed};
-use super::{BASE, URL_DROPPED, filter_url_attribute, is_url_attribute, keep_pre_line_feeds, policy_pass, resolve_relative};
 use crate::test_support::picker;
 
-struct ResolveAgainstBase;
-
-impl<'a> UrlRelativeEvaluate<'a> for ResolveAgainstBase {
-    fn evaluate<'url>(&self, relative: &'url str) -> Option<Cow<'url, str>> {
-        resolve_relative(relative).map(Cow::Owned)
-    }
-}
-
-/// The policy as ammonia 4.2 takes it (what `sanitize_html` used until issue 15).
-pub(super) fn reference_policy() -> Builder<'static> {
-    let mut builder = Builder::default();
-    builder
-        .url_schemes(HashSet::from(["http", "https", "mailto"]))
-        .attribute_filter(|element, attribute, value| {
-            if !is_url_attribute(element, attribute) {
-                return Some(Cow::Borrowed(value));
-            }
-            filter_url_attribute(element, attribute, value)
-        })
-        .url_relative(UrlRelative::Custom(Box::new(ResolveAgainstBase)))
-        .link_rel(Some("noopener noreferrer"))
-        .add_tag_attributes("img", ["loading"])
-        .rm_tag_attributes("blockquote", ["cite"])
-        .rm_tag_attributes("q", ["cite"])
-        .rm_tag_attributes("del", ["cite"])
-        .rm_tag_attributes("ins", ["cite"])
-        .rm_tags(["map", "area"]);
-    builder
-}
-
-thread_local! {
-    static REFERENCE: Builder<'static> = reference_policy();
-}
-
-/// One pass of the reference, as `policy_pass` makes one (`BASE` set).
-fn reference_pass(html: &str) -> String {
-    REFERENCE.with(|policy| {
-        let mut out = Vec::new();
-        policy.clean(html).write_to(&mut out).unwrap();
-        keep_pre_line_feeds(String::from_utf8(out).unwrap())
-    })
-}
-
-/// Both passes on `html`: (output, whether a URL was dropped) of ours, then the reference's.
-fn both(html: &str) -> ((String, bool), (String, bool)) {
-    let run = |pass: fn(&str) -> String| {
-        URL_DROPPED.with(|dropped| dropped.set(false));
-        let out = pass(html);
-        (out, URL_DROPPED.with(std::cell::Cell::get))
-    };
-    (run(policy_pass), run(reference_pass))
-}
-
 fn assert_same(html: &str, what: &str) {
-    let (ours, reference) = both(html);
+    let (ours, reference) = both_passes(html);
     assert_eq!(ours, reference, "{what}: {html:?}");
 }
 
 fn set_base(base: &str) {
-    BASE.with(|b| *b.borrow_mut() = Some(url::Url::parse(base).unwrap()));
+    super::set_base_for_tests(&url::Url::parse(base).unwrap());
 }
 
 #[test]
