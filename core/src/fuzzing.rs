@@ -32,6 +32,11 @@ pub fn sanitize(html: &str) -> String {
     crate::sanitize::sanitize_html(html, &Url::parse(BASE).unwrap())
 }
 
+/// `sanitize_html_and_text` against `BASE`: the HTML, and the index's text made in its walk.
+pub fn sanitize_and_text(html: &str) -> (String, String) {
+    crate::sanitize::sanitize_html_and_text(html, &Url::parse(BASE).unwrap())
+}
+
 /// One pass of the sanitising policy and one of its reference (ammonia, which it replaced)
 /// against `BASE`: (ours, the reference's), each with whether a URL was dropped.
 #[cfg(feature = "reference-sanitizer")]

@@ -159,6 +159,20 @@ fn is_url_attribute(element: &str, attribute: &str) -> bool {
 /// Sanitise untrusted HTML, resolving relative URLs against `base`. Tags nested deeper
 /// than `depth::MAX_DEPTH` are dropped (their text stays): parsing deep nesting is quadratic.
 pub fn sanitize_html(html: &str, base: &Url) -> String {
+    sanitize(html, base, None)
+}
+
+/// `sanitize_html`, and the text of what it returns exactly as `html_to_text` reads it back:
+/// made in the same walk, so the index's text needs no second parse of the body.
+pub fn sanitize_html_and_text(html: &str, base: &Url) -> (String, String) {
+    let mut text = String::new();
+    let html = sanitize(html, base, Some(&mut text));
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    (html, text)
+}
+
+fn sanitize(html: &str, base: &Url, mut text: Option<&mut String>) -> String {
     let html = depth::bound(html);
     BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
     // Removing an element keeps its children, which can leave markup the parser nests
@@ -173,10 +187,17 @@ pub fn sanitize_html(html: &str, base: &Url) -> String {
     // back in order, so the first pass's output is not a fixed point (found by the property
     // test at 50,000 cases: `<a href="//localhost/x" lang="x">`). Then the second pass is made.
     URL_DROPPED.with(|dropped| dropped.set(false));
-    let once = policy_pass(&html);
+    let once = policy_pass_with(&html, text.as_deref_mut());
     let dropped = URL_DROPPED.with(Cell::get);
     let suspect = needs_second_pass(&html) || once.contains('\r');
-    let clean = if dropped || (suspect && !readback::reads_back_the_same(&once)) { policy_pass(&once) } else { once };
+    let clean = if dropped || (suspect && !readback::reads_back_the_same(&once)) {
+        if let Some(text) = text.as_deref_mut() {
+            text.clear();
+        }
+        policy_pass_with(&once, text)
+    } else {
+        once
+    };
     // After parsing: `&#27;` is a control character too. (No copy when there is none.)
     match strip_controls(&clean) {
         Cow::Borrowed(_) => clean,
@@ -190,10 +211,16 @@ pub(crate) fn set_base_for_tests(base: &Url) {
     BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
 }
 
-/// One pass of the policy (`BASE` set).
+/// One pass of the policy (`BASE` set), for the tests and the reference.
+#[cfg(any(test, feature = "reference-sanitizer"))]
 fn policy_pass(html: &str) -> String {
+    policy_pass_with(html, None)
+}
+
+/// One pass of the policy, its text also pushed to `text` when asked (`tree::Output`).
+fn policy_pass_with(html: &str, text: Option<&mut String>) -> String {
     let mut out = Vec::with_capacity(html.len());
-    tree::policy_pass_into(html, &mut out);
+    tree::policy_pass_into(html, &mut tree::Output { html: &mut out, text });
     debug_assert!(std::str::from_utf8(&out).is_ok(), "the pass writes UTF-8");
     // SAFETY: the pass writes only whole `str`s (names, attribute values and text are
     // `StrTendril`s, escapes are ASCII), so `out` is UTF-8. Checking it again was 3 % of
@@ -307,6 +334,12 @@ fn find_ascii_case_insensitive(text: &str, prefix: &str, name: &str) -> Option<u
     memchr::memmem::find_iter(bytes, prefix.as_bytes()).find(|&i| {
         bytes.get(i + prefix.len()..i + prefix.len() + name.len()).is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
     })
+}
+
+/// A text node's text as `html_to_text` reads it out of the serialised HTML: without the
+/// controls `sanitize_html` strips, its whitespace collapsed.
+fn push_plain_text(out: &mut String, text: &str) {
+    push_collapsed(out, &strip_controls(text));
 }
 
 fn push_text(out: &mut String, text: &str) {

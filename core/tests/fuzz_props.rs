@@ -402,6 +402,10 @@ proptest! {
     fn sanitised_output_has_no_script_capable_markup_and_is_idempotent(html in hostile_html()) {
         let out = timed("sanitize", &html, || fuzzing::sanitize(&html));
         assert_sanitised(&html, &out);
+        // The index's text made in the same walk is what the HTML reads back as.
+        let (with_text, text) = fuzzing::sanitize_and_text(&html);
+        prop_assert_eq!(&with_text, &out);
+        prop_assert_eq!(&text, &fuzzing::index_text(&out), "the walk's text of {:?}", html);
         let twice = timed("sanitize", &out, || fuzzing::sanitize(&out));
         prop_assert_eq!(&twice, &out, "not idempotent on {:?}", html);
         // The text for the index and summaries never panics either.

@@ -1,7 +1,8 @@
 //! The sanitiser held to ammonia, the library it replaced (`tree`'s header; the reference is
 //! `reference`): one pass of each must give the same bytes and the same record of a dropped
 //! URL, on every corpus the project has and on generated markup (and on the property tests'
-//! hostile HTML, `tests/fuzz_props.rs`).
+//! hostile HTML, `tests/fuzz_props.rs`). The same cases check the index's text made in the
+//! walk (`sanitize_html_and_text`) against `html_to_text` of the HTML.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,9 +12,15 @@ use super::reference::{both_passes, reference_policy};
 use super::tree::{ALLOWED_TAGS, CONTENT_DROPPED_TAGS, attribute_allowed, tag_allowed};
 use crate::test_support::picker;
 
+/// One pass of ours and one of the reference give the same; and the text `sanitize_html`'s
+/// walk makes for the index is what `html_to_text` reads back from its HTML.
 fn assert_same(html: &str, what: &str) {
+    let shown: String = html.chars().take(400).collect();
     let (ours, reference) = both_passes(html);
-    assert_eq!(ours, reference, "{what}: {html:?}");
+    assert_eq!(ours, reference, "{what}: {shown:?}");
+    let base = super::BASE.with(|base| base.borrow().clone()).expect("set_base first");
+    let (clean, text) = super::sanitize_html_and_text(html, &base);
+    assert_eq!(text, super::html_to_text(&clean), "{what}: the walk's text of {shown:?}");
 }
 
 fn set_base(base: &str) {
@@ -140,7 +147,8 @@ fn character_soup_comes_out_as_the_reference_gives_it() {
     const BITS: &[&str] = &[
         "<", ">", "</", "/>", "=", "\"", "'", " ", "\n", "&", ";", "#", "x", "a", "p", "b", "img", "src", "href", "svg", "math", "table",
         "td", "tr", "li", "pre", "script", "style", "select", "template", "mi", "title", "!--", "--", "?", "javascript:", "//localhost",
-        "http://h/", "mailto:", "nbsp", "amp", "lt", "\u{a0}", "ə", "\r", "\u{0}", "=\"/", "1",
+        "http://h/", "mailto:", "nbsp", "amp", "lt", "\u{a0}", "ə", "\r", "\u{0}", "=\"/", "1", "\u{b}", "\u{c}", "\u{85}", "\u{2028}",
+        "&#11;", "&#133;", "\t",
     ];
     let mut pick = picker(0x50_0b_5e_ed);
     set_base("https://caliber.az/post/a");

@@ -559,8 +559,46 @@ fn push_start_tag(out: &mut Vec<u8>, element: &Element) {
     out.push(b'>');
 }
 
+/// Where a pass writes: the HTML, and (when asked) its text as `html_to_text` would read it
+/// back, made from the same walk instead of parsing the HTML again for the index.
+pub(super) struct Output<'a> {
+    pub(super) html: &'a mut Vec<u8>,
+    pub(super) text: Option<&'a mut String>,
+}
+
+impl Output<'_> {
+    fn text(&mut self, text: &str) {
+        push_escaped(self.html, text, false);
+        if let Some(plain) = self.text.as_deref_mut() {
+            super::push_plain_text(plain, text);
+        }
+    }
+
+    /// A tag is a word break in the text.
+    fn tag_break(&mut self) {
+        if let Some(plain) = self.text.as_deref_mut()
+            && !plain.is_empty()
+            && !plain.ends_with(' ')
+        {
+            plain.push(' ');
+        }
+    }
+
+    fn start_tag(&mut self, element: &Element) {
+        push_start_tag(self.html, element);
+        self.tag_break();
+    }
+
+    fn end_tag(&mut self, name: &LocalName) {
+        self.html.extend_from_slice(b"</");
+        self.html.extend_from_slice(name.as_bytes());
+        self.html.push(b'>');
+        self.tag_break();
+    }
+}
+
 /// One pass of the policy over `html`, written to `out` (URL rules read the thread's base).
-pub(super) fn policy_pass_into(html: &str, out: &mut Vec<u8>) {
+pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) {
     let context = QualName::new(None, ns!(html), local_name!("div"));
     // About one node per 40 bytes of an article's markup.
     let tree = html5ever::parse_fragment(Tree::with_capacity(html.len() / 40 + 8), ParseOpts::default(), context, vec![], false).one(html);
@@ -591,9 +629,7 @@ pub(super) fn policy_pass_into(html: &str, out: &mut Vec<u8>) {
                 if is_void(&element.name) {
                     void_depth -= 1;
                 } else if void_depth == 0 {
-                    out.extend_from_slice(b"</");
-                    out.extend_from_slice(element.name.local.as_bytes());
-                    out.push(b'>');
+                    out.end_tag(&element.name.local);
                 }
                 continue;
             }
@@ -601,7 +637,7 @@ pub(super) fn policy_pass_into(html: &str, out: &mut Vec<u8>) {
         match &mut nodes[id as usize].data {
             Data::Text(text) => {
                 if void_depth == 0 {
-                    push_escaped(out, text, false);
+                    out.text(text);
                 }
             }
             Data::Root | Data::Dropped => push_children(&mut steps, &nodes, id),
@@ -614,13 +650,11 @@ pub(super) fn policy_pass_into(html: &str, out: &mut Vec<u8>) {
                     continue;
                 }
                 if kept {
-                    if is_void(name) {
-                        if void_depth == 0 {
-                            push_start_tag(out, element);
-                        }
+                    if void_depth == 0 {
+                        out.start_tag(element);
+                    }
+                    if is_void(&element.name) {
                         void_depth += 1;
-                    } else if void_depth == 0 {
-                        push_start_tag(out, element);
                     }
                     steps.push(Step::Close(id));
                 }

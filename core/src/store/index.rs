@@ -35,8 +35,12 @@ pub(super) struct IndexRow {
 impl IndexRow {
     /// The row of an article: its body's text extracted, the folded words of all three.
     pub(super) fn new(id: i64, title: String, summary: Option<String>, content_html: Option<&str>) -> Self {
+        Self::with_text(id, title, summary, content_html.map(html_to_text).unwrap_or_default())
+    }
+
+    /// The row of an article whose body's text is already extracted (as `html_to_text` would).
+    pub(super) fn with_text(id: i64, title: String, summary: Option<String>, body: String) -> Self {
         let summary = summary.unwrap_or_default();
-        let body = content_html.map(html_to_text).unwrap_or_default();
         let folded = folded_words(&[&title, &summary, &body]);
         IndexRow { id, title, summary, body, folded }
     }

@@ -33,7 +33,7 @@ use crate::model::{PreparedArticle, SpilledBody, UnsanitisedBody};
 use crate::phases::{self, Phase};
 use super::index::IndexRow;
 use crate::parse::body_picture_links;
-use crate::sanitize::sanitize_html;
+use crate::sanitize::sanitize_html_and_text;
 
 impl Store {
     /// Sanitise every body a sync left waiting, `workers` at a time.
@@ -283,17 +283,20 @@ fn prepare(taken: Vec<Job>) -> Vec<Done> {
                 let read = html.len();
                 // A base that no longer parses (it was a URL when stored): links stay relative and are dropped.
                 let base = Url::parse(&base).unwrap_or_else(|_| Url::parse("about:blank").expect("a valid URL"));
-                let html = Some(sanitize_html(&html, &base)).filter(|h| !h.trim().is_empty());
+                // The index's text comes from the same walk (no second parse of the body).
+                let (html, text) = sanitize_html_and_text(&html, &base);
+                let html = Some(html).filter(|h| !h.trim().is_empty());
                 let pictures = html.as_deref().map(body_picture_links).unwrap_or_default();
-                (id, html, article, pictures, read)
+                (id, html, text, article, pictures, read)
             })
             .collect()
     });
     phases::measure(Phase::Index, || {
         cleaned
             .into_iter()
-            .map(|(id, html, article, pictures, read)| {
-                let row = article.map(|(title, summary)| IndexRow::new(id, title, summary, html.as_deref()));
+            .map(|(id, html, text, article, pictures, read)| {
+                let text = if html.is_some() { text } else { String::new() };
+                let row = article.map(|(title, summary)| IndexRow::with_text(id, title, summary, text));
                 Done { id, html, row, pictures, read }
             })
             .collect()
