@@ -128,7 +128,7 @@ pub(super) fn tag_allowed(tag: &LocalName) -> bool {
 }
 
 /// Attributes kept on an allowed tag: ammonia's defaults (`lang` and `title` everywhere),
-/// `loading` on `<img>`, no `cite`.
+/// `loading` on `<img>`, no `cite` (it holds a URL that no rule checks, and nothing needs it).
 pub(super) fn attribute_allowed(tag: &LocalName, attribute: &LocalName) -> bool {
     let table_part = || matches!(*attribute, local_name!("align") | local_name!("char") | local_name!("charoff"));
     matches!(*attribute, local_name!("lang") | local_name!("title"))
