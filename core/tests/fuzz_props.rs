@@ -564,6 +564,20 @@ fn xml_declaration_with_unquoted_non_ascii_encoding_is_not_a_panic() {
     let _ = fuzzing::parse_feed(&fixture("fuzz/feed-encoding-unquoted-cyrillic.bin"), fuzzing::BASE);
 }
 
+/// Found by the `sanitize` fuzz target (2026-12-05, built with coverage on stable): tables
+/// nested past the depth bound, with markup the parser fosters out of them, came out one
+/// element deeper than the bound, and the next sanitise cut that element. Nothing unsafe
+/// survived; the stored HTML was not a fixed point.
+#[test]
+fn nested_tables_past_the_bound_sanitise_idempotently() {
+    let input = String::from_utf8_lossy(&fixture("fuzz/sanitize-nested-tables-not-idempotent.bin")).into_owned();
+    let once = fuzzing::sanitize(&input);
+    assert_sanitised(&input, &once);
+    assert_eq!(fuzzing::sanitize(&once), once);
+    let (with_text, text) = fuzzing::sanitize_and_text(&input);
+    assert_eq!((with_text, text), (once.clone(), fuzzing::index_text(&once)));
+}
+
 /// Found by `sanitised_output_has_no_script_capable_markup_and_is_idempotent`: more than 32
 /// unclosed `<b>` (the depth bound's `MAX_UNCLOSED_FORMATTING`) but fewer than 128 tags
 /// skipped the bound, came out as that many nested `<b>`s, and the next sanitise cut them

@@ -598,7 +598,8 @@ impl Output<'_> {
 }
 
 /// One pass of the policy over `html`, written to `out` (URL rules read the thread's base).
-pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) {
+/// Returns how deep the elements it wrote nest (void ones included).
+pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) -> usize {
     let context = QualName::new(None, ns!(html), local_name!("div"));
     // About one node per 40 bytes of an article's markup.
     let tree = html5ever::parse_fragment(Tree::with_capacity(html.len() / 40 + 8), ParseOpts::default(), context, vec![], false).one(html);
@@ -621,11 +622,13 @@ pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) {
     push_children(&mut steps, &nodes, root);
     // Inside a kept void element nothing is written (none has content from the parser).
     let mut void_depth = 0usize;
+    let (mut depth, mut deepest) = (0usize, 0usize);
     while let Some(step) = steps.pop() {
         let id = match step {
             Step::Visit(id) => id,
             Step::Close(id) => {
                 let Data::Element(element) = &nodes[id as usize].data else { unreachable!("only elements are closed") };
+                depth -= 1;
                 if is_void(&element.name) {
                     void_depth -= 1;
                 } else if void_depth == 0 {
@@ -653,6 +656,8 @@ pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) {
                     if void_depth == 0 {
                         out.start_tag(element);
                     }
+                    depth += 1;
+                    deepest = deepest.max(depth);
                     if is_void(&element.name) {
                         void_depth += 1;
                     }
@@ -662,4 +667,5 @@ pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) {
             }
         }
     }
+    deepest
 }
