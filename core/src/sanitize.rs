@@ -100,11 +100,24 @@ fn resolve_relative(relative: &str) -> Option<String> {
 /// Our rules for an attribute holding a URL (`is_url_attribute`), after the policy's
 /// schemes: `None` drops it (and records that a URL was dropped).
 fn filter_url_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> Option<Cow<'v, str>> {
-    let allowed = url_allowed(element, attribute, value);
-    if !allowed {
+    // A value the browser reads otherwise than written is checked again as it reads it:
+    // the policy's schemes were checked on the value as written.
+    let read = url_allowed(element, attribute, value)
+        .then(|| url_as_the_browser_reads_it(value))
+        .filter(|read| matches!(read, Cow::Borrowed(_)) || scheme_allowed(read));
+    if read.is_none() {
         URL_DROPPED.with(|dropped| dropped.set(true));
     }
-    allowed.then(|| url_as_the_browser_reads_it(value))
+    read
+}
+
+/// The URL schemes an attribute may hold: http(s), `mailto:`, or none (a relative URL,
+/// resolved against the base later).
+fn scheme_allowed(value: &str) -> bool {
+    match Url::parse(value) {
+        Ok(url) => matches!(url.scheme(), "http" | "https" | "mailto"),
+        Err(error) => error == url::ParseError::RelativeUrlWithoutBase,
+    }
 }
 
 /// Whether a URL attribute may stay: never to the app's own origins, `mailto:` only as a
@@ -123,9 +136,11 @@ fn url_allowed(element: &str, attribute: &str, value: &str) -> bool {
 
 /// A URL attribute without the spaces and controls a browser ignores around it, and
 /// `mailto:` in lower case: what is stored is what the link does (found by fuzzing: a site
-/// page's `href=" MailTo:…"` was kept as written).
+/// page's `href=" MailTo:…"` was kept as written). Only C0 controls and space: the URL
+/// parser keeps DEL, so `\u{7f}javascript:x` is a relative link, and trimming DEL as well
+/// made it `javascript:x` (found by the `feed` fuzz target).
 fn url_as_the_browser_reads_it(value: &str) -> Cow<'_, str> {
-    let trimmed = value.trim_matches(|c: char| c.is_ascii_whitespace() || c.is_ascii_control());
+    let trimmed = value.trim_matches(|c: char| c <= ' ');
     // The URL parser drops tabs and line breaks anywhere in a URL: `mailto\t:x` is a
     // `mailto:` link (found by the property test at 50,000 cases).
     let url = if trimmed.contains(['\t', '\n', '\r']) { Cow::Owned(trimmed.replace(['\t', '\n', '\r'], "")) } else { Cow::Borrowed(trimmed) };
@@ -765,6 +780,17 @@ mod tests {
             "not a url",
         ] {
             assert!(!picture_url_allowed(bad), "{bad}");
+        }
+    }
+
+    /// Found by the `feed` fuzz target: `\u{7f}aVaScRiPt:alert(1)` passed the schemes as a
+    /// relative URL, then lost its DEL and was stored as a link of another scheme (with
+    /// `javascript:` after the DEL, a script link).
+    #[test]
+    fn trimming_a_url_never_gives_it_a_scheme_the_policy_refuses() {
+        for value in ["\u{7f}javascript:alert(1)", "\u{7f}aVaScRiPt:alert(1)", "\u{7f}\u{7f} vbscript:x", "\u{7f}data:text/html,x", " \u{7f}javascript:x "] {
+            let clean = sanitize_html(&format!("<p><a href=\"{value}\">a</a><img src=\"{value}\"></p>"), &base());
+            assert!(crate::fuzzing::sanitized_violations(&clean).is_empty(), "{value:?} gave {clean}");
         }
     }
 

@@ -564,6 +564,17 @@ fn xml_declaration_with_unquoted_non_ascii_encoding_is_not_a_panic() {
     let _ = fuzzing::parse_feed(&fixture("fuzz/feed-encoding-unquoted-cyrillic.bin"), fuzzing::BASE);
 }
 
+/// Found by the `feed` fuzz target (2026-12-05, built with coverage on stable): a DEL before
+/// `aVaScRiPt:` in a link. As a relative URL it passed the schemes; trimming it as a control
+/// then stored a link of another scheme (`javascript:` itself with the `J` left in). The URL
+/// parser, and so the browser, keeps DEL.
+#[test]
+fn a_del_before_a_scheme_never_leaves_a_link_of_that_scheme() {
+    check_feed(&fixture("fuzz/feed-del-before-a-scheme.bin"));
+    let with_j = String::from_utf8_lossy(&fixture("fuzz/feed-del-before-a-scheme.bin")).replace("\u{7f}aVaScRiPt", "\u{7f}JaVaScRiPt");
+    check_feed(with_j.as_bytes());
+}
+
 /// Found by the `sanitize` fuzz target (2026-12-05, built with coverage on stable): tables
 /// nested past the depth bound, with markup the parser fosters out of them, came out one
 /// element deeper than the bound, and the next sanitise cut that element. Nothing unsafe

@@ -128,6 +128,10 @@ const PIECES: &[&str] = &[
     "<ruby>r<rt>t</rt><rp>(</rp>", "<time datetime=2020>", "<center>", "<strike>", "<tt>", "<abbr title=\"a&amp;b\">", "<acronym>",
     "<a href=\"https://example.org/a b?c=&quot;d&quot;#e\">", "<a href=\"HTTP://EXAMPLE.ORG/\">", "<a href=\"?q=1\">", "<a href=\"#top\">",
     "<a href=\"\">", "<a href=\"\u{1}javascript:x\">", "<a href=\"java&#09;script:x\">", "<a href=\"//example.org/x\">", "<a ping=/p href=/h>",
+    // SVG's animation elements: ammonia resolves no relative `href` of theirs.
+    "<svg><animate href=\"\\\\\">", "<svg><set xlink:href=\"//\">", "<svg><animateMotion href=\"//\">",
+    // A DEL is no space to the URL parser (found by the feed fuzz target).
+    "<a href=\"\u{7f}javascript:alert(1)\">", "<img src=\"\u{7f}aVaScRiPt:x\">",
 ];
 
 #[test]
