@@ -161,3 +161,24 @@ fn character_soup_comes_out_as_the_reference_gives_it() {
         assert_same(&html, &format!("case {case}"));
     }
 }
+
+/// Every name html5ever knows as an atom (661 element and attribute names of HTML, SVG and
+/// MathML, as it writes them), opened as an element in HTML, inside `<svg>` and inside
+/// `<math>`: the tables `tree` copies from ammonia (allowed tags, the SVG and MathML names an
+/// HTML element may not carry) against the reference, beyond the names the cases above use.
+#[test]
+fn every_element_name_the_parser_knows_comes_out_as_the_reference_gives_it() {
+    use string_cache::StaticAtomSet;
+    let names = html5ever::LocalNameStaticSet::get().atoms;
+    assert!(names.len() > 600 && names.contains(&"foreignObject") && names.contains(&"annotation-xml"), "{}", names.len());
+    set_base("https://caliber.az/post/a");
+    for name in names.iter().filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')) {
+        for html in [
+            format!("<p>a<{name} title=\"t\" href=\"/h\">x</{name}>b</p>"),
+            format!("<svg><{name}>x<b>y</b></{name}></svg>z"),
+            format!("<math><{name}>x<b>y</b></{name}></math>z"),
+        ] {
+            assert_same(&html, name);
+        }
+    }
+}

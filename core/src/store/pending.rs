@@ -295,7 +295,6 @@ fn prepare(taken: Vec<Job>) -> Vec<Done> {
         cleaned
             .into_iter()
             .map(|(id, html, text, article, pictures, read)| {
-                let text = if html.is_some() { text } else { String::new() };
                 let row = article.map(|(title, summary)| IndexRow::with_text(id, title, summary, text));
                 Done { id, html, row, pictures, read }
             })
