@@ -105,7 +105,15 @@ pub(crate) fn target_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
+/// The `caliber` measured: `CALIBER_BENCH_CALIBER` (`./dev bench` sets it to the CLI as
+/// `./dev cli` builds it), else the one cargo built with this bench. That one has the
+/// features the tests turn on (the reference sanitiser linked in), so a profile made from
+/// the shipped CLI does not fit its code: measured so, profile-guided builds gained nothing
+/// (BENCHMARKS.md, "profile-guided optimisation").
 pub(crate) fn caliber_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("CALIBER_BENCH_CALIBER") {
+        return PathBuf::from(path);
+    }
     match option_env!("CARGO_BIN_EXE_caliber") {
         Some(path) => PathBuf::from(path),
         None => target_dir().join("release/caliber"),
@@ -122,7 +130,18 @@ pub(crate) fn machine() -> String {
         .ok()
         .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|k| k.parse::<u64>().ok()))
         .map_or(String::new(), |kib| format!(", {:.0} GiB RAM", kib as f64 / 1024.0 / 1024.0));
-    format!("{cores} cores, {cpu}{mem}, scratch files on {}", scratch_file_system())
+    format!("{cores} cores, {cpu}{mem}, scratch files on {}; {}", scratch_file_system(), release_profile())
+}
+
+/// Which `caliber` was measured, and whether it was built with a profile (read from the
+/// `RUSTFLAGS` it was built with: `./dev bench` builds it with one, `cargo bench` without).
+fn release_profile() -> String {
+    let which = if std::env::var_os("CALIBER_BENCH_CALIBER").is_some() { "the CLI as shipped" } else { "the CLI cargo built for this bench" };
+    let flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    match flags.split_whitespace().find_map(|f| f.strip_prefix("-Cprofile-use=")) {
+        Some(path) => format!("{which}, profile-guided ({})", Path::new(path).file_name().map_or(path.into(), |n| n.to_string_lossy())),
+        None => format!("{which}, built without a profile (./dev bench builds with one)"),
+    }
 }
 
 /// The file system the databases and newsboat's caches are written to (`TMPDIR`): newsboat
