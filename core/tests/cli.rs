@@ -247,6 +247,27 @@ fn caliber_data_dir_holds_the_database_when_db_is_absent() {
 /// What a feed (or an older build) left in the database never reaches the terminal as
 /// control characters: the tables print titles, snippets and errors without them.
 #[test]
+fn a_reader_that_stops_reading_ends_the_cli_quietly() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = synced(&server, dir.path());
+    for args in [&["articles"][..], &["search", "geneva"], &["sources", "list"]] {
+        // The reading end is closed before the CLI starts: its first line meets a closed pipe.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = caliber_command(&db, args).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?} panicked on a closed stdout: {stderr}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            // 13: SIGPIPE, the signal a Unix tool ends by when its reader is gone.
+            assert!(output.status.success() || output.status.signal() == Some(13), "{args:?}: {:?}", output.status);
+        }
+    }
+}
+
+#[test]
 fn table_output_never_prints_control_characters() {
     let server = server();
     let dir = tempfile::tempdir().unwrap();

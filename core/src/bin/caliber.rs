@@ -155,7 +155,19 @@ struct MarkArgs {
     unsave: bool,
 }
 
+/// A reader that stops reading (`caliber search x | head`) ends the CLI quietly, as it ends
+/// any Unix tool: Rust ignores SIGPIPE, so the next `println!` panicked with a backtrace.
+#[allow(unsafe_code)]
+fn stop_quietly_when_stdout_closes() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: called first thing in `main`, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    stop_quietly_when_stdout_closes();
     caliber_core::malloc::tune_allocator(caliber_core::malloc::Host::Cli);
     let cli = Cli::parse();
     match run(cli) {
