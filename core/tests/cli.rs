@@ -244,8 +244,7 @@ fn caliber_data_dir_holds_the_database_when_db_is_absent() {
     assert_eq!(json(&output), serde_json::json!([]));
 }
 
-/// What a feed (or an older build) left in the database never reaches the terminal as
-/// control characters: the tables print titles, snippets and errors without them.
+/// `caliber search x | head`: the CLI's output closed under it ends it without a panic.
 #[test]
 fn a_reader_that_stops_reading_ends_the_cli_quietly() {
     let server = server();
@@ -267,6 +266,8 @@ fn a_reader_that_stops_reading_ends_the_cli_quietly() {
     }
 }
 
+/// What a feed (or an older build) left in the database never reaches the terminal as
+/// control characters: the tables print titles, snippets and errors without them.
 #[test]
 fn table_output_never_prints_control_characters() {
     let server = server();

@@ -159,7 +159,7 @@ struct MarkArgs {
 /// any Unix tool: Rust ignores SIGPIPE, so the next `println!` panicked with a backtrace.
 #[allow(unsafe_code)]
 fn stop_quietly_when_stdout_closes() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[cfg(unix)]
     // SAFETY: called first thing in `main`, before any other thread exists.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
