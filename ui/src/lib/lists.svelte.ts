@@ -6,7 +6,11 @@ export interface ListSource {
   items: () => ArticleSummary[];
   hasMore: () => boolean;
   loadMore: () => Promise<void>;
+  /** Set an article's marks where the list keeps it (a list may keep its articles raw). */
+  patch: (id: number, marks: ArticleMarks) => void;
 }
+
+export type ArticleMarks = Partial<Pick<ArticleSummary, 'read' | 'saved'>>;
 
 class Lists {
   /** Raw (not proxied): compared by identity when a list unregisters. */
@@ -28,8 +32,8 @@ export function currentItems(): ArticleSummary[] {
 }
 
 /** Update an article's marks wherever the current list shows it. */
-export function patchArticle(id: number, patch: Partial<Pick<ArticleSummary, 'read' | 'saved'>>): void {
-  for (const a of currentItems()) if (a.id === id) Object.assign(a, patch);
+export function patchArticle(id: number, marks: ArticleMarks): void {
+  lists.source?.patch(id, marks);
 }
 
 export function neighbours(id: number): { prev: ArticleSummary | null; next: ArticleSummary | null } {

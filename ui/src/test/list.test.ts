@@ -49,6 +49,26 @@ describe('home list', () => {
     expect(cards[breaking].textContent).toContain('Breaking');
   });
 
+  it('shows an article read and saved in the list beside the reader, on a loaded page too', async () => {
+    // The list keeps its articles raw (not deeply reactive): marks reach its cards only
+    // because the list replaces the article (issue 15, the list's memory per article).
+    const backend = useBackend();
+    render(App);
+    await waitFor(() => expect(screen.getAllByTestId('article-card')).toHaveLength(30));
+    FakeIntersectionObserver.intersectAll();
+    await waitFor(() => expect(screen.getAllByTestId('article-card')).toHaveLength(45));
+    const card = (id: number) => screen.getAllByTestId('article-card').find((c) => c.getAttribute('href') === `#/article/${id}`)!;
+    for (const id of [backend.articles.find((a) => !a.read)!.id, backend.articles.slice(30).find((a) => !a.read)!.id]) {
+      expect(card(id).querySelector('[aria-label="Unread"]')).not.toBeNull();
+      await fireEvent.click(card(id));
+      await waitFor(() => expect(screen.getByTestId('article-title')).toBeTruthy());
+      await waitFor(() => expect(card(id).querySelector('[aria-label="Unread"]')).toBeNull());
+      expect(card(id).textContent).not.toContain('Saved');
+      await fireEvent.click(screen.getByTestId('save-toggle'));
+      await waitFor(() => expect(card(id).textContent).toContain('Saved'));
+    }
+  });
+
   it('shows the empty state and the error state with the IpcError message', async () => {
     useBackend({ articles: [] });
     const { unmount } = render(App);
