@@ -61,7 +61,8 @@ describe('home list', () => {
     for (const id of [backend.articles.find((a) => !a.read)!.id, backend.articles.slice(30).find((a) => !a.read)!.id]) {
       expect(card(id).querySelector('[aria-label="Unread"]')).not.toBeNull();
       await fireEvent.click(card(id));
-      await waitFor(() => expect(screen.getByTestId('article-title')).toBeTruthy());
+      const title = backend.articles.find((a) => a.id === id)!.title;
+      await waitFor(() => expect(screen.getByTestId('article-title').textContent).toBe(title));
       await waitFor(() => expect(card(id).querySelector('[aria-label="Unread"]')).toBeNull());
       expect(card(id).textContent).not.toContain('Saved');
       await fireEvent.click(screen.getByTestId('save-toggle'));
