@@ -263,6 +263,12 @@ test('a saved article survives a restart', async () => {
   const toggle = await waitVisible(app, 'save-toggle');
   await toggle.click();
   await app.wait(async () => (await toggle.getAttribute('aria-pressed')) === 'true', 5000);
+  // The list beside the reader shows it read and saved: the list keeps its articles raw, so
+  // the reader's marks reach it only through its ListSource.patch (ui/src/lib/lists.svelte.ts).
+  await app.wait(async () => app.executeScript(() => {
+    const card = [...document.querySelectorAll('[data-testid="article-card"]')].find((c) => c.textContent.includes('Каспий: экология'));
+    return Boolean(card && !card.classList.contains('unread') && card.querySelector('.saved-mark'));
+  }), 5000, 'the list beside the reader shows the article read and saved');
   await restart();
   await (await waitVisible(app, 'nav-saved')).click();
   await app.wait(async () => {

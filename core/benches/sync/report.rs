@@ -133,14 +133,23 @@ pub(crate) fn machine() -> String {
     format!("{cores} cores, {cpu}{mem}, scratch files on {}; {}", scratch_file_system(), release_profile())
 }
 
-/// Which `caliber` was measured, and whether it was built with a profile (read from the
-/// `RUSTFLAGS` it was built with: `./dev bench` builds it with one, `cargo bench` without).
+/// Which `caliber` was measured, and whether it was built with a profile. A CLI given by
+/// `CALIBER_BENCH_CALIBER` was built apart from this bench, so only whoever built it can say
+/// (`./dev bench` sets `CALIBER_BENCH_CALIBER_PROFILE` to the profile, or `none`); the one
+/// cargo built here had this bench's `RUSTFLAGS`.
 fn release_profile() -> String {
-    let which = if std::env::var_os("CALIBER_BENCH_CALIBER").is_some() { "the CLI as shipped" } else { "the CLI cargo built for this bench" };
+    let file_name = |path: &str| Path::new(path).file_name().map_or(path.to_owned(), |n| n.to_string_lossy().into_owned());
+    if std::env::var_os("CALIBER_BENCH_CALIBER").is_some() {
+        return match std::env::var("CALIBER_BENCH_CALIBER_PROFILE").ok().filter(|p| !p.is_empty()) {
+            Some(p) if p == "none" => "the CLI as shipped, built without a profile".into(),
+            Some(p) => format!("the CLI as shipped, profile-guided ({})", file_name(&p)),
+            None => "a CLI built apart from the bench (CALIBER_BENCH_CALIBER), its profile not named (CALIBER_BENCH_CALIBER_PROFILE)".into(),
+        };
+    }
     let flags = std::env::var("RUSTFLAGS").unwrap_or_default();
     match flags.split_whitespace().find_map(|f| f.strip_prefix("-Cprofile-use=")) {
-        Some(path) => format!("{which}, profile-guided ({})", Path::new(path).file_name().map_or(path.into(), |n| n.to_string_lossy())),
-        None => format!("{which}, built without a profile (./dev bench builds with one)"),
+        Some(path) => format!("the CLI cargo built for this bench, profile-guided ({})", file_name(path)),
+        None => "the CLI cargo built for this bench, built without a profile (./dev bench builds with one)".into(),
     }
 }
 
