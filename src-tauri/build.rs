@@ -4,6 +4,33 @@ include!("src/command_names.rs");
 
 fn main() {
     println!("cargo:rerun-if-changed=src/command_names.rs");
+    link_flite_voice_early();
     let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri-build failed");
+}
+
+/// WebKitGTK's speech synthesis links flite's voices, and one of them,
+/// `libflite_cmu_time_awb.so.1`, binds 31,000 of its own symbols when it is loaded. The
+/// dynamic loader looks each one up through every library before it in the load order, and
+/// as a dependency of WebKit it comes 82nd of 169: 15 ms of the app's start went there
+/// (BENCHMARKS.md, "flite's voice"). Named by the binary itself it comes 15th or 16th. Only where
+/// the system's WebKitGTK links it (Debian's and Ubuntu's do); the web processes get the
+/// same by `webkit_preload.rs`.
+fn link_flite_voice_early() {
+    const VOICE: &str = "libflite_cmu_time_awb.so.1";
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") != "linux" || var("TARGET") != var("HOST") {
+        return;
+    }
+    let Ok(out) = std::process::Command::new("pkg-config").args(["--variable=libdir", "webkit2gtk-4.1"]).output() else {
+        return;
+    };
+    let libdir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let webkit = std::path::Path::new(&libdir).join("libwebkit2gtk-4.1.so.0");
+    println!("cargo:rerun-if-changed={}", webkit.display());
+    let Ok(bytes) = std::fs::read(&webkit) else { return };
+    let needed = format!("{VOICE}\0");
+    if bytes.windows(needed.len()).any(|w| w == needed.as_bytes()) {
+        println!("cargo:rustc-link-arg-bins=-Wl,--push-state,--no-as-needed,-l:{VOICE},--pop-state");
+    }
 }

@@ -19,6 +19,8 @@ pub mod settings;
 pub mod shell_gl;
 pub mod state;
 pub mod tray;
+#[cfg(target_os = "linux")]
+pub mod webkit_preload;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -76,6 +78,9 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             let state = AppState::open(data_dir.clone(), locale).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
             app.manage(state);
             create_main_window(app)?;
+            // WebKit's processes are started: what the app starts from now on gets no preload.
+            #[cfg(target_os = "linux")]
+            webkit_preload::stop();
             #[cfg(target_os = "android")]
             notifications::create_channel(app.handle());
             if shell {

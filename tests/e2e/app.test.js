@@ -5,9 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { By, Key, until } from 'selenium-webdriver';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import {
   startFixtureServer, prepareProfile, startDriver, openApp, byTestId, waitVisible, computed, screenshot, clipboardText, settle, fakeOpener, shutDown,
-  appPid, processTree, windowPixels,
+  appPid, processTree, windowPixels, appBinary,
 } from './harness.js';
 
 let site, profile, driver, app, opener;
@@ -202,6 +203,22 @@ test('the app\'s own process loads no GL driver (about 25 MiB and a slower launc
   const passedOn = opener.environment();
   assert.equal(passedOn.get('GDK_GL'), undefined);
   assert.equal(passedOn.get('__EGL_VENDOR_LIBRARY_FILENAMES'), undefined);
+});
+
+test('WebKit\'s processes start with flite\'s largest voice loaded first (a tenth of a second\'s symbol lookups each), the app\'s own binary names it early, and what the app opens inherits no preload', async () => {
+  const pid = appPid();
+  assert.ok(pid, 'the app runs');
+  const startedWith = (p) => new Map(readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const webkit = processTree(pid).filter((p) => /^WebKit(WebProces|NetworkPr)/.test(p.comm));
+  assert.equal(webkit.length, 2, `WebKit's web and network processes run: ${webkit.map((p) => p.comm)}`);
+  for (const p of webkit) assert.equal(startedWith(p.pid).get('LD_PRELOAD'), 'libflite_cmu_time_awb.so.1', `${p.comm} started with the voice preloaded`);
+  // The app's own process loads it as a library its binary names, among the first.
+  const needed = execFileSync('readelf', ['-d', appBinary], { encoding: 'utf8' }).split('\n').map((l) => /\(NEEDED\).*\[(.+)\]/.exec(l)?.[1]).filter(Boolean);
+  const at = needed.indexOf('libflite_cmu_time_awb.so.1');
+  assert.ok(at >= 0 && at < 20, `the app's binary names the voice among its first libraries: ${needed.join(' ')}`);
+  await openArticleTitled(PARK_TITLE);
+  assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
+  assert.equal(opener.environment().get('LD_PRELOAD'), undefined, 'the system opener inherited the preload');
 });
 
 test('share buttons open the share page with the canonical link URL-encoded in it', async () => {
