@@ -3,9 +3,9 @@
 //! WebKitGTK links flite for speech synthesis, and one voice, `libflite_cmu_time_awb.so.1`,
 //! binds 31,000 of its own symbols when a process loads it. The dynamic loader looks each
 //! one up through every library loaded before it, and as a dependency of WebKit it comes
-//! 82nd of 169: in each of WebKit's network and web processes that was a tenth of a
-//! second's CPU spread over 1.8 million lookups, before the page could start (BENCHMARKS.md,
-//! "flite's voice"). Preloaded, it comes first. The app's own process gets the same from
+//! 82nd of 169: in each of WebKit's network and web processes that was 1.8 million
+//! library checks, about 10 ms, before the page could start (BENCHMARKS.md, "flite's
+//! voice"). Preloaded, it comes first. The app's own process gets the same from
 //! its link order (`build.rs`).
 //!
 //! The preload is set before any thread exists and taken away once the main window (and so

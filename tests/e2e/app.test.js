@@ -205,7 +205,7 @@ test('the app\'s own process loads no GL driver (about 25 MiB and a slower launc
   assert.equal(passedOn.get('__EGL_VENDOR_LIBRARY_FILENAMES'), undefined);
 });
 
-test('WebKit\'s processes start with flite\'s largest voice loaded first (a tenth of a second\'s symbol lookups each), the app\'s own binary names it early, and what the app opens inherits no preload', async () => {
+test('WebKit\'s processes start with flite\'s largest voice loaded first (1.8 million symbol lookups, about 10 ms, saved in each), the app\'s own binary names it early, and what the app opens inherits no preload', async () => {
   const pid = appPid();
   assert.ok(pid, 'the app runs');
   const startedWith = (p) => new Map(readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
