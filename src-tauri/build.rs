@@ -28,8 +28,13 @@ fn link_flite_voice_early() {
     let libdir = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let webkit = std::path::Path::new(&libdir).join("libwebkit2gtk-4.1.so.0");
     println!("cargo:rerun-if-changed={}", webkit.display());
-    let Ok(bytes) = std::fs::read(&webkit) else { return };
-    let needed = format!("{VOICE}\0");
+    // Its library names (.dynstr) come within the first megabyte; the file is 90 MB.
+    let mut bytes = Vec::new();
+    let Ok(file) = std::fs::File::open(&webkit) else { return };
+    if std::io::Read::read_to_end(&mut std::io::Read::take(file, 4 << 20), &mut bytes).is_err() {
+        return;
+    }
+    let needed = format!("\0{VOICE}\0");
     if bytes.windows(needed.len()).any(|w| w == needed.as_bytes()) {
         println!("cargo:rustc-link-arg-bins=-Wl,--push-state,--no-as-needed,-l:{VOICE},--pop-state");
     }
