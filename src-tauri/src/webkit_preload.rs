@@ -10,8 +10,11 @@
 //!
 //! The preload is set before any thread exists and taken away once the main window (and so
 //! WebKit's processes) exists, so nothing the app opens later (the system opener, the
-//! browser it starts) inherits it. A reader's own `LD_PRELOAD` is left alone, as is a
-//! WebKitGTK that does not link that voice. `CALIBER_SHELL_LOADER=1` turns it off.
+//! browser it starts) inherits it. A helper GTK starts before then (`dbus-launch` where
+//! there is no session bus) loads the voice first too: one more library, nothing else.
+//!
+//! A reader's own `LD_PRELOAD` is left alone, as is a WebKitGTK that does not link that
+//! voice. `CALIBER_SHELL_LOADER=1` turns it off.
 #![allow(unsafe_code)]
 
 /// Set (to anything but the empty string) to start WebKit's processes as they would start.
