@@ -53,12 +53,16 @@ pub fn preload_for_webkit() -> bool {
     }
     // SAFETY: no other thread exists yet (the caller's contract).
     unsafe { std::env::set_var(PRELOAD_ENV, VOICE.to_str().unwrap_or_default()) };
+    PRELOADED.store(true, std::sync::atomic::Ordering::Relaxed);
     true
 }
 
+/// Whether `preload_for_webkit` set the variable (a reader's own is never taken away).
+static PRELOADED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Take the preload away once WebKit's processes are started (the main window exists).
 pub fn stop() {
-    if std::env::var_os(PRELOAD_ENV).is_none_or(|v| v.as_encoded_bytes() != VOICE.to_bytes()) {
+    if !PRELOADED.swap(false, std::sync::atomic::Ordering::Relaxed) {
         return;
     }
     // SAFETY: other threads run by now (GLib's, the async runtime's). unsetenv only moves
