@@ -13,9 +13,9 @@ fn main() {
 /// `libflite_cmu_time_awb.so.1`, binds 31,000 of its own symbols when it is loaded. The
 /// dynamic loader looks each one up through every library before it in the load order, and
 /// as a dependency of WebKit it comes 82nd of 169: 15 ms of the app's start went there
-/// (BENCHMARKS.md, "flite's voice"). Named by the binary itself it comes 15th or 16th. Only where
-/// the system's WebKitGTK links it (Debian's and Ubuntu's do); the web processes get the
-/// same by `webkit_preload.rs`.
+/// (BENCHMARKS.md, "flite's voice"). Named by the binary itself it comes 15th or 16th.
+/// Only where the system's WebKitGTK links it (Debian's and Ubuntu's do); the web
+/// processes get the same by `webkit_preload.rs`.
 fn link_flite_voice_early() {
     const VOICE: &str = "libflite_cmu_time_awb.so.1";
     let var = |name: &str| std::env::var(name).unwrap_or_default();
@@ -27,6 +27,10 @@ fn link_flite_voice_early() {
     };
     let libdir = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let webkit = std::path::Path::new(&libdir).join("libwebkit2gtk-4.1.so.0");
+    // A path that does not exist would make cargo run this script at every build.
+    if !out.status.success() || libdir.is_empty() || !webkit.is_file() {
+        return;
+    }
     println!("cargo:rerun-if-changed={}", webkit.display());
     // Its library names (.dynstr) come within the first megabyte; the file is 90 MB.
     let mut bytes = Vec::new();
