@@ -217,6 +217,18 @@ test('WebKit\'s processes start with flite\'s largest voice loaded first (1.8 mi
   const webkit = processTree(pid).filter((p) => /^WebKit(WebProces|NetworkPr)/.test(p.comm));
   assert.equal(webkit.length, 2, `WebKit's web and network processes run: ${webkit.map((p) => p.comm)}`);
   for (const p of webkit) assert.equal(startedWith(p.pid).get('LD_PRELOAD'), voice, `${p.comm} started with the voice preloaded`);
+  // Loaded first, the voice's names (generic ones: frame_12, res_3) would win over any other
+  // library's of the same name, so none of the web process's libraries may define one.
+  const defined = (file) => execFileSync('nm', ['-D', '--defined-only', file], { encoding: 'utf8', maxBuffer: 256 << 20 })
+    .split('\n').map((l) => l.split(' ')[2]?.replace(/@.*$/, '')).filter(Boolean);
+  const web = webkit.find((p) => p.comm.startsWith('WebKitWebProces'));
+  const libraries = [...new Set(readFileSync(`/proc/${web.pid}/maps`, 'utf8').split('\n').map((l) => l.split(/\s+/)[5]).filter((f) => /^\/.*\.so[.\d]*$/.test(f ?? '')))];
+  const voiceFile = libraries.find((f) => f.includes('libflite_cmu_time_awb'));
+  const voiceNames = new Set(defined(voiceFile));
+  assert.ok(voiceNames.size > 30000, `the voice's names read from ${voiceFile}: ${voiceNames.size}`);
+  const clashes = libraries.filter((f) => f !== voiceFile).flatMap((f) => defined(f).filter((n) => voiceNames.has(n)).map((n) => `${n} in ${f}`));
+  assert.ok(libraries.length > 100, `the web process's libraries: ${libraries.length}`);
+  assert.deepEqual(clashes, [], 'a library of the web process defines a name the preloaded voice defines too');
   // The app's own process loads it as a library its binary names, so before WebKit's own
   // dependencies (the loader's order is the binary's libraries, then theirs).
   assert.ok(neededBy(appBinary).includes(voice), `the app's binary names the voice: ${neededBy(appBinary).join(' ')}`);
