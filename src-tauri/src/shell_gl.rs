@@ -86,15 +86,17 @@ fn load_egl_vendors() {
     }
 }
 
+/// An environment of these variables only, as `std::env::var_os` answers (for the tests of
+/// the decisions here and in `webkit_preload.rs`).
+#[cfg(test)]
+pub(crate) fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<std::ffi::OsString> + use<> {
+    let pairs: Vec<(String, std::ffi::OsString)> = pairs.iter().map(|(k, v)| (k.to_string(), v.into())).collect();
+    move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsString;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
-        let pairs: Vec<(String, OsString)> = pairs.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-    }
 
     #[test]
     fn gl_is_kept_out_only_of_an_x11_session_whose_reader_chose_nothing() {

@@ -44,17 +44,16 @@ fn voice_loaded() -> bool {
     }
 }
 
-/// Name the voice in `LD_PRELOAD` for the processes WebKit will start. Returns whether it
-/// did. Call first thing in `main`, before any other thread exists and before anything
-/// else sets a variable, so it stays the environment's last entry (see `stop`).
-pub fn preload_for_webkit() -> bool {
+/// Name the voice in `LD_PRELOAD` for the processes WebKit will start. Call first thing in
+/// `main`, before any other thread exists and before anything else sets a variable, so it
+/// stays the environment's last entry (see `stop`).
+pub fn preload_for_webkit() {
     if !preloads(|name| std::env::var_os(name), voice_loaded()) {
-        return false;
+        return;
     }
     // SAFETY: no other thread exists yet (the caller's contract).
     unsafe { std::env::set_var(PRELOAD_ENV, VOICE.to_str().unwrap_or_default()) };
     PRELOADED.store(true, std::sync::atomic::Ordering::Relaxed);
-    true
 }
 
 /// Whether `preload_for_webkit` set the variable (a reader's own is never taken away).
@@ -75,12 +74,7 @@ pub fn stop() {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsString;
-
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
-        let pairs: Vec<(String, OsString)> = pairs.iter().map(|(k, v)| (k.to_string(), OsString::from(v))).collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-    }
+    use crate::shell_gl::env;
 
     #[test]
     fn the_voice_is_preloaded_only_where_webkit_links_it_and_the_reader_preloads_nothing() {
