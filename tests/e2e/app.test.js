@@ -193,11 +193,18 @@ test('the app\'s own process loads no GL driver (about 25 MiB and a slower launc
   assert.ok(web, 'the web process runs');
   assert.match(maps(web.pid), /libEGL_mesa/, 'the web process opened its EGL display');
   // And the window is on screen all the same: the X server's pixels of it hold the page,
-  // its text and pictures in many colours, not one plain background.
-  const onScreen = windowPixels('Caliber Reader');
-  const colours = new Set();
-  for (let y = 0; y < onScreen.height; y += 2) for (let x = 0; x < onScreen.width; x += 2) colours.add(onScreen.colour(x, y));
-  assert.ok(colours.size > 100, `the window on screen shows ${colours.size} colours`);
+  // its text and pictures in many colours, not one plain background. Read once the page
+  // is drawn: run first, this test read the window 40 ms after launch, still one colour.
+  const coloursOnScreen = () => {
+    const onScreen = windowPixels('Caliber Reader');
+    const colours = new Set();
+    for (let y = 0; y < onScreen.height; y += 2) for (let x = 0; x < onScreen.width; x += 2) colours.add(onScreen.colour(x, y));
+    return colours.size;
+  };
+  await waitVisible(app, 'sync-now');
+  let colours = 0;
+  await app.wait(() => (colours = coloursOnScreen()) > 100, 10000).catch(() => {});
+  assert.ok(colours > 100, `the window on screen shows ${colours} colours`);
   await openArticleTitled(PARK_TITLE);
   assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
   const passedOn = opener.environment();
