@@ -15,7 +15,7 @@ fn main() {
 /// as a dependency of WebKit it comes 82nd of 169: 15 ms of the app's start went there
 /// (BENCHMARKS.md, "flite's voice"). Named by the binary itself it comes 15th or 16th.
 /// Only where the system's WebKitGTK links it (Debian's and Ubuntu's do); the web
-/// processes get the same by `webkit_preload.rs`.
+/// processes get the same by `webkit_env.rs`.
 fn link_flite_voice_early() {
     const VOICE: &str = "libflite_cmu_time_awb.so.1";
     let var = |name: &str| std::env::var(name).unwrap_or_default();

@@ -20,7 +20,7 @@ pub mod shell_gl;
 pub mod state;
 pub mod tray;
 #[cfg(target_os = "linux")]
-pub mod webkit_preload;
+pub mod webkit_env;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -78,9 +78,9 @@ pub fn build_app<R: Runtime>(builder: Builder<R>, data_dir: Option<PathBuf>, she
             let state = AppState::open(data_dir.clone(), locale).map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
             app.manage(state);
             create_main_window(app)?;
-            // WebKit's processes are started: what the app starts from now on gets no preload.
+            // WebKit's processes are started: what the app starts from now on gets none of their variables.
             #[cfg(target_os = "linux")]
-            webkit_preload::stop();
+            webkit_env::stop();
             #[cfg(target_os = "android")]
             notifications::create_channel(app.handle());
             if shell {

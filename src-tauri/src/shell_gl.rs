@@ -87,7 +87,7 @@ fn load_egl_vendors() {
 }
 
 /// An environment of these variables only, as `std::env::var_os` answers (for the tests of
-/// the decisions here and in `webkit_preload.rs`).
+/// the decisions here and in `webkit_env.rs`).
 #[cfg(test)]
 pub(crate) fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<std::ffi::OsString> + use<> {
     let pairs: Vec<(String, std::ffi::OsString)> = pairs.iter().map(|(k, v)| (k.to_string(), v.into())).collect();

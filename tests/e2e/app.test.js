@@ -244,6 +244,24 @@ test('WebKit\'s processes start with flite\'s largest voice loaded first (1.8 mi
   assert.equal(opener.environment().get('LD_PRELOAD'), undefined, 'the system opener inherited the preload');
 });
 
+test('WebKit\'s processes start with JavaScriptCore in its small-memory mode and without its fourth tier (274 MiB instead of 307 after searching and scrolling at 100k), and what the app opens inherits neither option', async () => {
+  const pid = appPid();
+  assert.ok(pid, 'the app runs');
+  const startedWith = (p) => new Map(readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const webkit = processTree(pid).filter((p) => /^WebKit(WebProces|NetworkPr)/.test(p.comm));
+  assert.equal(webkit.length, 2, `WebKit's web and network processes run: ${webkit.map((p) => p.comm)}`);
+  for (const p of webkit) {
+    const env = startedWith(p.pid);
+    assert.equal(env.get('JSC_forceMiniVMMode'), '1', `${p.comm} started in the small-memory mode`);
+    assert.equal(env.get('JSC_useFTLJIT'), '0', `${p.comm} started without the FTL tier`);
+  }
+  await openArticleTitled(PARK_TITLE);
+  assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
+  const passedOn = opener.environment();
+  assert.equal(passedOn.get('JSC_forceMiniVMMode'), undefined, 'the system opener inherited the small-memory mode');
+  assert.equal(passedOn.get('JSC_useFTLJIT'), undefined, 'the system opener inherited the FTL setting');
+});
+
 test('share buttons open the share page with the canonical link URL-encoded in it', async () => {
   await openArticleTitled(PARK_TITLE);
   const share = (id) => app.findElement(By.css(`[data-testid="share-menu"] [data-share="${id}"]`));
