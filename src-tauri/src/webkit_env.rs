@@ -14,8 +14,9 @@
 //!   collections, as JavaScriptCore does under memory pressure) and `JSC_useFTLJIT=0` (no
 //!   fourth, optimising tier: the list's code stops at the third). After a reader searched
 //!   and scrolled 1,000 cards at 100,000 articles the three processes held 274 MiB
-//!   instead of 307, with the same frames and keystroke times (BENCHMARKS.md,
-//!   "JavaScriptCore's small-memory mode"). A variable the reader set is left as it is;
+//!   instead of 307; scrolling's 95th-percentile frame took 23 ms instead of 21, and a
+//!   keystroke's results came as soon (BENCHMARKS.md, "JavaScriptCore's small-memory
+//!   mode"). A variable the reader set is left as it is;
 //!   `CALIBER_WEB_JSC_DEFAULTS=1` leaves both off.
 //!
 //! The variables are set before any thread exists and taken away, last first, once the main
