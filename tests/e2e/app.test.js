@@ -212,17 +212,28 @@ test('the app\'s own process loads no GL driver (about 25 MiB and a slower launc
   assert.equal(passedOn.get('__EGL_VENDOR_LIBRARY_FILENAMES'), undefined);
 });
 
+/** The environment process `pid` started with (`/proc/PID/environ`), by name. */
+function startedWith(pid) {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
+  return new Map(entries.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
+
+/** WebKit's web and network processes under the app's process `pid`. */
+function webkitProcesses(pid) {
+  const webkit = processTree(pid).filter((p) => /^WebKit(WebProces|NetworkPr)/.test(p.comm));
+  assert.equal(webkit.length, 2, `WebKit's web and network processes run: ${webkit.map((p) => p.comm)}`);
+  return webkit;
+}
+
 test('WebKit\'s processes start with flite\'s largest voice loaded first (1.8 million symbol lookups, about 10 ms, saved in each), the app\'s own binary names it early, and what the app opens inherits no preload', async () => {
   const pid = appPid();
   assert.ok(pid, 'the app runs');
-  const startedWith = (p) => new Map(readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const voice = 'libflite_cmu_time_awb.so.1';
   const neededBy = (file) => execFileSync('readelf', ['-d', file], { encoding: 'utf8' }).split('\n').map((l) => /\(NEEDED\).*\[(.+)\]/.exec(l)?.[1]).filter(Boolean);
   // Only where the system's WebKitGTK links the voice (Debian's and Ubuntu's do; this machine's must).
   const webkitLibrary = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').map((l) => l.split(/\s+/)[5]).find((f) => /libwebkit2gtk-4\.1\.so/.test(f ?? ''));
   assert.ok(webkitLibrary && neededBy(webkitLibrary).includes(voice), `WebKitGTK (${webkitLibrary}) links ${voice}`);
-  const webkit = processTree(pid).filter((p) => /^WebKit(WebProces|NetworkPr)/.test(p.comm));
-  assert.equal(webkit.length, 2, `WebKit's web and network processes run: ${webkit.map((p) => p.comm)}`);
+  const webkit = webkitProcesses(pid);
   for (const p of webkit) assert.equal(startedWith(p.pid).get('LD_PRELOAD'), voice, `${p.comm} started with the voice preloaded`);
   // Loaded first, the voice's names (generic ones: frame_12, res_3) would win over any other
   // library's of the same name, so none of the web process's libraries may define one.
@@ -247,9 +258,7 @@ test('WebKit\'s processes start with flite\'s largest voice loaded first (1.8 mi
 test('WebKit\'s processes start with JavaScriptCore in its small-memory mode and without its fourth tier (274 MiB instead of 307 after searching and scrolling at 100k), and what the app opens inherits neither option', async () => {
   const pid = appPid();
   assert.ok(pid, 'the app runs');
-  const startedWith = (p) => new Map(readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  const webkit = processTree(pid).filter((p) => /^WebKit(WebProces|NetworkPr)/.test(p.comm));
-  assert.equal(webkit.length, 2, `WebKit's web and network processes run: ${webkit.map((p) => p.comm)}`);
+  const webkit = webkitProcesses(pid);
   for (const p of webkit) {
     const env = startedWith(p.pid);
     assert.equal(env.get('JSC_forceMiniVMMode'), '1', `${p.comm} started in the small-memory mode`);
