@@ -183,6 +183,14 @@ test('"open original" hands the canonical article link to the system opener', as
   assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
 });
 
+/** Opens the park article's original through the system opener; returns the environment
+ * the opener was started with (what anything the app opens inherits). */
+async function environmentPassedOn() {
+  await openArticleTitled(PARK_TITLE);
+  assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
+  return opener.environment();
+}
+
 test('the app\'s own process loads no GL driver (about 25 MiB and a slower launch), yet its window shows the page on screen; the web process keeps its own, and what the app opens inherits neither setting', async () => {
   const pid = appPid();
   assert.ok(pid, 'the app runs');
@@ -205,12 +213,15 @@ test('the app\'s own process loads no GL driver (about 25 MiB and a slower launc
   let colours = 0;
   await app.wait(() => (colours = coloursOnScreen()) > 100, 10000).catch(() => {});
   assert.ok(colours > 100, `the window on screen shows ${colours} colours`);
-  await openArticleTitled(PARK_TITLE);
-  assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
-  const passedOn = opener.environment();
+  const passedOn = await environmentPassedOn();
   assert.equal(passedOn.get('GDK_GL'), undefined);
   assert.equal(passedOn.get('__EGL_VENDOR_LIBRARY_FILENAMES'), undefined);
 });
+
+/** The files process `pid` has mapped, each once. */
+function mappedFiles(pid) {
+  return [...new Set(readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').map((l) => l.split(/\s+/)[5]).filter(Boolean))];
+}
 
 /** The environment process `pid` started with (`/proc/PID/environ`), by name. */
 function startedWith(pid) {
@@ -231,7 +242,7 @@ test('WebKit\'s processes start with flite\'s largest voice loaded first (1.8 mi
   const voice = 'libflite_cmu_time_awb.so.1';
   const neededBy = (file) => execFileSync('readelf', ['-d', file], { encoding: 'utf8' }).split('\n').map((l) => /\(NEEDED\).*\[(.+)\]/.exec(l)?.[1]).filter(Boolean);
   // Only where the system's WebKitGTK links the voice (Debian's and Ubuntu's do; this machine's must).
-  const webkitLibrary = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').map((l) => l.split(/\s+/)[5]).find((f) => /libwebkit2gtk-4\.1\.so/.test(f ?? ''));
+  const webkitLibrary = mappedFiles(pid).find((f) => /libwebkit2gtk-4\.1\.so/.test(f));
   assert.ok(webkitLibrary && neededBy(webkitLibrary).includes(voice), `WebKitGTK (${webkitLibrary}) links ${voice}`);
   const webkit = webkitProcesses(pid);
   for (const p of webkit) assert.equal(startedWith(p.pid).get('LD_PRELOAD'), voice, `${p.comm} started with the voice preloaded`);
@@ -240,7 +251,7 @@ test('WebKit\'s processes start with flite\'s largest voice loaded first (1.8 mi
   const defined = (file) => execFileSync('nm', ['-D', '--defined-only', file], { encoding: 'utf8', maxBuffer: 256 << 20 })
     .split('\n').map((l) => l.split(' ')[2]?.replace(/@.*$/, '')).filter(Boolean);
   const web = webkit.find((p) => p.comm.startsWith('WebKitWebProces'));
-  const libraries = [...new Set(readFileSync(`/proc/${web.pid}/maps`, 'utf8').split('\n').map((l) => l.split(/\s+/)[5]).filter((f) => /^\/.*\.so[.\d]*$/.test(f ?? '')))];
+  const libraries = mappedFiles(web.pid).filter((f) => /^\/.*\.so[.\d]*$/.test(f));
   const voiceFile = libraries.find((f) => f.includes('libflite_cmu_time_awb'));
   const voiceNames = new Set(defined(voiceFile));
   assert.ok(voiceNames.size > 30000, `the voice's names read from ${voiceFile}: ${voiceNames.size}`);
@@ -249,10 +260,9 @@ test('WebKit\'s processes start with flite\'s largest voice loaded first (1.8 mi
   assert.deepEqual(clashes, [], 'a library of the web process defines a name the preloaded voice defines too');
   // The app's own process loads it as a library its binary names, so before WebKit's own
   // dependencies (the loader's order is the binary's libraries, then theirs).
-  assert.ok(neededBy(appBinary).includes(voice), `the app's binary names the voice: ${neededBy(appBinary).join(' ')}`);
-  await openArticleTitled(PARK_TITLE);
-  assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
-  assert.equal(opener.environment().get('LD_PRELOAD'), undefined, 'the system opener inherited the preload');
+  const appNeeds = neededBy(appBinary);
+  assert.ok(appNeeds.includes(voice), `the app's binary names the voice: ${appNeeds.join(' ')}`);
+  assert.equal((await environmentPassedOn()).get('LD_PRELOAD'), undefined, 'the system opener inherited the preload');
 });
 
 test('WebKit\'s processes start with JavaScriptCore in its small-memory mode and without its fourth tier (274 MiB instead of 307 after searching and scrolling at 100k), and what the app opens inherits neither option', async () => {
@@ -264,9 +274,7 @@ test('WebKit\'s processes start with JavaScriptCore in its small-memory mode and
     assert.equal(env.get('JSC_forceMiniVMMode'), '1', `${p.comm} started in the small-memory mode`);
     assert.equal(env.get('JSC_useFTLJIT'), '0', `${p.comm} started without the FTL tier`);
   }
-  await openArticleTitled(PARK_TITLE);
-  assert.deepEqual(await openedBy(await waitVisible(app, 'open-original')), [parkLink()]);
-  const passedOn = opener.environment();
+  const passedOn = await environmentPassedOn();
   assert.equal(passedOn.get('JSC_forceMiniVMMode'), undefined, 'the system opener inherited the small-memory mode');
   assert.equal(passedOn.get('JSC_useFTLJIT'), undefined, 'the system opener inherited the FTL setting');
 });
