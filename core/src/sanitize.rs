@@ -13,6 +13,7 @@ pub mod depth;
 #[cfg(test)]
 mod differential;
 mod readback;
+mod tokenizer;
 #[cfg(any(test, feature = "reference-sanitizer"))]
 pub(crate) mod reference;
 mod tree;

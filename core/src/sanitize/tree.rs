@@ -601,9 +601,36 @@ impl Output<'_> {
 /// One pass of the policy over `html`, written to `out` (URL rules read the thread's base).
 /// Returns how deep the elements it wrote nest (void ones included).
 pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) -> usize {
-    let context = QualName::new(None, ns!(html), local_name!("div"));
+    policy_walk_into(parse(html), out)
+}
+
+/// `html` parsed as a fragment inside a `<div>`: by our tokenizer when it can, else by
+/// html5ever's (the tree builder is html5ever's either way).
+fn parse(html: &str) -> Tree {
     // About one node per 40 bytes of an article's markup.
-    let tree = html5ever::parse_fragment(Tree::with_capacity(html.len() / 40 + 8), ParseOpts::default(), context, vec![], false).one(html);
+    let capacity = html.len() / 40 + 8;
+    super::tokenizer::parse_fragment(html, Tree::with_capacity(capacity)).unwrap_or_else(|| parse_by_html5ever(html, capacity))
+}
+
+fn parse_by_html5ever(html: &str, capacity: usize) -> Tree {
+    let context = QualName::new(None, ns!(html), local_name!("div"));
+    html5ever::parse_fragment(Tree::with_capacity(capacity), ParseOpts::default(), context, vec![], false).one(html)
+}
+
+/// `policy_pass_into` with html5ever's tokenizer only (the tests compare the two).
+#[cfg(test)]
+pub(super) fn policy_pass_by_html5ever_into(html: &str, out: &mut Output<'_>) -> usize {
+    policy_walk_into(parse_by_html5ever(html, 8), out)
+}
+
+/// Whether our tokenizer reads `html` to the end (else html5ever's does).
+#[cfg(test)]
+pub(super) fn byte_tokenizer_reads(html: &str) -> bool {
+    super::tokenizer::parse_fragment(html, Tree::with_capacity(8)).is_some()
+}
+
+/// The policy's walk over a parsed tree (`policy_pass_into`).
+fn policy_walk_into(tree: Tree, out: &mut Output<'_>) -> usize {
     let mut nodes = tree.nodes.into_inner();
     // The fragment's `<html>` root, the first child of the document.
     let root = nodes[0].first;

@@ -1,0 +1,480 @@
+//! A byte-wise tokenizer for the markup feeds carry, feeding html5ever's own tree builder.
+//!
+//! html5ever's tokenizer reads tags a character at a time through its input queue: two
+//! fifths of sanitising a body (BENCHMARKS.md, issue 15). This one finds each `<` and `&`
+//! with `memchr`, reads a tag's name and attributes over bytes, and hands html5ever's
+//! `TreeBuilder` the tokens html5ever's tokenizer would: the same tags with the same
+//! lowercased names and attributes (a repeated attribute dropped), the same decoded
+//! character references (html5ever's table and rules, the attribute-value ones included),
+//! the same comments. Text comes in longer runs, which the tree builder treats as the same
+//! characters one by one.
+//!
+//! It covers the usual subset of HTML and gives up on the rest, before the tree builder has
+//! seen a token it could not have: then `parse_fragment` answers `None` and the caller
+//! parses with html5ever's tokenizer. Given up on: a NUL or carriage return anywhere
+//! (html5ever rewrites them), `<!DOCTYPE`, `<![CDATA[`, `<?` and other bogus comments,
+//! comments that end unusually (`<!-->`, `--!>`, none), end of input inside a tag, and the
+//! start tags that switch the tokenizer out of its data state (`script`, `style`,
+//! `textarea`, `title`, `xmp`, `iframe`, `noembed`, `noframes`, `noscript`, `plaintext`).
+//! The tests hold the trees it builds to html5ever's, with ammonia as the reference, on
+//! every corpus and generator `differential` has (`sanitize::differential`).
+
+use html5ever::interface::TreeSink;
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{Doctype, Tag, TagKind, Token, TokenSink, TokenSinkResult};
+use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts, create_element};
+use html5ever::{Attribute, LocalName, QualName, local_name, ns};
+use memchr::memmem::find;
+use memchr::{memchr, memchr2};
+
+/// Parses `html` as `html5ever::parse_fragment(sink, default options, <div>, no attributes,
+/// no scripting).one(html)` does, or `None` when it meets what it leaves to html5ever.
+pub(super) fn parse_fragment<S: TreeSink>(html: &str, sink: S) -> Option<S::Output> {
+    if memchr(0, html.as_bytes()).is_some() {
+        return None;
+    }
+    // The input stream's preprocessing: a carriage return, with the line feed after it if
+    // there is one, is a line feed.
+    let normalised;
+    let html = if memchr(b'\r', html.as_bytes()).is_some() {
+        normalised = html.replace("\r\n", "\n").replace('\r', "\n");
+        normalised.as_str()
+    } else {
+        html
+    };
+    let context = create_element(&sink, QualName::new(None, ns!(html), local_name!("div")), vec![]);
+    let builder = TreeBuilder::new_for_fragment(sink, context, None, TreeBuilderOpts::default());
+    let html = html.strip_prefix('\u{feff}').unwrap_or(html);
+    Fragment { html, bytes: html.as_bytes(), builder: &builder }.run()?;
+    builder.end();
+    Some(builder.sink.finish())
+}
+
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b'\t' | b'\n' | b'\x0C' | b' ')
+}
+
+struct Fragment<'a, S: TokenSink> {
+    html: &'a str,
+    bytes: &'a [u8],
+    builder: &'a S,
+}
+
+impl<S: TokenSink> Fragment<'_, S> {
+    /// Feeds the whole input; `None` as soon as it is outside the subset.
+    fn run(&self) -> Option<()> {
+        let mut text_start = 0;
+        let mut at = 0;
+        while let Some(found) = memchr2(b'<', b'&', &self.bytes[at..]) {
+            let mark = at + found;
+            if self.bytes[mark] == b'&' {
+                match char_ref(&self.html[mark + 1..], false) {
+                    Some(reference) => {
+                        self.text(text_start, mark)?;
+                        at = self.reference(mark, &reference)?;
+                        text_start = at;
+                    }
+                    // A literal `&`: the text goes on.
+                    None => at = mark + 1,
+                }
+                continue;
+            }
+            match self.bytes.get(mark + 1) {
+                Some(b'!') => {
+                    self.text(text_start, mark)?;
+                    at = self.markup_declaration(mark)?;
+                    text_start = at;
+                }
+                Some(b'/') => match self.bytes.get(mark + 2) {
+                    Some(byte) if byte.is_ascii_alphabetic() => {
+                        self.text(text_start, mark)?;
+                        at = self.tag(mark + 2, TagKind::EndTag)?;
+                        text_start = at;
+                    }
+                    // `</>` is dropped, with a parse error (which the tree builder counts as a
+                    // token: it ends the line feed a `<pre>` may ignore).
+                    Some(b'>') => {
+                        self.text(text_start, mark)?;
+                        self.send(Token::ParseError("</>".into()))?;
+                        at = mark + 3;
+                        text_start = at;
+                    }
+                    // `</` at the end is text.
+                    None => at = mark + 2,
+                    Some(_) => {
+                        self.text(text_start, mark)?;
+                        at = self.bogus_comment(mark + 2)?;
+                        text_start = at;
+                    }
+                },
+                Some(byte) if byte.is_ascii_alphabetic() => {
+                    self.text(text_start, mark)?;
+                    at = self.tag(mark + 1, TagKind::StartTag)?;
+                    text_start = at;
+                }
+                Some(b'?') => {
+                    self.text(text_start, mark)?;
+                    at = self.bogus_comment(mark + 1)?;
+                    text_start = at;
+                }
+                // `<` before anything else is text, after a parse error.
+                Some(_) => {
+                    self.text(text_start, mark)?;
+                    self.send(Token::ParseError("<".into()))?;
+                    text_start = mark;
+                    at = mark + 1;
+                }
+                None => at = mark + 1,
+            }
+        }
+        self.text(text_start, self.bytes.len())?;
+        self.send(Token::EOFToken)
+    }
+
+    fn send(&self, token: Token) -> Option<()> {
+        matches!(self.builder.process_token(token, 1), TokenSinkResult::Continue).then_some(())
+    }
+
+    /// A decoded reference at `mark` (its `&`), after html5ever's parse error for it if it
+    /// has one (a parse error is a token to the tree builder: it ends the line feed a
+    /// `<pre>` or `<textarea>` may ignore); the position after it.
+    fn reference(&self, mark: usize, reference: &CharRef) -> Option<usize> {
+        if reference.error {
+            self.send(Token::ParseError("character reference".into()))?;
+        }
+        let mut chars = StrTendril::new();
+        reference.push_to(&mut chars);
+        self.send(Token::CharacterTokens(chars))?;
+        Some(mark + 1 + reference.len)
+    }
+
+    /// Text from `from` to `to` with its references decoded (RCDATA: `<title>`, `<textarea>`).
+    fn text_and_references(&self, from: usize, to: usize) -> Option<()> {
+        let (mut text_start, mut at) = (from, from);
+        while let Some(found) = memchr(b'&', &self.bytes[at..to]) {
+            let mark = at + found;
+            match char_ref(&self.html[mark + 1..to], false) {
+                Some(reference) => {
+                    self.text(text_start, mark)?;
+                    at = self.reference(mark, &reference)?;
+                    text_start = at;
+                }
+                None => at = mark + 1,
+            }
+        }
+        self.text(text_start, to)
+    }
+
+    /// The text of an element whose start tag switched html5ever's tokenizer to `kind`,
+    /// up to its own end tag (`</name` and a space, `/` or `>`, in any case) or the end;
+    /// the position of that end tag's `<`.
+    fn raw_text(&self, from: usize, name: &LocalName, kind: RawKind) -> Option<usize> {
+        let bytes = self.bytes;
+        let mut search = from;
+        let end = loop {
+            let Some(found) = find(&bytes[search..], b"</") else { break bytes.len() };
+            let lt = search + found;
+            let name_end = lt + 2 + name.len();
+            if bytes.get(lt + 2..name_end).is_some_and(|candidate| candidate.eq_ignore_ascii_case(name.as_bytes()))
+                && matches!(bytes.get(name_end), Some(b'\t' | b'\n' | b'\x0C' | b' ' | b'/' | b'>'))
+            {
+                break lt;
+            }
+            search = lt + 2;
+        };
+        match kind {
+            RawKind::Rcdata => self.text_and_references(from, end)?,
+            RawKind::Rawtext => self.text(from, end)?,
+            // `<!--` inside a script opens html5ever's escaped states, where a `</script>`
+            // may not end it: left to html5ever.
+            RawKind::ScriptData if find(&bytes[from..end], b"<!--").is_none() => self.text(from, end)?,
+            RawKind::ScriptData | RawKind::ScriptDataEscaped(_) => return None,
+        }
+        Some(end)
+    }
+
+    fn text(&self, from: usize, to: usize) -> Option<()> {
+        if from == to {
+            return Some(());
+        }
+        self.send(Token::CharacterTokens(StrTendril::from_slice(&self.html[from..to])))
+    }
+
+    /// What starts with `<!` at `at`: a comment, a doctype (which the tree builder ignores
+    /// inside a fragment), or a bogus comment; the position after it.
+    fn markup_declaration(&self, at: usize) -> Option<usize> {
+        let rest = &self.bytes[at + 2..];
+        if rest.starts_with(b"--") {
+            return self.comment(at + 4);
+        }
+        if rest.get(..7).is_some_and(|word| word.eq_ignore_ascii_case(b"doctype")) {
+            // Every doctype state ends the token at the first `>` (or the end).
+            let end = memchr(b'>', rest).map_or(self.bytes.len(), |gt| at + 2 + gt + 1);
+            self.send(Token::DoctypeToken(Doctype::default()))?;
+            return Some(end);
+        }
+        // `<![CDATA[` is a section of text in SVG or MathML, a bogus comment elsewhere.
+        if rest.starts_with(b"[CDATA[") && self.builder.adjusted_current_node_present_but_not_in_html_namespace() {
+            return None;
+        }
+        self.bogus_comment(at + 2)
+    }
+
+    /// A comment whose text starts at `from` (after `<!--`): it ends at the first `-->` or
+    /// `--!>`, or at once with `>` or `->`; the position after it.
+    fn comment(&self, from: usize) -> Option<usize> {
+        let rest = &self.html[from..];
+        for empty in [">", "->"] {
+            if rest.starts_with(empty) {
+                self.send(Token::CommentToken(StrTendril::new()))?;
+                return Some(from + empty.len());
+            }
+        }
+        let bytes = rest.as_bytes();
+        let (end, close) = match (find(bytes, b"-->"), find(bytes, b"--!>")) {
+            (Some(a), Some(b)) if b < a => (b, 4),
+            (Some(a), _) => (a, 3),
+            (None, Some(b)) => (b, 4),
+            // At the end of the input, what is left (but the dashes that began an end).
+            (None, None) => {
+                let end = rest.len() - (rest.len() - rest.trim_end_matches('-').len()).min(2);
+                (end, rest.len() - end)
+            }
+        };
+        self.send(Token::CommentToken(StrTendril::from_slice(&rest[..end])))?;
+        Some(from + end + close)
+    }
+
+    /// A bogus comment whose text starts at `from`: up to the first `>` or the end; the
+    /// position after it.
+    fn bogus_comment(&self, from: usize) -> Option<usize> {
+        let end = memchr(b'>', &self.bytes[from..]).map_or(self.bytes.len(), |gt| from + gt);
+        self.send(Token::CommentToken(StrTendril::from_slice(&self.html[from..end])))?;
+        Some((end + 1).min(self.bytes.len()))
+    }
+
+    /// A tag whose name starts at `name_at`; the position after its `>`.
+    fn tag(&self, name_at: usize, kind: TagKind) -> Option<usize> {
+        let bytes = self.bytes;
+        let mut at = name_at + 1;
+        while !matches!(bytes.get(at), Some(b'\t' | b'\n' | b'\x0C' | b' ' | b'/' | b'>')) {
+            if at >= bytes.len() {
+                return None;
+            }
+            at += 1;
+        }
+        let name = lowercase_name(&self.html[name_at..at]);
+        let mut tag = Tag { kind, name, self_closing: false, attrs: Vec::new(), had_duplicate_attributes: false };
+        // html5ever's states from "before attribute name" on. "After attribute name" and
+        // "after attribute value (quoted)" differ from it only by what "before attribute
+        // name" does anyway, so they come back to it.
+        loop {
+            let byte = *bytes.get(at)?;
+            match byte {
+                _ if is_space(byte) => at += 1,
+                b'>' => {
+                    at += 1;
+                    break;
+                }
+                // Self-closing start tag: a `/` not before `>` is ignored.
+                b'/' => {
+                    at += 1;
+                    if *bytes.get(at)? == b'>' {
+                        tag.self_closing = true;
+                        at += 1;
+                        break;
+                    }
+                }
+                // An attribute's name: its first character whatever it is (`=` and quotes
+                // too), then up to space, `/`, `>` or `=`.
+                _ => {
+                    let name_at = at;
+                    at += 1;
+                    while !matches!(bytes.get(at), Some(b'\t' | b'\n' | b'\x0C' | b' ' | b'/' | b'>' | b'=')) {
+                        if at >= bytes.len() {
+                            return None;
+                        }
+                        at += 1;
+                    }
+                    let name = lowercase_name(&self.html[name_at..at]);
+                    while is_space(*bytes.get(at)?) {
+                        at += 1;
+                    }
+                    let mut value = StrTendril::new();
+                    if bytes[at] == b'=' {
+                        at += 1;
+                        while matches!(*bytes.get(at)?, b'\t' | b'\n' | b'\x0C' | b' ') {
+                            at += 1;
+                        }
+                        match bytes[at] {
+                            quote @ (b'"' | b'\'') => {
+                                let end = at + 1 + memchr(quote, &bytes[at + 1..])?;
+                                value = attribute_value(&self.html[at + 1..end]);
+                                at = end + 1;
+                            }
+                            b'>' => {}
+                            _ => {
+                                let start = at;
+                                while !matches!(*bytes.get(at)?, b'\t' | b'\n' | b'\x0C' | b' ' | b'>') {
+                                    at += 1;
+                                }
+                                value = attribute_value(&self.html[start..at]);
+                            }
+                        }
+                    }
+                    if tag.attrs.iter().any(|attribute| attribute.name.local == name) {
+                        tag.had_duplicate_attributes = true;
+                    } else {
+                        tag.attrs.push(Attribute { name: QualName::new(None, ns!(), name), value });
+                    }
+                }
+            }
+        }
+        let name = tag.name.clone();
+        match self.builder.process_token(Token::TagToken(tag), 1) {
+            // The tree builder's `Script` only says a `</script>` ended a script.
+            TokenSinkResult::Continue | TokenSinkResult::Script(_) => Some(at),
+            TokenSinkResult::RawData(kind) => self.raw_text(at, &name, kind),
+            TokenSinkResult::Plaintext => {
+                self.text(at, self.bytes.len())?;
+                Some(self.bytes.len())
+            }
+            // A `<meta charset>`: html5ever's parser reads on, and so does this one.
+            TokenSinkResult::EncodingIndicator(_) => Some(at),
+        }
+    }
+}
+
+/// A tag or attribute name as html5ever makes it: ASCII letters lowercased.
+fn lowercase_name(name: &str) -> LocalName {
+    if name.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        LocalName::from(name.to_ascii_lowercase())
+    } else {
+        LocalName::from(name)
+    }
+}
+
+/// An attribute's value with its character references decoded (attribute rules).
+fn attribute_value(raw: &str) -> StrTendril {
+    let Some(first) = memchr(b'&', raw.as_bytes()) else {
+        return StrTendril::from_slice(raw);
+    };
+    let mut value = StrTendril::from_slice(&raw[..first]);
+    let mut at = first;
+    while at < raw.len() {
+        let Some(found) = memchr(b'&', &raw.as_bytes()[at..]) else {
+            value.push_slice(&raw[at..]);
+            break;
+        };
+        let mark = at + found;
+        value.push_slice(&raw[at..mark]);
+        match char_ref(&raw[mark + 1..], true) {
+            Some(reference) => {
+                reference.push_to(&mut value);
+                at = mark + 1 + reference.len;
+            }
+            None => {
+                value.push_char('&');
+                at = mark + 1;
+            }
+        }
+    }
+    value
+}
+
+/// A decoded character reference: one or two characters.
+struct CharRef {
+    first: char,
+    second: Option<char>,
+    /// Bytes it took after the `&`.
+    len: usize,
+    /// Whether html5ever reports a parse error for it.
+    error: bool,
+}
+
+impl CharRef {
+    fn push_to(&self, text: &mut StrTendril) {
+        text.push_char(self.first);
+        if let Some(second) = self.second {
+            text.push_char(second);
+        }
+    }
+}
+
+/// The character reference after a `&` (`rest` starts after it), decoded as html5ever's
+/// `CharRefTokenizer` decodes it; `None` when the `&` stays a `&` (and what follows is
+/// read again as it is).
+fn char_ref(rest: &str, in_attribute: bool) -> Option<CharRef> {
+    match *rest.as_bytes().first()? {
+        b'#' => numeric_char_ref(rest),
+        byte if byte.is_ascii_alphanumeric() => named_char_ref(rest, in_attribute),
+        _ => None,
+    }
+}
+
+fn numeric_char_ref(rest: &str) -> Option<CharRef> {
+    let bytes = rest.as_bytes();
+    let (base, digits_at) = match bytes.get(1) {
+        Some(b'x' | b'X') => (16, 2),
+        _ => (10, 1),
+    };
+    let mut at = digits_at;
+    let (mut number, mut too_big) = (0u32, false);
+    while let Some(digit) = bytes.get(at).and_then(|&byte| char::from(byte).to_digit(base)) {
+        number = number.wrapping_mul(base);
+        if number > 0x10FFFF {
+            too_big = true;
+        }
+        number = number.wrapping_add(digit);
+        at += 1;
+    }
+    if at == digits_at {
+        return None;
+    }
+    let mut error = bytes.get(at) != Some(&b';');
+    if !error {
+        at += 1;
+    }
+    let as_is = |n: u32| char::from_u32(n).unwrap_or('\u{fffd}');
+    let (first, bad) = match number {
+        n if n > 0x10FFFF || too_big => ('\u{fffd}', true),
+        0x00 | 0xD800..=0xDFFF => ('\u{fffd}', true),
+        0x80..=0x9F => (html5ever::data::C1_REPLACEMENTS[(number - 0x80) as usize].unwrap_or(as_is(number)), true),
+        0x01..=0x08 | 0x0B | 0x0D..=0x1F | 0x7F | 0xFDD0..=0xFDEF => (as_is(number), true),
+        n if n & 0xFFFE == 0xFFFE => (as_is(n), true),
+        n => (as_is(n), false),
+    };
+    error |= bad;
+    Some(CharRef { first, second: None, len: at, error })
+}
+
+/// The longest entity name `rest` starts with, as html5ever matches it: a character at a
+/// time while what it has read is the start of some name in its table.
+fn named_char_ref(rest: &str, in_attribute: bool) -> Option<CharRef> {
+    let mut matched: Option<((u32, u32), usize)> = None;
+    let mut read = rest.len();
+    for (at, c) in rest.char_indices() {
+        let end = at + c.len_utf8();
+        match html5ever::data::NAMED_ENTITIES.get(&rest[..end]) {
+            Some(&found) => {
+                if found.0 != 0 {
+                    matched = Some((found, end));
+                }
+            }
+            None => {
+                read = end;
+                break;
+            }
+        }
+    }
+    let ((first, second), len) = matched?;
+    let semicolon = rest.as_bytes()[len - 1] == b';';
+    let next = if len == read { None } else { rest[len..].chars().next() };
+    // In an attribute, `&amp=` or `&ampx` without its `;` is left as it is (a URL's query).
+    if !semicolon && in_attribute && next.is_some_and(|c| c == '=' || c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let decode = |n: u32| char::from_u32(n).unwrap_or('\u{fffd}');
+    Some(CharRef { first: decode(first), second: (second != 0).then(|| decode(second)), len, error: !semicolon })
+}
