@@ -247,3 +247,33 @@ fn the_byte_tokenizer_builds_the_trees_html5evers_builds_from_generated_markup()
         assert_same_tree(&html, &format!("pieces {case}"));
     }
 }
+
+/// What the byte tokenizer decides itself, one case each, and whether it reads the case or
+/// leaves it to html5ever: a parse error keeps a `<pre>`'s first line feed (as a token, the
+/// error is what the `<pre>` ignores), attribute references stay as written before `=` or a
+/// letter, carriage returns read as line feeds, raw text ends only at its own end tag, and
+/// what it leaves (a script's `<!--`, SVG's CDATA, a NUL) is html5ever's.
+#[test]
+fn the_byte_tokenizer_agrees_with_html5ever_on_each_rule_it_implements() {
+    set_base("https://caliber.az/post/a");
+    for (html, read) in [
+        ("<pre>\nx</pre>", true),
+        ("<pre>&#10x</pre>", true),
+        ("<pre></>\nx</pre><pre><!---->\ny</pre>", true),
+        ("<a href=\"/s?a=1&amp=2&ampx&amp;y&notit;\" title='&notin;&not'>&notit; &Amp; &amp</a>", true),
+        ("<p title=a&#x41;&#65&#0;&#x110000;&#128;>&#xD800;&#99999999999;&#;&#x;</p>", true),
+        ("a\r\nb\rc<p\rclass=x\r\n>d</p>", true),
+        ("<p a=1 A=2 b c=\"3\"d/e/>x</P a>", true),
+        ("<script>x</scriptx></script><p>after</p>", true),
+        ("<textarea>&amp;</textarea ><title>a</titlex></TITLE>b", true),
+        ("<style>p{}</style><iframe>i</iframe><noscript><b>n</b></noscript><xmp>&amp;</xmp><plaintext><b>", true),
+        ("<!DOCTYPE html><?xml x?><!x><!----><!--><!---->c<!--a--!>d</ x>e<!--f", true),
+        ("<meta charset=utf-8><p>x", true),
+        ("<script><!--</script>x--></script>y", false),
+        ("<svg><![CDATA[x]]></svg>", false),
+        ("a\0b", false),
+        ("<p title=\"unclosed", false),
+    ] {
+        assert_eq!(assert_same_tree(html, html), read, "read by the byte tokenizer: {html:?}");
+    }
+}
