@@ -604,6 +604,18 @@ fn headings_the_adoption_agency_nests_sanitise_idempotently() {
     }
 }
 
+/// Found by the `sanitize` fuzz target (2026-12-05, the same run): a control character
+/// between `<pre>` and its first line feed hid that line feed from the pass that keeps it,
+/// and was then stripped, so the next sanitise dropped the line feed.
+#[test]
+fn a_control_before_a_pres_first_line_feed_sanitises_idempotently() {
+    for input in ["<pre>\u{8}\n".to_owned(), "<pre>&#8;\nx</pre>".to_owned(), String::from_utf8_lossy(&fixture("fuzz/sanitize-control-before-pre-line-feed.bin")).into_owned()] {
+        let once = fuzzing::sanitize(&input);
+        assert_sanitised(&input, &once);
+        assert_eq!(fuzzing::sanitize(&once), once, "{input:?}");
+    }
+}
+
 /// Found by `sanitised_output_has_no_script_capable_markup_and_is_idempotent`: more than 32
 /// unclosed `<b>` (the depth bound's `MAX_UNCLOSED_FORMATTING`) but fewer than 128 tags
 /// skipped the bound, came out as that many nested `<b>`s, and the next sanitise cut them

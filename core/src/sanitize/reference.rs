@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use ammonia::{Builder, UrlRelative, UrlRelativeEvaluate};
 
-use super::{URL_DROPPED, filter_url_attribute, is_url_attribute, keep_pre_line_feeds, policy_pass, resolve_relative};
+use super::{URL_DROPPED, filter_url_attribute, finish_pass, is_url_attribute, policy_pass, resolve_relative};
 
 struct ResolveAgainstBase;
 
@@ -49,7 +49,7 @@ fn reference_pass(html: &str) -> String {
     REFERENCE.with(|policy| {
         let mut out = Vec::new();
         policy.clean(html).write_to(&mut out).expect("writing to memory fails only when memory does");
-        keep_pre_line_feeds(String::from_utf8(out).expect("html5ever writes UTF-8"))
+        finish_pass(String::from_utf8(out).expect("html5ever writes UTF-8"))
     })
 }
 
