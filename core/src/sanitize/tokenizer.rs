@@ -9,13 +9,14 @@
 //! the same comments. Text comes in longer runs, which the tree builder treats as the same
 //! characters one by one.
 //!
-//! It covers the usual subset of HTML and gives up on the rest, before the tree builder has
-//! seen a token it could not have: then `parse_fragment` answers `None` and the caller
-//! parses with html5ever's tokenizer. Given up on: a NUL or carriage return anywhere
-//! (html5ever rewrites them), `<!DOCTYPE`, `<![CDATA[`, `<?` and other bogus comments,
-//! comments that end unusually (`<!-->`, `--!>`, none), end of input inside a tag, and the
-//! start tags that switch the tokenizer out of its data state (`script`, `style`,
-//! `textarea`, `title`, `xmp`, `iframe`, `noembed`, `noframes`, `noscript`, `plaintext`).
+//! It gives up, before the tree builder has seen a token it would not have, on what it
+//! leaves to html5ever's tokenizer: a NUL anywhere, a `<script>` holding `<!--` (html5ever's
+//! escaped script states), `<![CDATA[` inside SVG or MathML, the end of the input inside a
+//! tag. Then `parse_fragment` answers `None` and the caller parses with html5ever's.
+//! Everything else it reads as html5ever does: carriage returns as line feeds, comments
+//! however they end, bogus comments, doctypes (which a fragment ignores), and the text of
+//! `script`, `style`, `textarea`, `title` and the other elements whose start tag switches
+//! the tokenizer's state, up to their own end tag.
 //! The tests hold the trees it builds to html5ever's, with ammonia as the reference, on
 //! every corpus and generator `differential` has (`sanitize::differential`).
 
@@ -68,65 +69,44 @@ impl<S: TokenSink> Fragment<'_, S> {
         let mut at = 0;
         while let Some(found) = memchr2(b'<', b'&', &self.bytes[at..]) {
             let mark = at + found;
-            if self.bytes[mark] == b'&' {
-                match char_ref(&self.html[mark + 1..], false) {
+            // What starts at `mark`, sent after the text before it: each returns where the
+            // text goes on. Or the text goes on through `mark` itself.
+            let markup: fn(&Self, usize) -> Option<usize> = match (self.bytes[mark], self.bytes.get(mark + 1), self.bytes.get(mark + 2)) {
+                (b'&', ..) => match char_ref(&self.html[mark + 1..], false) {
                     Some(reference) => {
                         self.text(text_start, mark)?;
                         at = self.reference(mark, &reference)?;
                         text_start = at;
+                        continue;
                     }
-                    // A literal `&`: the text goes on.
-                    None => at = mark + 1,
-                }
-                continue;
-            }
-            match self.bytes.get(mark + 1) {
-                Some(b'!') => {
-                    self.text(text_start, mark)?;
-                    at = self.markup_declaration(mark)?;
-                    text_start = at;
-                }
-                Some(b'/') => match self.bytes.get(mark + 2) {
-                    Some(byte) if byte.is_ascii_alphabetic() => {
-                        self.text(text_start, mark)?;
-                        at = self.tag(mark + 2, TagKind::EndTag)?;
-                        text_start = at;
-                    }
-                    // `</>` is dropped, with a parse error (which the tree builder counts as a
-                    // token: it ends the line feed a `<pre>` may ignore).
-                    Some(b'>') => {
-                        self.text(text_start, mark)?;
-                        self.send(Token::ParseError("</>".into()))?;
-                        at = mark + 3;
-                        text_start = at;
-                    }
-                    // `</` at the end is text.
-                    None => at = mark + 2,
-                    Some(_) => {
-                        self.text(text_start, mark)?;
-                        at = self.bogus_comment(mark + 2)?;
-                        text_start = at;
+                    // A literal `&`.
+                    None => {
+                        at = mark + 1;
+                        continue;
                     }
                 },
-                Some(byte) if byte.is_ascii_alphabetic() => {
-                    self.text(text_start, mark)?;
-                    at = self.tag(mark + 1, TagKind::StartTag)?;
-                    text_start = at;
-                }
-                Some(b'?') => {
-                    self.text(text_start, mark)?;
-                    at = self.bogus_comment(mark + 1)?;
-                    text_start = at;
-                }
+                (_, Some(b'!'), _) => Self::markup_declaration,
+                (_, Some(b'/'), Some(byte)) if byte.is_ascii_alphabetic() => |this, mark| this.tag(mark + 2, TagKind::EndTag),
+                // `</>` is dropped, with a parse error (which the tree builder counts as a
+                // token: it ends the line feed a `<pre>` may ignore).
+                (_, Some(b'/'), Some(b'>')) => |this, mark| {
+                    this.send(Token::ParseError("</>".into()))?;
+                    Some(mark + 3)
+                },
+                (_, Some(b'/'), Some(_)) => |this, mark| this.bogus_comment(mark + 2),
+                (_, Some(byte), _) if byte.is_ascii_alphabetic() => |this, mark| this.tag(mark + 1, TagKind::StartTag),
+                (_, Some(b'?'), _) => |this, mark| this.bogus_comment(mark + 1),
+                // `<` or `</` at the end is text.
+                (_, None, _) | (_, Some(b'/'), None) => break,
                 // `<` before anything else is text, after a parse error.
-                Some(_) => {
-                    self.text(text_start, mark)?;
-                    self.send(Token::ParseError("<".into()))?;
-                    text_start = mark;
-                    at = mark + 1;
-                }
-                None => at = mark + 1,
-            }
+                (_, Some(_), _) => |this, mark| {
+                    this.send(Token::ParseError("<".into()))?;
+                    Some(mark)
+                },
+            };
+            self.text(text_start, mark)?;
+            text_start = markup(self, mark)?;
+            at = text_start.max(mark + 1);
         }
         self.text(text_start, self.bytes.len())?;
         self.send(Token::EOFToken)
