@@ -56,6 +56,12 @@ fn is_space(byte: u8) -> bool {
     matches!(byte, b'\t' | b'\n' | b'\x0C' | b' ')
 }
 
+/// The position of the first byte from `from` on that `stop` accepts; `None` at the end of
+/// the input (inside a tag, where the byte tokenizer gives up).
+fn first_of(bytes: &[u8], from: usize, stop: impl Fn(u8) -> bool) -> Option<usize> {
+    bytes.get(from..)?.iter().position(|&byte| stop(byte)).map(|found| from + found)
+}
+
 struct Fragment<'a, S: TokenSink> {
     html: &'a str,
     bytes: &'a [u8],
@@ -237,13 +243,7 @@ impl<S: TokenSink> Fragment<'_, S> {
     /// A tag whose name starts at `name_at`; the position after its `>`.
     fn tag(&self, name_at: usize, kind: TagKind) -> Option<usize> {
         let bytes = self.bytes;
-        let mut at = name_at + 1;
-        while !matches!(bytes.get(at), Some(b'\t' | b'\n' | b'\x0C' | b' ' | b'/' | b'>')) {
-            if at >= bytes.len() {
-                return None;
-            }
-            at += 1;
-        }
+        let mut at = first_of(bytes, name_at + 1, |byte| is_space(byte) || matches!(byte, b'/' | b'>'))?;
         let name = lowercase_name(&self.html[name_at..at]);
         let mut tag = Tag { kind, name, self_closing: false, attrs: Vec::new(), had_duplicate_attributes: false };
         // html5ever's states from "before attribute name" on. "After attribute name" and
@@ -270,23 +270,12 @@ impl<S: TokenSink> Fragment<'_, S> {
                 // too), then up to space, `/`, `>` or `=`.
                 _ => {
                     let name_at = at;
-                    at += 1;
-                    while !matches!(bytes.get(at), Some(b'\t' | b'\n' | b'\x0C' | b' ' | b'/' | b'>' | b'=')) {
-                        if at >= bytes.len() {
-                            return None;
-                        }
-                        at += 1;
-                    }
+                    at = first_of(bytes, at + 1, |byte| is_space(byte) || matches!(byte, b'/' | b'>' | b'='))?;
                     let name = lowercase_name(&self.html[name_at..at]);
-                    while is_space(*bytes.get(at)?) {
-                        at += 1;
-                    }
+                    at = first_of(bytes, at, |byte| !is_space(byte))?;
                     let mut value = StrTendril::new();
                     if bytes[at] == b'=' {
-                        at += 1;
-                        while matches!(*bytes.get(at)?, b'\t' | b'\n' | b'\x0C' | b' ') {
-                            at += 1;
-                        }
+                        at = first_of(bytes, at + 1, |byte| !is_space(byte))?;
                         match bytes[at] {
                             quote @ (b'"' | b'\'') => {
                                 let end = at + 1 + memchr(quote, &bytes[at + 1..])?;
@@ -296,9 +285,7 @@ impl<S: TokenSink> Fragment<'_, S> {
                             b'>' => {}
                             _ => {
                                 let start = at;
-                                while !matches!(*bytes.get(at)?, b'\t' | b'\n' | b'\x0C' | b' ' | b'>') {
-                                    at += 1;
-                                }
+                                at = first_of(bytes, at, |byte| is_space(byte) || byte == b'>')?;
                                 value = attribute_value(&self.html[start..at]);
                             }
                         }
