@@ -616,6 +616,23 @@ fn a_control_before_a_pres_first_line_feed_sanitises_idempotently() {
     }
 }
 
+/// Found by the `sanitize` fuzz target (2026-12-05): an `</a>` the parser ignores, because
+/// an `<object>` stands between it and its `<a>`, was counted as closing the `<a>`. So the
+/// depth bound let 32 more formatting elements open inside it, 33 in all, and the next
+/// sanitise cut the innermost one: the stored HTML was not a fixed point.
+#[test]
+fn formatting_opened_inside_a_link_its_end_tag_cannot_close_sanitises_idempotently() {
+    for input in [
+        format!("<a><object></a>{}", "<s>x".repeat(40)),
+        format!("<b><object></b>{}", "<i>x ".repeat(40)),
+        String::from_utf8_lossy(&fixture("fuzz/sanitize-open-deep-formatting-not-idempotent.bin")).into_owned(),
+    ] {
+        let once = fuzzing::sanitize(&input);
+        assert_sanitised(&input, &once);
+        assert_eq!(fuzzing::sanitize(&once), once, "{input:?}");
+    }
+}
+
 /// Found by `sanitised_output_has_no_script_capable_markup_and_is_idempotent`: more than 32
 /// unclosed `<b>` (the depth bound's `MAX_UNCLOSED_FORMATTING`) but fewer than 128 tags
 /// skipped the bound, came out as that many nested `<b>`s, and the next sanitise cut them

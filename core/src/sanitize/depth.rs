@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 pub const MAX_DEPTH: usize = 128;
 /// Formatting elements (`<b>`, `<a>`, …) left unclosed. The parser reopens these inside
 /// every later block, so each one can add to the depth again.
-const MAX_UNCLOSED_FORMATTING: usize = 32;
+pub const MAX_UNCLOSED_FORMATTING: usize = 32;
 /// Attributes kept on one tag: the parser compares each new one with all before it.
 const MAX_ATTRIBUTES: usize = 256;
 
@@ -149,6 +149,25 @@ const LISTS: [(&[&str], u16); 8] = [
     (CLOSES_P, CLOSES_P_F),
     (RAW_TEXT, RAW_TEXT_F),
 ];
+
+/// How deep a pass's output nests: all elements, and formatting elements alone. Output
+/// deeper than either bound is cut by the next sanitise's `bound`, so is not a fixed point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Nesting {
+    pub elements: usize,
+    pub formatting: usize,
+}
+
+impl Nesting {
+    pub fn beyond_bound(self) -> bool {
+        self.elements > MAX_DEPTH || self.formatting > MAX_UNCLOSED_FORMATTING
+    }
+}
+
+/// Whether `name` is one of the formatting elements the parser reopens (`FORMATTING`).
+pub(super) fn is_formatting(name: &str) -> bool {
+    flags(name) & FORMATTING_F != 0
+}
 
 /// What the lists above say of a tag name, looked up once per tag (this runs over every
 /// body, and most tags are in none of them). Names are compared as numbers (`name_key`):

@@ -32,6 +32,7 @@ use html5ever::tendril::{StrTendril, TendrilSink};
 use html5ever::{Attribute, LocalName, Namespace, ParseOpts, QualName, local_name, ns};
 use memchr::{memchr2, memchr3};
 
+use super::depth::Nesting;
 use super::{filter_url_attribute, is_url_attribute, resolve_relative, scheme_allowed};
 
 /// The tags kept: ammonia's defaults without `map` and `area` (the reference policy in
@@ -600,7 +601,7 @@ impl Output<'_> {
 
 /// One pass of the policy over `html`, written to `out` (URL rules read the thread's base).
 /// Returns how deep the elements it wrote nest (void ones included).
-pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) -> usize {
+pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) -> Nesting {
     policy_walk_into(parse(html), out)
 }
 
@@ -619,7 +620,7 @@ fn parse_by_html5ever(html: &str, capacity: usize) -> Tree {
 
 /// `policy_pass_into` with html5ever's tokenizer only (the tests compare the two).
 #[cfg(test)]
-pub(super) fn policy_pass_by_html5ever_into(html: &str, out: &mut Output<'_>) -> usize {
+pub(super) fn policy_pass_by_html5ever_into(html: &str, out: &mut Output<'_>) -> Nesting {
     policy_walk_into(parse_by_html5ever(html, 8), out)
 }
 
@@ -630,14 +631,15 @@ pub(super) fn byte_tokenizer_reads(html: &str) -> bool {
 }
 
 /// The policy's walk over a parsed tree (`policy_pass_into`).
-fn policy_walk_into(tree: Tree, out: &mut Output<'_>) -> usize {
+fn policy_walk_into(tree: Tree, out: &mut Output<'_>) -> Nesting {
     let mut nodes = tree.nodes.into_inner();
     // The fragment's `<html>` root, the first child of the document.
     let root = nodes[0].first;
     enum Step {
         Visit(Id),
-        /// The end of a kept element: its end tag, unless it is void.
-        Close(Id),
+        /// The end of a kept element: its end tag, unless it is void; whether it is a
+        /// formatting element.
+        Close(Id, bool),
     }
     let mut steps: Vec<Step> = Vec::with_capacity(64);
     let push_children = |steps: &mut Vec<Step>, nodes: &[Node], parent: Id| {
@@ -650,13 +652,14 @@ fn policy_walk_into(tree: Tree, out: &mut Output<'_>) -> usize {
     push_children(&mut steps, &nodes, root);
     // Inside a kept void element nothing is written (none has content from the parser).
     let mut void_depth = 0usize;
-    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut depth, mut deepest) = (Nesting::default(), Nesting::default());
     while let Some(step) = steps.pop() {
         let id = match step {
             Step::Visit(id) => id,
-            Step::Close(id) => {
+            Step::Close(id, formatting) => {
                 let Data::Element(element) = &nodes[id as usize].data else { unreachable!("only elements are closed") };
-                depth -= 1;
+                depth.elements -= 1;
+                depth.formatting -= usize::from(formatting);
                 if is_void(&element.name) {
                     void_depth -= 1;
                 } else if void_depth == 0 {
@@ -684,12 +687,15 @@ fn policy_walk_into(tree: Tree, out: &mut Output<'_>) -> usize {
                     if void_depth == 0 {
                         out.start_tag(element);
                     }
-                    depth += 1;
-                    deepest = deepest.max(depth);
+                    let formatting = super::depth::is_formatting(&element.name.local);
+                    depth.elements += 1;
+                    depth.formatting += usize::from(formatting);
+                    deepest.elements = deepest.elements.max(depth.elements);
+                    deepest.formatting = deepest.formatting.max(depth.formatting);
                     if is_void(&element.name) {
                         void_depth += 1;
                     }
-                    steps.push(Step::Close(id));
+                    steps.push(Step::Close(id, formatting));
                 }
                 push_children(&mut steps, &nodes, id);
             }
