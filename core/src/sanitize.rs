@@ -158,6 +158,9 @@ fn filter_url_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> O
 /// The URL schemes an attribute may hold: http(s), `mailto:`, or none (a relative URL,
 /// resolved against the base later).
 fn scheme_allowed(value: &str) -> bool {
+    if plain_http_host(value).is_some() {
+        return true;
+    }
     match Url::parse(value) {
         Ok(url) => matches!(url.scheme(), "http" | "https" | "mailto"),
         Err(error) => error == url::ParseError::RelativeUrlWithoutBase,
@@ -167,6 +170,14 @@ fn scheme_allowed(value: &str) -> bool {
 /// Whether a URL attribute may stay: never to the app's own origins, `mailto:` only as a
 /// link. `value` may be relative (it is resolved after this filter).
 fn url_allowed(element: &str, attribute: &str, value: &str) -> bool {
+    if let Some(host) = plain_http_host(value) {
+        return !is_local_host(host);
+    }
+    if is_plain_relative_path(value)
+        && let Some(base_is_local) = BASE.with(|base| base.borrow().as_ref().and_then(http_base_is_local))
+    {
+        return !base_is_local;
+    }
     let resolved = BASE.with(|base| match base.borrow().as_ref() {
         Some(base) => base.join(value.trim()),
         None => Url::parse(value.trim()),
@@ -176,6 +187,61 @@ fn url_allowed(element: &str, attribute: &str, value: &str) -> bool {
         return element == "a" && attribute == "href";
     }
     !url.host_str().is_some_and(is_local_host)
+}
+
+/// The host of `value` when it is an absolute http(s) URL plain enough to read without the
+/// URL parser, which then reads it as written, against any base or none: `http://` or
+/// `https://`, a host name of lower-case letters, digits, `-` and `.` (no empty label, none
+/// starting `xn--`, which IDNA checks, the last starting with a letter, so not an IPv4
+/// address), a port of up to five digits, then `/` or the end; no space, control or
+/// backslash anywhere. Each URL attribute was parsed three times (for its scheme, our rules,
+/// and whether it is relative): a seventh of sanitising (BENCHMARKS.md, issue 15).
+/// `a_plain_url_is_read_as_the_url_parser_reads_it` holds this to the parser.
+pub(super) fn plain_http_host(value: &str) -> Option<&str> {
+    let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"))?;
+    if value.bytes().any(|b| b <= b' ' || b == b'\\') {
+        return None;
+    }
+    let host_end = rest.bytes().position(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')).unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    let labels_plain = host.split('.').all(|label| !label.is_empty() && !label.starts_with("xn--"));
+    let last_is_a_name = host.rsplit('.').next().and_then(|last| last.as_bytes().first()).is_some_and(u8::is_ascii_lowercase);
+    if host.is_empty() || !labels_plain || !last_is_a_name {
+        return None;
+    }
+    let after = &rest[host_end..];
+    let after = match after.strip_prefix(':') {
+        Some(port) => {
+            let digits = port.bytes().take_while(u8::is_ascii_digit).count();
+            if !(1..=5).contains(&digits) || port[..digits].parse::<u32>().ok()? > 65535 {
+                return None;
+            }
+            &port[digits..]
+        }
+        None => after,
+    };
+    (after.is_empty() || after.starts_with('/')).then_some(host)
+}
+
+/// Whether `value` is a relative URL that keeps its base's scheme and host, plainly enough
+/// to tell without the URL parser: not empty, no space, control or backslash, not `//…`,
+/// and no `:` before its first `/`, `?` or `#` (so no scheme).
+pub(super) fn is_plain_relative_path(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let before_path = bytes.iter().position(|&b| matches!(b, b'/' | b'?' | b'#')).unwrap_or(bytes.len());
+    !bytes.is_empty()
+        && !bytes.starts_with(b"//")
+        && !bytes[..before_path].contains(&b':')
+        && !bytes.iter().any(|&b| b <= b' ' || b == b'\\')
+}
+
+/// For an http(s) base with a host, whether that host is one of ours (`is_local_host`): what
+/// `url_allowed` says of every plain relative path against it. `None` for any other base.
+fn http_base_is_local(base: &Url) -> Option<bool> {
+    if !matches!(base.scheme(), "http" | "https") {
+        return None;
+    }
+    base.host_str().map(is_local_host)
 }
 
 /// A URL attribute without the spaces and controls a browser ignores around it, and
@@ -579,6 +645,60 @@ mod tests {
 
     fn base() -> Url {
         Url::parse("https://example.org/news/feed.xml").unwrap()
+    }
+
+    /// The URL parser's reading of every value the fast paths of `url_allowed`,
+    /// `scheme_allowed` and `is_relative_url` answer without it: the same scheme and host,
+    /// against every base. Values built from pieces that sit on each rule's edge.
+    #[test]
+    fn a_plain_url_is_read_as_the_url_parser_reads_it() {
+        let bases = ["https://example.org/news/feed.xml", "http://caliber.az/a/b?c#d", "https://ipc.localhost/x/", "http://127.0.0.1:9/feed", "https://xn--80ak6aa92e.com/"]
+            .map(|base| Url::parse(base).unwrap());
+        let starts = ["http://", "https://", "HTTP://", "https:/", "https:", "http:\\", "//", "/", "", "./", "../", "?", "#", "mailto:", "javascript:", " http://"];
+        let hosts = ["caliber.az", "a", "localhost", "x.localhost", "ipc.localhost.", "127.0.0.1", "0x7f", "1.2.3.4a", "a.0x1", "xn--80ak6aa92e.com", "xn--a", "a..b", ".a", "a.", "-a-", "a1", "1a", "Ab", "a_b", "é.az", "a%41", "a@b", "", "localhost:"];
+        let ports = ["", ":80", ":0080", ":", ":65535", ":65536", ":123456", ":x"];
+        let tails = ["", "/", "/x/../y?q=1#f", "?q", "#f", "\\x", "@evil.localhost/", " /x", "\t/", "/\u{7f}", "/é", "/%2e%2e/", ":x/y", "//z"];
+        let (mut plain, mut relative, mut values) = (0, 0, 0);
+        for start in starts {
+            for host in hosts {
+                for port in ports {
+                    for tail in tails {
+                        let value = format!("{start}{host}{port}{tail}");
+                        values += 1;
+                        if let Some(fast_host) = plain_http_host(&value) {
+                            plain += 1;
+                            let parsed = Url::parse(&value).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+                            assert!(matches!(parsed.scheme(), "http" | "https"), "{value:?}");
+                            assert_eq!(parsed.host_str(), Some(fast_host), "{value:?}");
+                            assert!(matches!(url_as_the_browser_reads_it(&value), Cow::Borrowed(_)), "{value:?}");
+                            for base in &bases {
+                                assert_eq!(base.join(&value).as_ref(), Ok(&parsed), "{value:?} against {base}");
+                            }
+                        }
+                        if is_plain_relative_path(&value) {
+                            relative += 1;
+                            assert_eq!(Url::parse(&value), Err(url::ParseError::RelativeUrlWithoutBase), "{value:?}");
+                            for base in &bases {
+                                let joined = base.join(&value).unwrap_or_else(|e| panic!("{value:?} against {base}: {e}"));
+                                assert_eq!((joined.scheme(), joined.host_str()), (base.scheme(), base.host_str()), "{value:?} against {base}");
+                                assert_eq!(http_base_is_local(base), base.host_str().map(is_local_host), "{base}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Both fast paths answer for hundreds of the values, and leave most to the parser.
+        assert!(plain > 200 && plain < values / 4, "{plain} of {values} plain");
+        assert!(relative > 200 && relative < values / 2, "{relative} of {values} relative");
+        // And give the answers the parser gives, in the sanitiser.
+        set_base_for_tests(&Url::parse("https://caliber.az/en/").unwrap());
+        assert!(url_allowed("a", "href", "https://caliber.az/x") && !url_allowed("a", "href", "https://ipc.localhost/x"));
+        assert!(!url_allowed("img", "src", "http://caliber-img.localhost:8080/x"));
+        assert!(url_allowed("a", "href", "/en/x") && url_allowed("a", "href", "x?y"));
+        set_base_for_tests(&Url::parse("http://localhost:9/").unwrap());
+        assert!(!url_allowed("a", "href", "/en/x") && !url_allowed("a", "href", "x?y"));
+        assert!(!tree::is_relative_url_for_tests("https://caliber.az/x") && tree::is_relative_url_for_tests("/x"));
     }
 
     #[test]

@@ -165,6 +165,7 @@ impl Nesting {
 }
 
 /// Whether `name` is one of the formatting elements the parser reopens (`FORMATTING`).
+#[cfg(test)]
 pub(super) fn is_formatting(name: &str) -> bool {
     flags(name) & FORMATTING_F != 0
 }

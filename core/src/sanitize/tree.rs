@@ -163,8 +163,13 @@ fn resolves_relative(tag: &LocalName, attribute: &LocalName) -> bool {
     is_url_attribute(tag, attribute) && !(animation && matches!(&**attribute, "href" | "xlink:href"))
 }
 
+#[cfg(test)]
+pub(super) fn is_relative_url_for_tests(value: &str) -> bool {
+    is_relative_url(value)
+}
+
 fn is_relative_url(value: &str) -> bool {
-    url::Url::parse(value) == Err(url::ParseError::RelativeUrlWithoutBase)
+    super::plain_http_host(value).is_none() && url::Url::parse(value) == Err(url::ParseError::RelativeUrlWithoutBase)
 }
 
 /// Names of SVG and MathML elements, as ammonia 4.2 lists them, that an HTML element may
@@ -630,6 +635,35 @@ pub(super) fn byte_tokenizer_reads(html: &str) -> bool {
     super::tokenizer::parse_fragment(html, Tree::with_capacity(8)).is_some()
 }
 
+/// `depth::is_formatting` by atoms: looked up by name, it was 2–4 % of sanitising.
+fn is_formatting(name: &LocalName) -> bool {
+    matches!(
+        *name,
+        local_name!("a")
+            | local_name!("b")
+            | local_name!("big")
+            | local_name!("code")
+            | local_name!("em")
+            | local_name!("font")
+            | local_name!("i")
+            | local_name!("nobr")
+            | local_name!("s")
+            | local_name!("small")
+            | local_name!("strike")
+            | local_name!("strong")
+            | local_name!("tt")
+            | local_name!("u")
+    )
+}
+
+#[cfg(test)]
+#[test]
+fn formatting_elements_by_atom_are_the_depth_bounds_formatting_elements() {
+    for name in ALLOWED_TAGS.iter().chain(CONTENT_DROPPED_TAGS).chain(&["nobr", "big", "font", "tt", "strike", "x-b", "bb"]) {
+        assert_eq!(is_formatting(&LocalName::from(*name)), super::depth::is_formatting(name), "{name}");
+    }
+}
+
 /// The policy's walk over a parsed tree (`policy_pass_into`).
 fn policy_walk_into(tree: Tree, out: &mut Output<'_>) -> Nesting {
     let mut nodes = tree.nodes.into_inner();
@@ -687,7 +721,7 @@ fn policy_walk_into(tree: Tree, out: &mut Output<'_>) -> Nesting {
                     if void_depth == 0 {
                         out.start_tag(element);
                     }
-                    let formatting = super::depth::is_formatting(&element.name.local);
+                    let formatting = is_formatting(&element.name.local);
                     depth.elements += 1;
                     depth.formatting += usize::from(formatting);
                     deepest.elements = deepest.elements.max(depth.elements);
