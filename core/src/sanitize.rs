@@ -199,28 +199,36 @@ fn url_allowed(element: &str, attribute: &str, value: &str) -> bool {
 /// `a_plain_url_is_read_as_the_url_parser_reads_it` holds this to the parser.
 pub(super) fn plain_http_host(value: &str) -> Option<&str> {
     let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"))?;
-    if value.bytes().any(|b| b <= b' ' || b == b'\\') {
-        return None;
-    }
-    let host_end = rest.bytes().position(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')).unwrap_or(rest.len());
-    let host = &rest[..host_end];
-    let labels_plain = host.split('.').all(|label| !label.is_empty() && !label.starts_with("xn--"));
-    let last_is_a_name = host.rsplit('.').next().and_then(|last| last.as_bytes().first()).is_some_and(u8::is_ascii_lowercase);
-    if host.is_empty() || !labels_plain || !last_is_a_name {
-        return None;
-    }
-    let after = &rest[host_end..];
-    let after = match after.strip_prefix(':') {
-        Some(port) => {
-            let digits = port.bytes().take_while(u8::is_ascii_digit).count();
-            if !(1..=5).contains(&digits) || port[..digits].parse::<u32>().ok()? > 65535 {
-                return None;
-            }
-            &port[digits..]
+    let bytes = rest.as_bytes();
+    // One pass over the host: its labels, each checked as it starts.
+    let mut end = 0;
+    let mut label = 0;
+    while let Some(&b) = bytes.get(end) {
+        match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
+            b'.' if end > label => label = end + 1,
+            b'.' => return None,
+            _ => break,
         }
-        None => after,
-    };
-    (after.is_empty() || after.starts_with('/')).then_some(host)
+        if end == label && bytes[label..].starts_with(b"xn--") {
+            return None;
+        }
+        end += 1;
+    }
+    // The last label is not empty and starts with a letter (so the host is no number).
+    if !bytes.get(label).is_some_and(u8::is_ascii_lowercase) || label >= end {
+        return None;
+    }
+    let mut after = end;
+    if bytes.get(after) == Some(&b':') {
+        let digits = bytes[after + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if !(1..=5).contains(&digits) || rest[after + 1..after + 1 + digits].parse::<u32>().ok()? > 65535 {
+            return None;
+        }
+        after += 1 + digits;
+    }
+    let plain_rest = bytes.get(after).is_none_or(|&b| b == b'/') && !bytes[after..].iter().any(|&b| b <= b' ' || b == b'\\');
+    plain_rest.then_some(&rest[..end])
 }
 
 /// Whether `value` is a relative URL that keeps its base's scheme and host, plainly enough
@@ -665,6 +673,8 @@ mod tests {
                     for tail in tails {
                         let value = format!("{start}{host}{port}{tail}");
                         values += 1;
+                        let relative_by_parsing = Url::parse(&value) == Err(url::ParseError::RelativeUrlWithoutBase);
+                        assert_eq!(tree::is_relative_url_for_tests(&value), relative_by_parsing, "{value:?}");
                         if let Some(fast_host) = plain_http_host(&value) {
                             plain += 1;
                             let parsed = Url::parse(&value).unwrap_or_else(|e| panic!("{value:?}: {e}"));

@@ -169,7 +169,8 @@ pub(super) fn is_relative_url_for_tests(value: &str) -> bool {
 }
 
 fn is_relative_url(value: &str) -> bool {
-    super::plain_http_host(value).is_none() && url::Url::parse(value) == Err(url::ParseError::RelativeUrlWithoutBase)
+    // A value starting with a scheme never parses as relative: the common case, unparsed.
+    !(value.starts_with("https:") || value.starts_with("http:")) && url::Url::parse(value) == Err(url::ParseError::RelativeUrlWithoutBase)
 }
 
 /// Names of SVG and MathML elements, as ammonia 4.2 lists them, that an HTML element may
