@@ -227,8 +227,13 @@ pub(super) fn plain_http_host(value: &str) -> Option<&str> {
         }
         after += 1 + digits;
     }
-    let plain_rest = bytes.get(after).is_none_or(|&b| b == b'/') && !bytes[after..].iter().any(|&b| b <= b' ' || b == b'\\');
+    let plain_rest = bytes.get(after).is_none_or(|&b| b == b'/') && !has_space_control_or_backslash(&bytes[after..]);
     plain_rest.then_some(&rest[..end])
+}
+
+/// What the URL parser drops, skips or reads as `/` somewhere in a URL (outside our plain forms).
+fn has_space_control_or_backslash(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| b <= b' ' || b == b'\\')
 }
 
 /// Whether `value` is a relative URL that keeps its base's scheme and host, plainly enough
@@ -240,7 +245,7 @@ pub(super) fn is_plain_relative_path(value: &str) -> bool {
     !bytes.is_empty()
         && !bytes.starts_with(b"//")
         && !bytes[..before_path].contains(&b':')
-        && !bytes.iter().any(|&b| b <= b' ' || b == b'\\')
+        && !has_space_control_or_backslash(bytes)
 }
 
 /// For an http(s) base with a host, whether that host is one of ours (`is_local_host`): what
@@ -278,8 +283,11 @@ pub(crate) fn picture_url_allowed(url: &str) -> bool {
 /// `localhost` and its subdomains: in the app, `ipc.localhost`, `tauri.localhost` and
 /// `caliber-img.localhost` are its own origins (and the rest loop back to this machine).
 fn is_local_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "localhost" || host.ends_with(".localhost")
+    // Compared without a lower-cased copy: this runs for every URL attribute.
+    const LOCAL: &[u8] = b"localhost";
+    let host = host.trim_end_matches('.').as_bytes();
+    let Some(label_start) = host.len().checked_sub(LOCAL.len()) else { return false };
+    host[label_start..].eq_ignore_ascii_case(LOCAL) && (label_start == 0 || host[label_start - 1] == b'.')
 }
 
 /// Attributes ammonia treats as URLs (`is_url_attr` there; its exceptions for SVG's
@@ -706,6 +714,9 @@ mod tests {
         // Both fast paths answer for hundreds of the values, and leave most to the parser.
         assert!(plain > 200 && plain < values / 4, "{plain} of {values} plain");
         assert!(relative > 200 && relative < values / 2, "{relative} of {values} relative");
+        for (host, local) in [("localhost", true), ("LocalHost.", true), ("x.LOCALHOST", true), ("a.b.localhost..", true), ("xlocalhost", false), ("localhost.x", false), ("", false), ("ocalhost", false), ("caliber.az", false)] {
+            assert_eq!(is_local_host(host), local, "{host:?}");
+        }
         // And give the answers the parser gives, in the sanitiser.
         set_base_for_tests(&Url::parse("https://caliber.az/en/").unwrap());
         assert!(url_allowed("a", "href", "https://caliber.az/x") && !url_allowed("a", "href", "https://ipc.localhost/x"));
