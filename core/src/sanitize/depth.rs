@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 pub const MAX_DEPTH: usize = 128;
 /// Formatting elements (`<b>`, `<a>`, …) left unclosed. The parser reopens these inside
 /// every later block, so each one can add to the depth again.
-pub const MAX_UNCLOSED_FORMATTING: usize = 32;
+const MAX_UNCLOSED_FORMATTING: usize = 32;
 /// Attributes kept on one tag: the parser compares each new one with all before it.
 const MAX_ATTRIBUTES: usize = 256;
 

@@ -601,7 +601,8 @@ impl Output<'_> {
 }
 
 /// One pass of the policy over `html`, written to `out` (URL rules read the thread's base).
-/// Returns how deep the elements it wrote nest (void ones included).
+/// Returns how deep the elements it wrote nest (void ones included), and its formatting
+/// elements alone.
 pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) -> Nesting {
     policy_walk_into(parse(html), out)
 }
