@@ -7,7 +7,10 @@
 // Environment: CALIBER_BENCH_APP_DB (the database written by
 // `CALIBER_BENCH_ONLY=app-db cargo bench -p caliber-core --bench sync`), CALIBER_APP_BINARY
 // (default target/release/caliber-app), CALIBER_BENCH_APP_ORIGIN (where the database's
-// pictures and feeds point; served here), CALIBER_BENCH_APP_LAUNCHES (default 5).
+// pictures and feeds point; served here), CALIBER_BENCH_APP_LAUNCHES (default 5),
+// CALIBER_BENCH_APP_SCROLL_PASSES (default 1: passes over the same 1,000 cards, back at the
+// top before each, PSS after each; memory that grows with every pass is a leak, memory that
+// stays is what the first pass left).
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -499,6 +502,16 @@ async function main() {
     console.error(`scroll: ${scroll.furthest} cards in ${r0(scroll.ms)} ms, ${scroll.steps} steps, ${scroll.dropped} dropped pages (${r0(scroll.blankMs)} ms blank), frames median ${r0(median(frames))} ms, p95 ${r0(pct(frames, 95))} ms, ${results.scroll.framesOver50}/${frames.length} over 50 ms; DOM: ${scroll.cardsInDom} cards, ${scroll.imgs} pictures, ${scroll.domNodes} elements`);
     await sleep(2000);
     results.memory.afterScroll = memory(pid);
+    results.memory.afterPasses = [results.memory.afterScroll];
+    for (let pass = 2; pass <= Number(process.env.CALIBER_BENCH_APP_SCROLL_PASSES ?? 1); pass++) {
+      await app.executeScript(() => (document.querySelector('.list-pane[data-scroll]').scrollTop = 0));
+      await sleep(1500);
+      const again = await scrollCards(app);
+      await sleep(2000);
+      const m = memory(pid);
+      results.memory.afterPasses.push({ ...m, furthest: again.furthest, dropped: again.dropped });
+      console.error(`scroll pass ${pass}: ${again.furthest} cards, ${again.dropped} dropped pages; PSS ${r0(m.pss)} MiB (${m.rows.map((r) => `${r.comm} ${r0(r.pss)}`).join(', ')})`);
+    }
     // The same memory once the app has been left alone (WebKit collects garbage and hands
     // freed pages back on timers): each second for CALIBER_BENCH_APP_REST seconds (default 0).
     const rest = Number(process.env.CALIBER_BENCH_APP_REST ?? 0);
@@ -553,6 +566,9 @@ async function main() {
     ['PSS after searching and scrolling 1,000 cards', `${r0(pssEnd)} MiB (RSS ${r0(results.memory.afterScroll.rss)} MiB): ${results.memory.afterScroll.rows.map((r) => `${r.comm} ${r0(r.pss)}`).join(', ')}`, `< ${TARGETS.pssMiB} MiB`, verdict(pssEnd < TARGETS.pssMiB)],
     [`scrolling ${results.scroll.furthest} cards, a viewport every 100 ms`, `${results.scroll.dropped} dropped pages of ${results.scroll.steps} (${r0(results.scroll.blankMs)} ms blank)`, '0 dropped', verdict(results.scroll.dropped === 0 && results.scroll.furthest >= SCROLL_CARDS)],
     ['frames while scrolling: median / p95 / longest', `${r0(results.scroll.frameMedianMs)} / ${r0(results.scroll.frameP95Ms)} / ${r0(results.scroll.longestFrameMs)} ms; ${results.scroll.framesOver50} of ${results.scroll.frames} over 50 ms`, '', ''],
+    ...(results.memory.afterPasses.length > 1
+      ? [[`PSS after each pass over the same ${SCROLL_CARDS} cards (back at the top before each)`, results.memory.afterPasses.map((m) => `${r0(m.pss)}`).join(' / ') + ' MiB (web process ' + results.memory.afterPasses.map((m) => r0(m.rows.find((r) => r.comm.startsWith('WebKitWebProc'))?.pss ?? NaN)).join(' / ') + ')', '', '']]
+      : []),
     ['DOM after scrolling', `${results.scroll.cardsInDom} cards, ${results.scroll.imgs} pictures, ${results.scroll.domNodes} elements`, '', ''],
     ...peerRows(results),
   ];
