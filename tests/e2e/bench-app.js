@@ -502,7 +502,7 @@ async function main() {
     console.error(`scroll: ${scroll.furthest} cards in ${r0(scroll.ms)} ms, ${scroll.steps} steps, ${scroll.dropped} dropped pages (${r0(scroll.blankMs)} ms blank), frames median ${r0(median(frames))} ms, p95 ${r0(pct(frames, 95))} ms, ${results.scroll.framesOver50}/${frames.length} over 50 ms; DOM: ${scroll.cardsInDom} cards, ${scroll.imgs} pictures, ${scroll.domNodes} elements`);
     await sleep(2000);
     results.memory.afterScroll = memory(pid);
-    results.memory.afterPasses = [results.memory.afterScroll];
+    results.memory.afterPasses = [{ ...results.memory.afterScroll, furthest: scroll.furthest, dropped: scroll.dropped }];
     for (let pass = 2; pass <= Number(process.env.CALIBER_BENCH_APP_SCROLL_PASSES ?? 1); pass++) {
       await app.executeScript(() => (document.querySelector('.list-pane[data-scroll]').scrollTop = 0));
       await sleep(1500);
@@ -567,7 +567,7 @@ async function main() {
     [`scrolling ${results.scroll.furthest} cards, a viewport every 100 ms`, `${results.scroll.dropped} dropped pages of ${results.scroll.steps} (${r0(results.scroll.blankMs)} ms blank)`, '0 dropped', verdict(results.scroll.dropped === 0 && results.scroll.furthest >= SCROLL_CARDS)],
     ['frames while scrolling: median / p95 / longest', `${r0(results.scroll.frameMedianMs)} / ${r0(results.scroll.frameP95Ms)} / ${r0(results.scroll.longestFrameMs)} ms; ${results.scroll.framesOver50} of ${results.scroll.frames} over 50 ms`, '', ''],
     ...(results.memory.afterPasses.length > 1
-      ? [[`PSS after each pass over the same ${SCROLL_CARDS} cards (back at the top before each)`, results.memory.afterPasses.map((m) => `${r0(m.pss)}`).join(' / ') + ' MiB (web process ' + results.memory.afterPasses.map((m) => r0(m.rows.find((r) => r.comm.startsWith('WebKitWebProc'))?.pss ?? NaN)).join(' / ') + ')', '', '']]
+      ? [[`PSS after each pass over the same ${SCROLL_CARDS} cards (back at the top before each)`, passes(results.memory.afterPasses), '', '']]
       : []),
     ['DOM after scrolling', `${results.scroll.cardsInDom} cards, ${results.scroll.imgs} pictures, ${results.scroll.domNodes} elements`, '', ''],
     ...peerRows(results),
@@ -590,6 +590,12 @@ async function main() {
   writeFileSync(join(out, 'bench-app.md'), md);
   writeFileSync(join(out, 'bench-app.json'), JSON.stringify(results, null, 1));
   console.error(`bench-app: wrote ${join(out, 'bench-app.md')} and bench-app.json`);
+}
+
+/** PSS after each scroll over the same cards, the web process's, and the pages each dropped. */
+function passes(afterPasses) {
+  const all = (f) => afterPasses.map(f).join(' / ');
+  return `${all((m) => r0(m.pss))} MiB (the web process ${all((m) => r0(m.rows.find((r) => r.comm.startsWith('WebKitWebProc'))?.pss ?? NaN))}; dropped pages ${all((m) => m.dropped)})`;
 }
 
 /** The peer's rows: the same cards without a framework in WebKitGTK's MiniBrowser, and the
