@@ -572,13 +572,13 @@ async function main() {
     ['PSS after launch (app + WebKit processes)', `${r0(results.memory.afterLaunch.pss)} MiB (RSS ${r0(results.memory.afterLaunch.rss)} MiB)`, '', ''],
     ['PSS after searching', `${r0(results.memory.afterSearch.pss)} MiB (RSS ${r0(results.memory.afterSearch.rss)} MiB)`, '', ''],
     ...(results.memory.afterSearchRounds.length > 1
-      ? [['PSS after each round of the searches', `${results.memory.afterSearchRounds.map((m) => r0(m.pss)).join(' / ')} MiB`, '', '']]
+      ? [['PSS after each round of the searches', eachRound(results.memory.afterSearchRounds), '', '']]
       : []),
     ['PSS after searching and scrolling 1,000 cards', `${r0(pssEnd)} MiB (RSS ${r0(results.memory.afterScroll.rss)} MiB): ${results.memory.afterScroll.rows.map((r) => `${r.comm} ${r0(r.pss)}`).join(', ')}`, `< ${TARGETS.pssMiB} MiB`, verdict(pssEnd < TARGETS.pssMiB)],
     [`scrolling ${results.scroll.furthest} cards, a viewport every 100 ms`, `${results.scroll.dropped} dropped pages of ${results.scroll.steps} (${r0(results.scroll.blankMs)} ms blank)`, '0 dropped', verdict(results.scroll.dropped === 0 && results.scroll.furthest >= SCROLL_CARDS)],
     ['frames while scrolling: median / p95 / longest', `${r0(results.scroll.frameMedianMs)} / ${r0(results.scroll.frameP95Ms)} / ${r0(results.scroll.longestFrameMs)} ms; ${results.scroll.framesOver50} of ${results.scroll.frames} over 50 ms`, '', ''],
     ...(results.memory.afterPasses.length > 1
-      ? [[`PSS after each pass over the same ${SCROLL_CARDS} cards (back at the top before each)`, passes(results.memory.afterPasses), '', '']]
+      ? [[`PSS after each pass over the same ${SCROLL_CARDS} cards (back at the top before each)`, eachRound(results.memory.afterPasses), '', '']]
       : []),
     ['DOM after scrolling', `${results.scroll.cardsInDom} cards, ${results.scroll.imgs} pictures, ${results.scroll.domNodes} elements`, '', ''],
     ...peerRows(results),
@@ -603,10 +603,12 @@ async function main() {
   console.error(`bench-app: wrote ${join(out, 'bench-app.md')} and bench-app.json`);
 }
 
-/** PSS after each scroll over the same cards, the web process's, and the pages each dropped. */
-function passes(afterPasses) {
-  const all = (f) => afterPasses.map(f).join(' / ');
-  return `${all((m) => r0(m.pss))} MiB (the web process ${all((m) => r0(m.rows.find((r) => r.comm.startsWith('WebKitWebProc'))?.pss ?? NaN))}; dropped pages ${all((m) => m.dropped)})`;
+/** PSS after each of the repeated searches or scrolls, the web process's, and (for scrolls)
+ * the pages each dropped. */
+function eachRound(readings) {
+  const all = (f) => readings.map(f).join(' / ');
+  const dropped = readings.every((m) => m.dropped !== undefined) ? `; dropped pages ${all((m) => m.dropped)}` : '';
+  return `${all((m) => r0(m.pss))} MiB (the web process ${all((m) => r0(m.rows.find((r) => r.comm.startsWith('WebKitWebProc'))?.pss ?? NaN))}${dropped})`;
 }
 
 /** The peer's rows: the same cards without a framework in WebKitGTK's MiniBrowser, and the
