@@ -1,6 +1,8 @@
 //! Feed documents (RSS 0.9x/1.0/2.0, Atom, JSON Feed) into raw items. Charset, truncation
 //! and "this is a web page, not a feed" are decided here; HTML is sanitised later.
 
+use std::time::Instant;
+
 use chrono::{DateTime, Utc};
 use encoding_rs::Encoding;
 use sha2::{Digest, Sha256};
@@ -78,17 +80,23 @@ pub fn looks_like_html(body: &[u8], content_type: Option<&str>) -> bool {
 
 /// `content_location`: the response's `Content-Location`, the base for relative URLs.
 pub fn parse_feed(body: &[u8], url: &str, content_location: Option<&str>, content_type: Option<&str>) -> Result<ParsedFeed, ParseError> {
+    parse_feed_until(body, url, content_location, content_type, None)
+}
+
+/// `parse_feed`, making items only until `until`: past it the items are cut short, and the
+/// caller, which checks the time after, must not use them (the sync's source deadline).
+fn parse_feed_until(body: &[u8], url: &str, content_location: Option<&str>, content_type: Option<&str>, until: Option<Instant>) -> Result<ParsedFeed, ParseError> {
     let feed_url = feed_base(body, url, content_location, content_type)?;
     match plain_utf8(body, content_type) {
-        Some(text) => parse_decoded(text, url, &feed_url),
-        None => parse_decoded(&to_utf8(body, content_type), url, &feed_url),
+        Some(text) => parse_decoded(text, url, &feed_url, until),
+        None => parse_decoded(&to_utf8(body, content_type), url, &feed_url, until),
     }
 }
 
-/// `parse_feed` taking the document, which goes as soon as it is read (the sync's workers
-/// hand theirs over).
-pub(crate) fn parse_feed_owned(body: Vec<u8>, url: &str, content_location: Option<&str>, content_type: Option<&str>) -> Result<ParsedFeed, ParseError> {
-    parse_feed(&body, url, content_location, content_type)
+/// `parse_feed_until` taking the document, which goes as soon as it is read (the sync's
+/// workers hand theirs over).
+pub(crate) fn parse_feed_owned(body: Vec<u8>, url: &str, content_location: Option<&str>, content_type: Option<&str>, until: Instant) -> Result<ParsedFeed, ParseError> {
+    parse_feed_until(&body, url, content_location, content_type, Some(until))
 }
 
 /// The base URL of a feed document, or why the document is no feed at all.
@@ -104,7 +112,7 @@ fn feed_base(body: &[u8], url: &str, content_location: Option<&str>, content_typ
     Ok(feed_url)
 }
 
-fn parse_decoded(utf8: &str, url: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
+fn parse_decoded(utf8: &str, url: &str, feed_url: &Url, until: Option<Instant>) -> Result<ParsedFeed, ParseError> {
     let feed_url = feed_url.clone();
     let text = utf8.trim_start_matches('\u{feff}').trim_start();
     let mut item_like = 0;
@@ -119,7 +127,7 @@ fn parse_decoded(utf8: &str, url: &str, feed_url: &Url) -> Result<ParsedFeed, Pa
                 });
             }
             if !doc.items.is_empty() {
-                return from_xml_document(doc, text, url, &feed_url);
+                return from_xml_document(doc, text, url, &feed_url, until);
             }
             // A feed with nothing in it yet is fine; one whose items were all unreadable is not.
             if doc.item_like == 0 && matches!(doc.root.as_str(), "rss" | "RDF" | "feed" | "channel") {
@@ -148,6 +156,7 @@ fn parse_decoded(utf8: &str, url: &str, feed_url: &Url) -> Result<ParsedFeed, Pa
             .collect(),
         &feed_url,
         language.as_deref(),
+        until,
     );
     if items.is_empty() && item_like > 0 {
         return Err(no_items(url, item_like, &problems));
@@ -192,7 +201,7 @@ fn no_items(url: &str, found: usize, problems: &[String]) -> ParseError {
     ParseError::Malformed { url: url.into(), message: format!("it has {found} item or entry elements but no article could be read from them{why}") }
 }
 
-fn from_xml_document(doc: crate::xmlfeed::Document, text: &str, url: &str, feed_url: &Url) -> Result<ParsedFeed, ParseError> {
+fn from_xml_document(doc: crate::xmlfeed::Document, text: &str, url: &str, feed_url: &Url, until: Option<Instant>) -> Result<ParsedFeed, ParseError> {
     let mut items = doc.items;
     // Dates the reader could not read: feed-rs knows more spellings, when it agrees on the items.
     if items.iter().any(|i| i.unread_date)
@@ -205,7 +214,7 @@ fn from_xml_document(doc: crate::xmlfeed::Document, text: &str, url: &str, feed_
         }
     }
     let found = items.len();
-    let (items, problems) = finish_items(items, feed_url, doc.language.as_deref());
+    let (items, problems) = finish_items(items, feed_url, doc.language.as_deref(), until);
     if items.is_empty() {
         // Every item empty: say so rather than store nothing quietly.
         return Err(no_items(url, found, &problems));
@@ -407,11 +416,14 @@ fn item_from_entry(entry: feed_rs::model::Entry, extra: EntryExtras, feed_url: &
 /// Items to raw items: identity, a title for untitled items, the picture, the hash. Items
 /// with nothing in them (no title, link, id, text, author, category, date or picture) are
 /// left out and reported.
-fn finish_items(items: Vec<crate::xmlfeed::Item>, feed_url: &Url, feed_language: Option<&str>) -> (Vec<RawItem>, Vec<String>) {
+/// Past `until` it stops (a blocking thread outlives the sync's timeout; its caller discards
+/// what is cut short).
+fn finish_items(items: Vec<crate::xmlfeed::Item>, feed_url: &Url, feed_language: Option<&str>, until: Option<Instant>) -> (Vec<RawItem>, Vec<String>) {
     let total = items.len();
     let mut empty = 0;
     let raw: Vec<RawItem> = items
         .into_iter()
+        .take_while(|_| until.is_none_or(|until| Instant::now() < until))
         .filter_map(|item| {
             let r = raw_item(item, feed_url, feed_language);
             if r.is_none() {
@@ -740,7 +752,7 @@ mod tests {
             .enumerate()
             .map(|(n, entry)| item_from_entry(entry, EntryExtras { image: images.get(n).cloned().flatten(), ..Default::default() }, &feed_url))
             .collect();
-        let (items, problems) = finish_items(items, &feed_url, language.as_deref());
+        let (items, problems) = finish_items(items, &feed_url, language.as_deref(), None);
         Ok(ParsedFeed { title: feed.title.map(|t| text_of(&t)), language, items, problems })
     }
 

@@ -213,6 +213,7 @@ async fn sync_feed(
     let last_body = source.body_hash;
     // More items than retention keeps would be stored only to be pruned again.
     let max_items = ctx.retention.max_per_source.map_or(MAX_ITEMS_PER_DOCUMENT, |n| (n as usize).clamp(1, MAX_ITEMS_PER_DOCUMENT));
+    let (source_url, source_deadline) = (source.url.clone(), ctx.http.options().source_deadline);
     let parsed = cpu(cpu_slots, move || phases::measure(Phase::Parse, || {
         let body_hash = document_hash(&fetched.body);
         let update = SourceUpdate {
@@ -227,7 +228,12 @@ async fn sync_feed(
         if last_body == Some(body_hash) {
             return Ok((update, Vec::new(), Vec::new()));
         }
-        let parsed = parse_feed_owned(fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref())?;
+        let parsed = parse_feed_owned(fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref(), deadline.into_std())?;
+        // Past the deadline the items were cut short (and the job is dropped anyway): stop
+        // here, as preparing them does, rather than hold a core and the CLI's exit.
+        if Instant::now() >= deadline {
+            return Err(past_deadline(&source_url, source_deadline));
+        }
         let known = if never_attempted {
             Default::default()
         } else {
