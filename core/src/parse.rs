@@ -734,6 +734,20 @@ fn root_element_name(text: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn items_are_made_only_until_the_deadline() {
+        let feed_url = Url::parse("https://example.com/feed.xml").unwrap();
+        let rss = format!(
+            "<rss version=\"2.0\"><channel><title>T</title>{}</channel></rss>",
+            (0..5).map(|i| format!("<item><guid>g{i}</guid><title>Item {i}</title></item>")).collect::<String>()
+        );
+        let items = || crate::xmlfeed::read(&rss, &feed_url).expect("an RSS document").items;
+        let later = Instant::now() + std::time::Duration::from_secs(3600);
+        assert_eq!(finish_items(items(), &feed_url, None, Some(later)).0.len(), 5, "before the deadline: every item");
+        assert_eq!(finish_items(items(), &feed_url, None, None).0.len(), 5, "no deadline: every item");
+        assert!(finish_items(items(), &feed_url, None, Some(Instant::now())).0.is_empty(), "past the deadline: none");
+    }
+
     /// JSON Feed as it was read before `json_feed` (issue 15): feed-rs on the whole document,
     /// `image` from a second read. The reference `json_feed` is held to.
     fn json_feed_by_feed_rs_alone(text: &str, url: &str) -> Result<ParsedFeed, String> {

@@ -228,12 +228,14 @@ async fn sync_feed(
         if last_body == Some(body_hash) {
             return Ok((update, Vec::new(), Vec::new()));
         }
-        let parsed = parse_feed_owned(fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref(), deadline.into_std())?;
+        let parsed = parse_feed_owned(fetched.body, &fetched.final_url, fetched.content_location.as_deref(), fetched.content_type.as_deref(), deadline.into_std());
         // Past the deadline the items were cut short (and the job is dropped anyway): stop
-        // here, as preparing them does, rather than hold a core and the CLI's exit.
+        // here, as preparing them does, rather than hold a core and the CLI's exit. Before the
+        // parse's own verdict: cut short before its first item, it reads as a feed of none.
         if Instant::now() >= deadline {
             return Err(past_deadline(&source_url, source_deadline));
         }
+        let parsed = parsed?;
         let known = if never_attempted {
             Default::default()
         } else {
