@@ -547,7 +547,9 @@ async function main() {
   server.close();
   if (process.env.CALIBER_BENCH_APP_ONLY === 'launch') return;
   if (withPeer) {
-    const { frameworklessPeer } = await import('./bench-peer.js');
+    const { frameworklessPeer, emptyPageFloor } = await import('./bench-peer.js');
+    results.floor = await emptyPageFloor({ memory, sleep });
+    console.error(results.floor.missing ? `floor: ${results.floor.missing}` : `floor: MiniBrowser on an empty page, PSS ${r0(results.floor.afterLaunch.pss)} MiB`);
     const dist = join(root, 'ui', 'dist');
     const cssFile = /href="\/?(assets\/[^"]+\.css)"/.exec(readFileSync(join(dist, 'index.html'), 'utf8'))?.[1];
     results.peer = await frameworklessPeer({ cli: profile.cli, css: readFileSync(join(dist, cssFile), 'utf8'), cards: SCROLL_CARDS, scrollInPage, memory, sleep });
@@ -613,10 +615,21 @@ function eachRound(readings) {
 
 /** The peer's rows: the same cards without a framework in WebKitGTK's MiniBrowser, and the
  * app's PSS over it (bench-peer.js). */
-function peerRows({ peer, memory, scrollOnly }) {
+function peerRows({ peer, floor, memory, scrollOnly }) {
   if (!peer) return [];
   if (peer.missing) return [['peer: the same cards without a framework in MiniBrowser', peer.missing, '', '']];
   const mem = (m) => `${r0(m.pss)} MiB: ${m.rows.map((r) => `${r.comm} ${r0(r.pss)}`).join(', ')}`;
+  const floorRows = floor && !floor.missing
+    ? [
+        ["WebKitGTK's floor: MiniBrowser on an empty page, PSS", mem(floor.afterLaunch), '', ''],
+        [
+          'above that floor: the target / the peer after scrolling / the app after searching and scrolling',
+          `${r0(TARGETS.pssMiB - floor.afterLaunch.pss)} / ${r0(peer.afterScroll.pss - floor.afterLaunch.pss)} / ${r0(memory.afterScroll.pss - floor.afterLaunch.pss)} MiB`,
+          '',
+          '',
+        ],
+      ]
+    : [];
   const ratios = (app) => `${(app.afterLaunch.pss / peer.afterLaunch.pss).toFixed(2)} / ${(app.afterScroll.pss / peer.afterScroll.pss).toFixed(2)}`;
   return [
     ['peer: the same cards without a framework in WebKitGTK\'s MiniBrowser, PSS after launch', mem(peer.afterLaunch), '', ''],
@@ -628,6 +641,7 @@ function peerRows({ peer, memory, scrollOnly }) {
         ]
       : []),
     ['the app ÷ the peer, the app having searched too: PSS after launch / after scrolling', ratios(memory), '', ''],
+    ...floorRows,
   ];
 }
 

@@ -3,7 +3,8 @@
 // the app's list (its markup and CSS, windowed the same way) in plain DOM calls; the page
 // is scrolled by the same function as the app's (scrollInPage in bench-app.js), and the
 // PSS of MiniBrowser and its WebKit processes is read as the app's is. What it shows: how
-// much of the app's memory WebKitGTK takes for this list whatever draws it.
+// much of the app's memory WebKitGTK takes for this list whatever draws it. MiniBrowser on
+// an empty page (emptyPageFloor) gives the engine's own floor, under any page at all.
 
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -41,6 +42,36 @@ async function within(promise, ms, what) {
     return await Promise.race([promise, late]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * WebKitGTK's own floor: MiniBrowser on a page with one line of text, PSS 2 s after the
+ * page has run its script (as the peer's after launch). What no page drawn in this engine
+ * can go below: the rest of the app's figure is its page, its scroll and its searches.
+ */
+export async function emptyPageFloor({ memory, sleep }) {
+  const browser = miniBrowser();
+  if (!browser) return { missing: 'WebKitGTK MiniBrowser not found under /usr/lib/*/webkit2gtk-4.1/' };
+  let ready = null;
+  const readyNow = new Promise((r) => (ready = r));
+  const server = createServer((req, res) => {
+    if (req.url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Empty</title><p>Empty page</p><script>fetch("/ready")</script>');
+    } else {
+      if (req.url === '/ready') ready();
+      res.writeHead(req.url === '/ready' ? 200 : 404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const child = spawn(browser, [`http://127.0.0.1:${server.address().port}/`], { env: { ...process.env, WEBKIT_DISABLE_COMPOSITING_MODE: '1' }, stdio: 'ignore' });
+  try {
+    await within(readyNow, 60000, 'the empty page not loaded');
+    await sleep(2000);
+    return { browser, afterLaunch: memory(child.pid) };
+  } finally {
+    child.kill();
+    server.close();
   }
 }
 
