@@ -619,7 +619,9 @@ function peerRows({ peer, floor, memory, scrollOnly }) {
   if (!peer) return [];
   if (peer.missing) return [['peer: the same cards without a framework in MiniBrowser', peer.missing, '', '']];
   const mem = (m) => `${r0(m.pss)} MiB: ${m.rows.map((r) => `${r.comm} ${r0(r.pss)}`).join(', ')}`;
-  const floorRows = floor && !floor.missing
+  const floorRows = floor?.missing
+    ? [["WebKitGTK's floor: MiniBrowser on an empty page", floor.missing, '', '']]
+    : floor
     ? [
         ["WebKitGTK's floor: MiniBrowser on an empty page, PSS", mem(floor.afterLaunch), '', ''],
         [

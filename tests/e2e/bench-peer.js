@@ -34,6 +34,13 @@ function articles(cli, count) {
   }));
 }
 
+/** MiniBrowser on the root of `server` (listening on 127.0.0.1), as the app's web view draws:
+ * no compositing (src-tauri/src/lib.rs sets the same policy). */
+function openPage(browser, server) {
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return spawn(browser, [url], { env: { ...process.env, WEBKIT_DISABLE_COMPOSITING_MODE: '1' }, stdio: 'ignore' });
+}
+
 /** `promise`, or a failure naming `what` after `ms` (the timer cleared either way). */
 async function within(promise, ms, what) {
   let timer;
@@ -64,7 +71,7 @@ export async function emptyPageFloor({ memory, sleep }) {
     }
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const child = spawn(browser, [`http://127.0.0.1:${server.address().port}/`], { env: { ...process.env, WEBKIT_DISABLE_COMPOSITING_MODE: '1' }, stdio: 'ignore' });
+  const child = openPage(browser, server);
   try {
     await within(readyNow, 60000, 'the empty page not loaded');
     await sleep(2000);
@@ -111,8 +118,7 @@ export async function frameworklessPeer({ cli, css, cards, scrollInPage, memory,
     }
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  // As the app's web view: no compositing (src-tauri/src/lib.rs sets the same policy).
-  const child = spawn(browser, [`http://127.0.0.1:${server.address().port}/`], { env: { ...process.env, WEBKIT_DISABLE_COMPOSITING_MODE: '1' }, stdio: 'ignore' });
+  const child = openPage(browser, server);
   try {
     await within(readyNow, 60000, 'no first cards');
     await sleep(2000);
