@@ -619,9 +619,8 @@ function peerRows({ peer, floor, memory, scrollOnly }) {
   if (!peer) return [];
   if (peer.missing) return [['peer: the same cards without a framework in MiniBrowser', peer.missing, '', '']];
   const mem = (m) => `${r0(m.pss)} MiB: ${m.rows.map((r) => `${r.comm} ${r0(r.pss)}`).join(', ')}`;
-  const floorRows = floor?.missing
-    ? [["WebKitGTK's floor: MiniBrowser on an empty page", floor.missing, '', '']]
-    : floor
+  // Without MiniBrowser the peer's row above already says so.
+  const floorRows = floor?.afterLaunch
     ? [
         ["WebKitGTK's floor: MiniBrowser on an empty page, PSS", mem(floor.afterLaunch), '', ''],
         [
