@@ -192,6 +192,11 @@ async fn schema_11_database_upgrades_keeping_everything() {
     upgrade_keeps_everything(11).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_12_database_upgrades_keeping_everything() {
+    upgrade_keeps_everything(12).await;
+}
+
 /// A new migration must come with a database written by the release before it.
 #[test]
 fn every_schema_has_an_upgrade_fixture() {

@@ -5,13 +5,16 @@
 //!   little-endian f64 per phrase, in the order FTS5 numbers the query's phrases). The
 //!   builtin `bm25()` counts each phrase's documents with a pass over its whole doclist on
 //!   every query (18 ms for "the" over 100,000 articles); the caller estimates them cheaply.
+//!   And a phrase counts once per column it is in: the index keeps no positions (migration
+//!   0012), and the builtin, which reads them, finds none there.
 //! - `caliber_match_column(articles_fts)`: the column to show a snippet of: body, then
 //!   summary, then title, the first the row matches in (body when it matches only in
 //!   `folded`, which is never shown).
 //!
-//! `token_count` runs the index's tokenizer over a reader's word, for the search to leave
-//! out words it finds no token in; `Tokenizer` gives `snippet.rs` the tokens of the rows a
-//! search shows (the index keeps no text since migration 0010).
+//! `token_pieces` runs the index's tokenizer over a reader's word, for the search to leave
+//! out words it finds no token in and to split those it finds several in; `Tokenizer`
+//! gives `snippet.rs` the tokens of the rows a search shows (the index keeps no text since
+//! migration 0010).
 //!
 //! rusqlite has no API for FTS5 auxiliary functions or tokenizers, hence the FFI below
 //! (and in `fts_tokenizer.rs`).
@@ -64,14 +67,17 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// How many tokens the index's tokenizer (`unicode61 remove_diacritics 2`, migration 0001)
-/// finds in `text`. Characters it ignores (symbols such as Ⓐ) make none, and FTS5 drops a
-/// phrase of none from a query, which would misnumber the phrases `caliber_bm25` gets
-/// frequencies for.
-pub fn token_count(conn: &Connection, text: &str) -> rusqlite::Result<usize> {
-    let mut count = 0;
-    Tokenizer::new(conn)?.run(text, ffi::FTS5_TOKENIZE_QUERY, &mut |_, _, _| count += 1)?;
-    Ok(count)
+/// The pieces of `text` the index's tokenizer (`unicode61 remove_diacritics 2`, from
+/// migration 0001) makes a token each of, in order. Characters it ignores (symbols such as
+/// Ⓐ) make none: FTS5 drops a phrase of no token from a query, which would misnumber the
+/// phrases `caliber_bm25` gets frequencies for. And a word of several tokens is a phrase,
+/// which an index without positions (migration 0012) refuses.
+pub fn token_pieces<'t>(conn: &Connection, text: &'t str) -> rusqlite::Result<Vec<&'t str>> {
+    let mut pieces = Vec::new();
+    Tokenizer::new(conn)?.run(text, ffi::FTS5_TOKENIZE_QUERY, &mut |_, start, end| {
+        pieces.extend(text.get(start..end).filter(|p| !p.is_empty()));
+    })?;
+    Ok(pieces)
 }
 
 pub type OnToken<'a> = &'a mut dyn FnMut(&[u8], usize, usize);
@@ -249,7 +255,7 @@ unsafe extern "C" fn bm25(
 unsafe fn bm25_score(api: &Fts5ExtensionApi, fts: *mut Fts5Context, n_val: c_int, ap_val: *mut *mut sqlite3_value) -> AuxResult<f64> {
     const MISSING: AuxResult<f64> = Err((ffi::SQLITE_MISUSE, c"caliber_bm25: incomplete FTS5 API"));
     let (Some(phrase_count), Some(row_count), Some(total_size), Some(column_size), Some(first), Some(next)) =
-        (api.xPhraseCount, api.xRowCount, api.xColumnTotalSize, api.xColumnSize, api.xPhraseFirst, api.xPhraseNext)
+        (api.xPhraseCount, api.xRowCount, api.xColumnTotalSize, api.xColumnSize, api.xPhraseFirstColumn, api.xPhraseNextColumn)
     else {
         return MISSING;
     };
@@ -286,13 +292,15 @@ unsafe fn bm25_score(api: &Fts5ExtensionApi, fts: *mut Fts5Context, n_val: c_int
             // As FTS5's bm25: a phrase in more than half the rows still counts, barely.
             let idf = ((rows_f - df + 0.5) / (df + 0.5)).ln();
             let idf = if idf > 0.0 { idf } else { 1e-6 };
+            // The index keeps no positions (migration 0012), so a phrase counts once per
+            // column it is in (FTS5's builtin bm25 counts nothing there: it reads positions).
             let mut freq = 0.0;
             let mut iter = Fts5PhraseIter { a: ptr::null(), b: ptr::null() };
-            let (mut col, mut off) = (0, 0);
-            check(first(fts, phrase as c_int, &mut iter, &mut col, &mut off))?;
+            let mut col = 0;
+            check(first(fts, phrase as c_int, &mut iter, &mut col))?;
             while col >= 0 {
                 freq += usize::try_from(col).ok().and_then(|c| COLUMN_WEIGHTS.get(c)).copied().unwrap_or(1.0);
-                next(fts, &mut iter, &mut col, &mut off);
+                next(fts, &mut iter, &mut col);
             }
             score += idf * (freq * (K1 + 1.0)) / (freq + length_norm);
         }
@@ -343,17 +351,21 @@ mod tests {
 
     use super::*;
 
-    fn corpus(docs: &[(&str, &str, &str)]) -> Connection {
+    /// The index as migration 0012 makes it (no text, no positions), or with positions
+    /// (`detail=full`), for the builtin bm25 to compare with: it counts nothing without them.
+    fn corpus_with(docs: &[(&str, &str, &str, &str)], positions: bool) -> Connection {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE VIRTUAL TABLE articles_fts USING fts5(title, summary, body, folded, tokenize = 'unicode61 remove_diacritics 2');
+        let detail = if positions { "full" } else { "column" };
+        conn.execute_batch(&format!(
+            "CREATE VIRTUAL TABLE articles_fts USING fts5(title, summary, body, folded, tokenize = 'unicode61 remove_diacritics 2',
+                 content = '', contentless_delete = 1, detail = {detail});
              INSERT INTO articles_fts (articles_fts, rank) VALUES ('rank', 'bm25(10.0, 3.0, 1.0, 1.0)');",
-        )
+        ))
         .unwrap();
-        for (i, (title, summary, body)) in docs.iter().enumerate() {
+        for (i, (title, summary, body, folded)) in docs.iter().enumerate() {
             conn.execute(
-                "INSERT INTO articles_fts (rowid, title, summary, body, folded) VALUES (?1, ?2, ?3, ?4, '')",
-                params![i as i64 + 1, title, summary, body],
+                "INSERT INTO articles_fts (rowid, title, summary, body, folded) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![i as i64 + 1, title, summary, body, folded],
             )
             .unwrap();
         }
@@ -361,25 +373,28 @@ mod tests {
         conn
     }
 
+    fn corpus(docs: &[(&str, &str, &str)]) -> Connection {
+        corpus_with(&docs.iter().map(|&(t, s, b)| (t, s, b, "")).collect::<Vec<_>>(), false)
+    }
+
     /// (rowid, score), best first.
     type Ranking = Vec<(i64, f64)>;
 
-    /// The order by the builtin bm25 and by `caliber_bm25` given exact document frequencies.
-    fn both(conn: &Connection, query: &str, phrases: &[&str]) -> (Ranking, Ranking) {
+    /// The order by `caliber_bm25` given exact document frequencies.
+    fn ranking(conn: &Connection, query: &str, phrases: &[&str]) -> Ranking {
         let dfs: Vec<f64> = phrases
             .iter()
             .map(|p| conn.query_row("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?1", [p], |r| r.get::<_, i64>(0)).unwrap() as f64)
             .collect();
-        let collect = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Ranking {
-            let mut stmt = conn.prepare(sql).unwrap();
-            stmt.query_map(args, |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
-        };
-        let builtin = collect("SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY rank, rowid", &[&query]);
-        let custom = collect(
-            "SELECT rowid, caliber_bm25(articles_fts, ?2) AS s FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY s, rowid",
-            &[&query, &dfs_blob(&dfs)],
-        );
-        (builtin, custom)
+        collect(conn, "SELECT rowid, caliber_bm25(articles_fts, ?2) AS s FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY s, rowid", &[
+            &query,
+            &dfs_blob(&dfs),
+        ])
+    }
+
+    fn collect(conn: &Connection, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Ranking {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map(args, |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
     }
 
     fn assert_same(builtin: &[(i64, f64)], custom: &[(i64, f64)]) {
@@ -389,35 +404,52 @@ mod tests {
         }
     }
 
+    /// Where no word is twice in a column, counting columns is counting occurrences: the
+    /// index's ranking is FTS5's bm25 over an index with positions.
     #[test]
-    fn custom_bm25_ranks_as_builtin_bm25() {
-        let filler = "news of the day from the city and the country";
-        let conn = corpus(&[
-            ("weather report", "", "storm in the body once and the rest"),           // 1: body match
-            ("storm warning", "", filler),                                          // 2: title match
-            ("daily", "", "storm storm storm hits the coast, the storm again"),     // 3: many body matches
-            ("daily", "storm ahead", filler),                                       // 4: summary match
-            ("the markets", "", "the the the the prices fell"),                     // 5: common word only
-            ("quiet", "", "the kapetorvor storm was seen once"),                    // 6: rare + common
-            ("quiet", "", "the kapetorvor was seen and the kapetorvor left"),       // 7: rare twice
-            ("other", "", filler),
-            ("other", "", filler),
-            ("other", "", filler),
-        ]);
-        let (builtin, custom) = both(&conn, r#""storm""#, &[r#""storm""#]);
-        assert_same(&builtin, &custom);
-        let order: Vec<i64> = custom.iter().map(|r| r.0).collect();
-        assert_eq!(order[0], 2, "a title match beats body matches: {custom:?}");
-        assert!(order.iter().position(|&i| i == 3) < order.iter().position(|&i| i == 1), "more occurrences beat fewer: {custom:?}");
+    fn custom_bm25_ranks_as_builtin_bm25_where_no_word_repeats_in_a_column() {
+        let filler = "news of the day from city and country";
+        let docs = [
+            ("weather report", "", "storm in the body once and rest", ""), // 1: body match
+            ("storm warning", "", filler, ""),                              // 2: title match
+            ("daily", "", "a storm hits the coast again with strong winds", ""), // 3: body match, longer
+            ("daily", "storm ahead", filler, ""),                           // 4: summary match
+            ("the markets", "", "prices fell on the exchange", ""),         // 5: common word only
+            ("quiet", "", "the kapetorvor storm was seen once", ""),        // 6: rare + common
+            ("quiet", "", "a kapetorvor left the port", ""),                // 7: rare + common
+            ("other", "", filler, ""),
+            ("other", "", filler, ""),
+            ("other", "", filler, "storm"),                                 // 10: folded only
+        ];
+        let (with_positions, index) = (corpus_with(&docs, true), corpus_with(&docs, false));
+        for (query, phrases) in [
+            (r#""storm""#, &[r#""storm""#][..]),
+            (r#""the" "kapetorvor""#, &[r#""the""#, r#""kapetorvor""#]),
+            (r#""the" AND ("storm" OR "kapetorvor")"#, &[r#""the""#, r#""storm""#, r#""kapetorvor""#]),
+            (r#""the" "stor"*"#, &[r#""the""#, r#""stor"*"#]),
+        ] {
+            let builtin = collect(&with_positions, "SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY rank, rowid", &[&query]);
+            assert!(builtin.len() > 1, "{query}: {builtin:?}");
+            assert_same(&builtin, &ranking(&index, query, phrases));
+            assert_same(&builtin, &ranking(&with_positions, query, phrases));
+        }
+        let order: Vec<i64> = ranking(&index, r#""storm""#, &[r#""storm""#]).iter().map(|r| r.0).collect();
+        let at = |id: i64| order.iter().position(|&i| i == id).unwrap();
+        assert_eq!(order[0], 2, "a title match beats the rest: {order:?}");
+        assert!(at(4) < at(1) && at(1) < at(3), "a summary match, then the shorter body: {order:?}");
+    }
 
-        // Two words, one common, one rare: the rare one decides.
-        let (builtin, custom) = both(&conn, r#""the" "kapetorvor""#, &[r#""the""#, r#""kapetorvor""#]);
-        assert_same(&builtin, &custom);
-        assert_eq!(custom[0].0, 7, "{custom:?}");
-        let (builtin, custom) = both(&conn, r#""the" AND ("storm" OR "kapetorvor")"#, &[r#""the""#, r#""storm""#, r#""kapetorvor""#]);
-        assert_same(&builtin, &custom);
-        let (builtin, custom) = both(&conn, r#""the" "stor"*"#, &[r#""the""#, r#""stor"*"#]);
-        assert_same(&builtin, &custom);
+    /// The index keeps no positions (migration 0012): a word counts once per column it is in.
+    #[test]
+    fn a_word_counts_once_per_column() {
+        let conn = corpus(&[
+            ("daily", "", "storm storm storm hits the coast"), // 1: four times…
+            ("daily", "", "storm hits the coast and more"),    // 2: …as once, in a body as long
+            ("storm", "", "calm"),                             // 3: in the title
+        ]);
+        let ranked = ranking(&conn, r#""storm""#, &[r#""storm""#]);
+        assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), [3, 1, 2], "{ranked:?}");
+        assert!((ranked[1].1 - ranked[2].1).abs() < 1e-12, "{ranked:?}");
     }
 
     #[test]
@@ -435,8 +467,10 @@ mod tests {
 
     #[test]
     fn match_column_prefers_body_then_summary_then_title() {
-        let conn = corpus(&[("storm", "storm", "storm"), ("storm", "storm", "calm"), ("storm", "calm", "calm"), ("calm", "calm", "calm")]);
-        conn.execute("UPDATE articles_fts SET folded = 'storm' WHERE rowid = 4", []).unwrap();
+        let conn = corpus_with(
+            &[("storm", "storm", "storm", ""), ("storm", "storm", "calm", ""), ("storm", "calm", "calm", ""), ("calm", "calm", "calm", "storm")],
+            false,
+        );
         let mut stmt = conn.prepare("SELECT rowid, caliber_match_column(articles_fts) FROM articles_fts WHERE articles_fts MATCH '\"storm\"' ORDER BY rowid").unwrap();
         let cols: Vec<(i64, i32)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect();
         assert_eq!(cols, vec![(1, BODY), (2, SUMMARY), (3, TITLE), (4, BODY)]);

@@ -1,7 +1,7 @@
 //! Full-text search over the FTS5 index. A reader's words are turned into quoted terms, so
 //! quotes, `-`, `*`, `AND`, `NEAR(` and the like are searched for, never parsed as syntax.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rusqlite::{Connection, params};
 
@@ -86,7 +86,7 @@ pub fn fts_query(input: &str) -> Option<String> {
 
 /// `prefix`: whether the last word may match as a prefix.
 fn fts_query_with(input: &str, prefix: bool) -> Option<String> {
-    query_terms(input, prefix, &HashSet::new()).map(|t| t.query())
+    query_terms(input, prefix, &HashMap::new()).map(|t| t.query())
 }
 
 /// The words of what a reader typed, as the query splits them.
@@ -94,16 +94,18 @@ fn words(input: &str) -> impl Iterator<Item = &str> {
     input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
 }
 
-/// Words of `input` the index's tokenizer finds nothing in (symbols like Ⓐ that Rust
-/// counts as alphanumeric but unicode61 ignores). ASCII words always have a token.
-fn tokenless_words<'a>(conn: &Connection, input: &'a str) -> Result<HashSet<&'a str>> {
-    let mut tokenless = HashSet::new();
+/// Words of `input` that are not one token to the index's tokenizer, with the pieces it
+/// makes of them: none for symbols like Ⓐ that Rust counts as alphanumeric but unicode61
+/// ignores, several where it splits a word. ASCII words are always one token.
+fn split_words<'a>(conn: &Connection, input: &'a str) -> Result<HashMap<&'a str, Vec<&'a str>>> {
+    let mut split = HashMap::new();
     for word in words(input).filter(|w| !w.is_ascii()) {
-        if fts_rank::token_count(conn, word)? == 0 {
-            tokenless.insert(word);
+        let pieces = fts_rank::token_pieces(conn, word)?;
+        if pieces != [word] {
+            split.insert(word, pieces);
         }
     }
-    Ok(tokenless)
+    Ok(split)
 }
 
 /// A query as FTS5 sees it: groups that must all match, each group one phrase or
@@ -132,15 +134,23 @@ impl QueryTerms {
     }
 }
 
-/// `skip`: words to leave out (see `tokenless_words`).
-fn query_terms(input: &str, prefix: bool, skip: &HashSet<&str>) -> Option<QueryTerms> {
+/// `split`: words searched as the pieces given, or left out when there are none (see
+/// `split_words`). Each piece is a word of its own: the index keeps no positions
+/// (migration 0012), so FTS5 refuses a quoted phrase of two tokens.
+fn query_terms(input: &str, prefix: bool, split: &HashMap<&str, Vec<&str>>) -> Option<QueryTerms> {
     let all: Vec<&str> = words(input).collect();
-    let last_typed = all.last().copied();
-    let words: Vec<&str> = all.into_iter().filter(|w| !skip.contains(w)).collect();
+    let last_typed = all.len().checked_sub(1);
+    // (which typed word, the piece of it searched)
+    let pieces: Vec<(usize, &str)> = all
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &w)| split.get(w).map_or_else(|| vec![w], Clone::clone).into_iter().map(move |piece| (i, piece)))
+        .collect();
+    let words: Vec<&str> = pieces.iter().map(|&(_, piece)| piece).collect();
     let last = words.len().checked_sub(1)?;
     let ends_in_word = prefix
         && input.chars().last().is_some_and(char::is_alphanumeric)
-        && last_typed == Some(words[last])
+        && Some(pieces[last].0) == last_typed
         && words[last].chars().count() >= MIN_PREFIX_CHARS;
     Some(QueryTerms(
         words
@@ -211,15 +221,15 @@ fn ranked_ids(conn: &Connection, terms: &QueryTerms, limit: u32, dfs: &mut HashM
 }
 
 pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHit>> {
-    let tokenless = tokenless_words(conn, input)?;
-    let Some(exact) = query_terms(input, false, &tokenless) else { return Ok(Vec::new()) };
+    let split = split_words(conn, input)?;
+    let Some(exact) = query_terms(input, false, &split) else { return Ok(Vec::new()) };
     // Whole words first; the last word as a prefix only when that finds too little (the
     // reader is still typing it). A prefix of a common word costs a merge of many terms.
     let mut terms = exact;
     let mut dfs = HashMap::new();
     let mut ranked = ranked_ids(conn, &terms, limit, &mut dfs)?;
     if (ranked.len() as u32) < limit
-        && let Some(prefixed) = query_terms(input, true, &tokenless).filter(|p| *p != terms)
+        && let Some(prefixed) = query_terms(input, true, &split).filter(|p| *p != terms)
     {
         ranked = ranked_ids(conn, &prefixed, limit, &mut dfs)?;
         terms = prefixed;
