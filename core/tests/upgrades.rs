@@ -197,6 +197,40 @@ async fn schema_12_database_upgrades_keeping_everything() {
     upgrade_keeps_everything(12).await;
 }
 
+/// Migration 0012 rebuilds the index from the articles. One whose body still waits to be
+/// sanitised is neither indexed from what the feed sent nor queued: the next sync sanitises
+/// it, and only then is it found.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_article_whose_body_waits_is_indexed_only_once_sanitised_after_the_index_is_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caliber.db");
+    std::fs::copy(upgrade_fixture(11), &path).unwrap();
+    let waiting: i64 = {
+        let conn = Connection::open(&path).unwrap();
+        let id = conn.query_row("SELECT min(id) FROM articles", [], |r| r.get(0)).unwrap();
+        // As a sync killed after listing it leaves it: no body yet, not indexed, not queued.
+        conn.execute_batch(&format!(
+            "DELETE FROM articles_fts WHERE rowid = {id};
+             UPDATE articles SET content_html = NULL WHERE id = {id};
+             INSERT INTO pending_bodies (article_id, html, base) VALUES
+                 ({id}, '<p>Zanzibarquux at the port.</p><script>stolen()</script>', 'https://old.example/');"
+        ))
+        .unwrap();
+        id
+    };
+
+    let core = open_core_with(dir.path(), fast_options(), Retention { max_per_source: None, max_age: None });
+    assert_eq!(count(&path, &format!("SELECT count(*) FROM index_queue WHERE article_id = {waiting}")), 0);
+    assert_eq!(count(&path, "SELECT count(*) FROM articles WHERE id NOT IN (SELECT rowid FROM articles_fts)"), 1, "all but it indexed at once");
+    assert!(core.search("zanzibarquux", 10).unwrap().is_empty());
+
+    sync(&core).await;
+    let found: Vec<i64> = core.search("zanzibarquux", 10).unwrap().iter().map(|h| h.article.id).collect();
+    assert_eq!(found, [waiting]);
+    let body = core.article(waiting).unwrap().content_html.unwrap_or_default();
+    assert!(body.contains("Zanzibarquux") && !body.contains("stolen"), "{body}");
+}
+
 /// A new migration must come with a database written by the release before it.
 #[test]
 fn every_schema_has_an_upgrade_fixture() {

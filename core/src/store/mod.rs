@@ -164,7 +164,7 @@ impl Store {
             tx.commit()?;
         }
         // A migration that rebuilds the index queues every article (0012): a reader's search
-        // finds what it found before at once, not after the next sync. About 6 s of CPU
+        // finds what it found before at once, not after the next sync. 5 s (6.5 s of CPU)
         // at 100,000 articles, once (BENCHMARKS.md, "an index without positions"). A failure
         // leaves them queued for the next sync, which reports it.
         if current != 0 && current < SCHEMA_VERSION {
