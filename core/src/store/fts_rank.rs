@@ -11,10 +11,9 @@
 //!   summary, then title, the first the row matches in (body when it matches only in
 //!   `folded`, which is never shown).
 //!
-//! `token_pieces` runs the index's tokenizer over a reader's word, for the search to leave
-//! out words it finds no token in and to split those it finds several in; `Tokenizer`
-//! gives `snippet.rs` the tokens of the rows a search shows (the index keeps no text since
-//! migration 0010).
+//! `Tokenizer` is the index's tokenizer: the search asks it which words of a reader's it
+//! finds no token in (to leave out) or several (to split), and `snippet.rs` the tokens of
+//! the rows a search shows (the index keeps no text since migration 0010).
 //!
 //! rusqlite has no API for FTS5 auxiliary functions or tokenizers, hence the FFI below
 //! (and in `fts_tokenizer.rs`).
@@ -65,19 +64,6 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The pieces of `text` the index's tokenizer (`unicode61 remove_diacritics 2`, from
-/// migration 0001) makes a token each of, in order. Characters it ignores (symbols such as
-/// Ⓐ) make none: FTS5 drops a phrase of no token from a query, which would misnumber the
-/// phrases `caliber_bm25` gets frequencies for. And a word of several tokens is a phrase,
-/// which an index without positions (migration 0012) refuses.
-pub fn token_pieces<'t>(conn: &Connection, text: &'t str) -> rusqlite::Result<Vec<&'t str>> {
-    let mut pieces = Vec::new();
-    Tokenizer::new(conn)?.run(text, ffi::FTS5_TOKENIZE_QUERY, &mut |_, start, end| {
-        pieces.extend(text.get(start..end).filter(|p| !p.is_empty()));
-    })?;
-    Ok(pieces)
 }
 
 pub type OnToken<'a> = &'a mut dyn FnMut(&[u8], usize, usize);
@@ -131,6 +117,16 @@ impl<'conn> Tokenizer<'conn> {
     /// and the byte range of its characters in `text` (`snippet.rs` needs what FTS5 saw).
     pub fn document_tokens(&self, text: &str, on_token: OnToken<'_>) -> rusqlite::Result<()> {
         self.run(text, ffi::FTS5_TOKENIZE_DOCUMENT, on_token)
+    }
+
+    /// The pieces of `text` this tokenizer makes a token each of, in order. Characters it
+    /// ignores (symbols such as Ⓐ) make none: FTS5 drops a phrase of no token from a query,
+    /// which would misnumber the phrases `caliber_bm25` gets frequencies for. And a word of
+    /// several tokens is a phrase, which an index without positions (migration 0012) refuses.
+    pub fn query_pieces<'t>(&self, text: &'t str) -> rusqlite::Result<Vec<&'t str>> {
+        let mut pieces = Vec::new();
+        self.run(text, ffi::FTS5_TOKENIZE_QUERY, &mut |_, start, end| pieces.extend(text.get(start..end).filter(|p| !p.is_empty())))?;
+        Ok(pieces)
     }
 
     /// The tokens of a reader's word as the index's tokenizer makes them of a query.

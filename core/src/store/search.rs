@@ -97,10 +97,10 @@ fn words(input: &str) -> impl Iterator<Item = &str> {
 /// Words of `input` that are not one token to the index's tokenizer, with the pieces it
 /// makes of them: none for symbols like Ⓐ that Rust counts as alphanumeric but unicode61
 /// ignores, several where it splits a word. ASCII words are always one token.
-fn split_words<'a>(conn: &Connection, input: &'a str) -> Result<HashMap<&'a str, Vec<&'a str>>> {
+fn split_words<'a>(tokenizer: &Tokenizer<'_>, input: &'a str) -> Result<HashMap<&'a str, Vec<&'a str>>> {
     let mut split = HashMap::new();
     for word in words(input).filter(|w| !w.is_ascii()) {
-        let pieces = fts_rank::token_pieces(conn, word)?;
+        let pieces = tokenizer.query_pieces(word)?;
         if pieces != [word] {
             split.insert(word, pieces);
         }
@@ -221,7 +221,9 @@ fn ranked_ids(conn: &Connection, terms: &QueryTerms, limit: u32, dfs: &mut HashM
 }
 
 pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHit>> {
-    let split = split_words(conn, input)?;
+    // One tokenizer for the reader's words and the snippets of the rows found.
+    let tokenizer = Tokenizer::new(conn)?;
+    let split = split_words(&tokenizer, input)?;
     let Some(exact) = query_terms(input, false, &split) else { return Ok(Vec::new()) };
     // Whole words first; the last word as a prefix only when that finds too little (the
     // reader is still typing it). A prefix of a common word costs a merge of many terms.
@@ -237,7 +239,6 @@ pub fn search(conn: &Connection, input: &str, limit: u32) -> Result<Vec<SearchHi
     // Each hit's snippet is of body, summary or title: the first the row matches in. The
     // index keeps no text (migration 0010): it is made from the article just read, from the
     // text the index was made of (`IndexRow`), as FTS5's `snippet()` makes it (`snippet.rs`).
-    let tokenizer = Tokenizer::new(conn)?;
     let phrases = terms.phrases().map(|p| Phrase::new(&tokenizer, p)).collect::<Result<Vec<_>>>()?;
     let mut article = conn.prepare_cached(&format!("SELECT {ARTICLE_COLUMNS} FROM {ARTICLE_FROM} WHERE a.id = ?1"))?;
     let mut hits = Vec::with_capacity(ranked.len());
