@@ -62,6 +62,12 @@ pub struct CoreConfig {
     pub full_text: bool,
     /// Pictures stored for offline reading.
     pub images: ImageOptions,
+    /// Whether `Core::open` indexes what an upgrade queued for the index before it returns
+    /// (true: the CLI's next command searches a whole index). The app passes false and calls
+    /// `Core::index_pending` once its window shows: the first launch after an update that
+    /// rebuilt the index (migration 0012) would otherwise wait 5 s for it at 100,000
+    /// articles, on the thread that opens the window.
+    pub index_at_open: bool,
 }
 
 impl CoreConfig {
@@ -79,6 +85,7 @@ impl CoreConfig {
             cpu_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             full_text: true,
             images: ImageOptions::default(),
+            index_at_open: true,
         }
     }
 }
@@ -99,7 +106,7 @@ const THUMBNAIL_CACHE_BYTES: usize = 8 * 1024 * 1024;
 impl Core {
     /// Open (creating and migrating as needed) the database.
     pub fn open(config: CoreConfig) -> Result<Self> {
-        let store = store::Store::open(&config.db_path)?;
+        let store = if config.index_at_open { store::Store::open(&config.db_path)? } else { store::Store::open_leaving_index(&config.db_path)? };
         let pictures = store::Store::open(&config.db_path)?;
         let sync = sync::SyncContext {
             db_path: config.db_path,
@@ -556,6 +563,13 @@ impl Core {
         }
         found.sort_by_key(|s| editions.iter().position(|e| e.code == s.edition.code));
         Ok(found)
+    }
+
+    /// Index the stored articles search cannot find yet (those an upgrade queued, when
+    /// `CoreConfig::index_at_open` was false). On a connection of its own, so readers and
+    /// searches go on meanwhile; a reader's mark waits at most a second for its write lock.
+    pub fn index_pending(&self) -> Result<u64> {
+        store::Store::open(&self.sync.db_path)?.index_pending()
     }
 
     /// Ranked full-text search; any input is accepted (operators are searched for, not parsed).

@@ -231,6 +231,41 @@ async fn an_article_whose_body_waits_is_indexed_only_once_sanitised_after_the_in
     assert!(body.contains("Zanzibarquux") && !body.contains("stolen"), "{body}");
 }
 
+/// The app opens an upgraded database without rebuilding its index (that would hold its
+/// window: 5 s at 100,000 articles) and indexes once the window shows: until then search
+/// misses the old articles, after `index_pending` it finds every one, and reading works
+/// throughout. The CLI's `Core::open` (the default) still indexes at once (the tests above).
+#[test]
+fn the_app_opens_an_upgraded_database_at_once_and_indexes_it_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caliber.db");
+    std::fs::copy(upgrade_fixture(11), &path).unwrap();
+    let titles: Vec<(i64, String)> = {
+        let conn = Connection::open(&path).unwrap();
+        let mut stmt = conn.prepare("SELECT id, title FROM articles ORDER BY id").unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    };
+    assert!(titles.len() >= 10);
+
+    let mut config = config(dir.path(), fast_options(), Retention { max_per_source: None, max_age: None });
+    config.index_at_open = false;
+    let core = caliber_core::Core::open(config).unwrap();
+    assert_eq!(Store::open_read_only(&path).unwrap().schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(Store::open_read_only(&path).unwrap().unindexed_count().unwrap(), titles.len() as i64, "every article waits for the index");
+    let (id, title) = &titles[0];
+    let word = a_word_of(title);
+    assert!(core.search(&word, 200).unwrap().iter().all(|h| h.article.id != *id), "not found before it is indexed");
+    assert_eq!(core.article(*id).unwrap().title, *title, "the article reads meanwhile");
+
+    assert_eq!(core.index_pending().unwrap(), titles.len() as u64);
+    assert_eq!(Store::open_read_only(&path).unwrap().unindexed_count().unwrap(), 0);
+    for (id, title) in &titles {
+        let word = a_word_of(title);
+        assert!(core.search(&word, 200).unwrap().iter().any(|h| h.article.id == *id), "“{title}” found by “{word}”");
+    }
+    assert_eq!(core.index_pending().unwrap(), 0, "indexing again finds nothing to do");
+}
+
 /// A new migration must come with a database written by the release before it.
 #[test]
 fn every_schema_has_an_upgrade_fixture() {

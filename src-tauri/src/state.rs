@@ -35,7 +35,9 @@ pub struct AppState {
 impl AppState {
     pub fn open(data_dir: PathBuf, system_locale: String) -> IpcResult<Self> {
         let http = HttpClient::new(FetchOptions::default());
-        let core = Core::open(CoreConfig::in_data_dir(&data_dir, http))?;
+        // What an update queued for the index is indexed once the window shows (the sync
+        // loop, lib.rs), not here, where it would hold the window: 5 s at 100,000 articles.
+        let core = Core::open(CoreConfig { index_at_open: false, ..CoreConfig::in_data_dir(&data_dir, http) })?;
         // First run only: follow the edition of the system language (else English).
         core.add_default_sources(&system_locale)?;
         Ok(Self {

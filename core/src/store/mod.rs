@@ -112,16 +112,35 @@ fn write_tx(conn: &Connection) -> Result<Transaction<'_>> {
 const NOT_SAVED: &str = "NOT EXISTS (SELECT 1 FROM article_state st WHERE st.article_id = articles.id AND st.saved = 1)";
 
 impl Store {
-    /// Open (creating if needed) and migrate the database at `path`.
+    /// Open (creating if needed) and migrate the database at `path`. After an upgrade, the
+    /// articles a migration queued for the index (0012 queues every one) are indexed before
+    /// it returns, so a search finds what it found before at once: 5 s (6.5 s of CPU) at
+    /// 100,000 articles, once (BENCHMARKS.md, "an index without positions"). A failure
+    /// leaves them queued for the next sync, which reports it.
     pub fn open(path: &Path) -> Result<Self> {
+        let (mut store, upgraded) = Self::open_and_migrate(path)?;
+        if upgraded {
+            let _ = store.index_pending();
+        }
+        Ok(store)
+    }
+
+    /// `open`, leaving what an upgrade queued for the index to the caller's `index_pending`
+    /// (the app's, once its window shows: see `CoreConfig::index_at_open`).
+    pub fn open_leaving_index(path: &Path) -> Result<Self> {
+        Ok(Self::open_and_migrate(path)?.0)
+    }
+
+    /// The store, and whether migrations upgraded an existing database.
+    fn open_and_migrate(path: &Path) -> Result<(Self, bool)> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
         let conn = Connection::open(path).map_err(|source| Error::OpenDb { path: path.into(), source })?;
         let mut store = Self { conn };
         store.configure()?;
-        store.migrate()?;
-        Ok(store)
+        let upgraded = store.migrate()?;
+        Ok((store, upgraded))
     }
 
     /// A read-only connection to an already migrated database.
@@ -152,7 +171,8 @@ impl Store {
         Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
-    fn migrate(&mut self) -> Result<()> {
+    /// Whether it upgraded an existing database (not a new one, nor a current one).
+    fn migrate(&mut self) -> Result<bool> {
         let current = self.schema_version()?;
         if current > SCHEMA_VERSION {
             return Err(Error::SchemaTooNew { found: current, known: SCHEMA_VERSION });
@@ -163,14 +183,7 @@ impl Store {
             tx.pragma_update(None, "user_version", version)?;
             tx.commit()?;
         }
-        // A migration that rebuilds the index queues every article (0012): a reader's search
-        // finds what it found before at once, not after the next sync. 5 s (6.5 s of CPU)
-        // at 100,000 articles, once (BENCHMARKS.md, "an index without positions"). A failure
-        // leaves them queued for the next sync, which reports it.
-        if current != 0 && current < SCHEMA_VERSION {
-            let _ = index::index_pending(&self.conn);
-        }
-        Ok(())
+        Ok(current != 0 && current < SCHEMA_VERSION)
     }
 
     /// The one way to open a write transaction: IMMEDIATE takes the write lock up front, so
