@@ -34,7 +34,6 @@ test('an app updated over a database from before the index change lists its arti
   const articles = sql(profile.db, 'SELECT count(*) FROM articles');
   assert.ok(articles >= 10, `the fixture holds ${articles} articles`);
   await waitVisible(app, 'article-card');
-  const seen = Date.now();
   assert.equal(sql(profile.db, 'PRAGMA user_version'), 12, 'migrated');
   // The window's first list came before the index: the app waits a second after serving it.
   assert.equal(sql(profile.db, 'SELECT count(*) FROM index_queue'), articles, 'every article still queued when the first card shows');
