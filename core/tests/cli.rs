@@ -184,6 +184,39 @@ fn articles_json_has_the_contract_keys_and_filters() {
     assert_eq!(breaking[0]["published_at"], "2025-06-10T04:15:00Z");
 }
 
+/// `articles` reads and prints a page at a time (200 articles), so an export of a whole
+/// database holds one page in memory. A list longer than two pages must still come out
+/// whole: newest first, every article once, where articles published in the same second
+/// straddle a page's end, and `--limit` must stop it at exactly that many.
+#[test]
+fn articles_longer_than_a_page_come_out_whole_in_order_and_limited() {
+    let server = server();
+    let start = utc("2025-11-01T08:00:00Z");
+    // Three items a minute: ties on the time at every page's end.
+    let items: Vec<(String, String, String, String)> = (0..450)
+        .map(|i| (format!("long-{i}"), format!("Long item {i}"), format!("<p>Body of item {i}.</p>"), (start + chrono::Duration::minutes(i / 3)).to_rfc2822()))
+        .collect();
+    let items: Vec<(&str, &str, &str, &str)> = items.iter().map(|(g, t, b, d)| (g.as_str(), t.as_str(), b.as_str(), d.as_str())).collect();
+    server.route("/long.xml", Route::body(rss("Long", &items).replace("https://gen.example", &server.url("")), RSS));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("caliber.db");
+    ok(&caliber(&db, &["sources", "add", &server.url("/long.xml"), "--kind", "feed"]));
+    json(&caliber(&db, &["sync", "--json", "--no-images"]));
+
+    let all = json(&caliber(&db, &["articles", "--json", "--limit", "1000"]));
+    let all = all.as_array().unwrap();
+    let order: Vec<(String, i64)> = all.iter().map(|a| (a["published_at"].as_str().unwrap().to_owned(), a["id"].as_i64().unwrap())).collect();
+    assert_eq!(order.len(), 450, "every article once");
+    assert!(order.windows(2).all(|w| w[0] > w[1]), "newest first, ties by id, none repeated: {order:?}");
+
+    let limited = json(&caliber(&db, &["articles", "--json", "--limit", "401"]));
+    assert_eq!(limited.as_array().unwrap()[..], all[..401], "--limit 401 is the list's first 401");
+
+    let table = ok(&caliber(&db, &["articles", "--limit", "1000"]));
+    let ids: Vec<i64> = table.lines().skip(1).map(|l| l.split_whitespace().next().unwrap().parse().unwrap()).collect();
+    assert_eq!(ids, order.iter().map(|(_, id)| *id).collect::<Vec<_>>(), "the table lists the same articles in the same order");
+}
+
 #[test]
 fn search_json_and_mark_read_saved() {
     let server = server();

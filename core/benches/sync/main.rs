@@ -91,7 +91,7 @@ fn main() {
 
     if std::env::var("CALIBER_BENCH_ONLY").is_ok_and(|v| v == "search") {
         // Search alone (for work on the index): no server, no syncs, no markdown file.
-        let search = measure_search(&Vocab::new(), runs, t0);
+        let search = measure_search(&Vocab::new(), &caliber, runs, t0);
         let mut table = Table::new(&["measurement", "median", "min", "max", "target", "result", "newsboat (median)", "caliber ÷ newsboat"]);
         for row in search.rows {
             table.row(row);
@@ -308,7 +308,7 @@ fn main() {
     drop(nb_dir);
 
     // 3f. Search over 100,000 articles.
-    let search = measure_search(&vocab, runs, t0);
+    let search = measure_search(&vocab, &caliber, runs, t0);
 
     // 3g. The corpus shapes (they replace the feeds the server serves).
     let (shapes_table, shapes_before, shapes_note) = run_all_shapes(t0);

@@ -141,8 +141,9 @@ pub(crate) struct SearchOutcome {
     pub(crate) note: String,
 }
 
-/// Time `Core::search` over the 100,000-article database; table rows and a note.
-pub(crate) fn measure_search(vocab: &Vocab, runs: usize, t0: Instant) -> SearchOutcome {
+/// Time `Core::search` over the 100,000-article database, and the CLI's export of all of
+/// it (`measure_export`); table rows and a note.
+pub(crate) fn measure_search(vocab: &Vocab, caliber: &Path, runs: usize, t0: Instant) -> SearchOutcome {
     let (search_db, build_time) = search_db(vocab);
     let db_size = std::fs::metadata(&search_db).map(|m| m.len()).unwrap_or(0);
     let build_note = match build_time {
@@ -258,7 +259,86 @@ pub(crate) fn measure_search(vocab: &Vocab, runs: usize, t0: Instant) -> SearchO
         if budget_limited.is_empty() { String::new() } else { format!("; runs of those that did: {}", budget_limited.join(", ")) },
         per_query_max.iter().map(|(t, q)| format!("{q:?} {}", fmt_ms(*t))).collect::<Vec<_>>().join(", ")
     );
-    SearchOutcome { rows, note }
+    let (export_rows, export_note) = measure_export(caliber, &search_db, runs, t0);
+    rows.extend(export_rows);
+    SearchOutcome { rows, note: format!("{note} {export_note}") }
+}
+
+/// `caliber articles --json --limit 100000` over the search database, stdout to a file:
+/// the export of every article. Its peak RSS is held to the sync's bound: the CLI reads and
+/// writes the list a page at a time (before, it held every article, its JSON value and the
+/// whole document: 2.3 GiB here).
+fn measure_export(caliber: &Path, db: &Path, runs: usize, t0: Instant) -> (Vec<Vec<String>>, String) {
+    let scratch = tempfile::tempdir().unwrap();
+    let (out, rusage) = (scratch.path().join("export.json"), scratch.path().join("rusage"));
+    let limit = SEARCH_ARTICLES.to_string();
+    let args = ["--db", db.to_str().unwrap(), "articles", "--json", "--limit", limit.as_str()];
+    let (mut walls, mut rss_kib) = (Vec::new(), Vec::new());
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let use_time = Path::new(GNU_TIME).exists();
+        let mut cmd = if use_time { Command::new(GNU_TIME) } else { Command::new(caliber) };
+        if use_time {
+            cmd.arg("-f").arg("%M").arg("-o").arg(&rusage).arg(caliber);
+        }
+        cmd.args(args).stdin(Stdio::null()).stdout(std::fs::File::create(&out).unwrap());
+        let t = Instant::now();
+        let status = cmd.status().unwrap_or_else(|e| panic!("spawn {}: {e}", caliber.display()));
+        walls.push(ms(t.elapsed()));
+        assert!(status.success(), "caliber {args:?} failed: {status}");
+        if use_time {
+            let text = std::fs::read_to_string(&rusage).unwrap_or_default();
+            rss_kib.extend(text.lines().last().and_then(|l| l.trim().parse::<f64>().ok()));
+        }
+        // One JSON array of every article: each element opens on a line of its own.
+        let file = std::io::BufReader::new(std::fs::File::open(&out).unwrap());
+        let (mut elements, mut first, mut last) = (0, None, String::new());
+        for line in std::io::BufRead::lines(file) {
+            let line = line.unwrap();
+            elements += usize::from(line == "  {");
+            first.get_or_insert_with(|| line.clone());
+            last = line;
+        }
+        assert_eq!((first.as_deref(), last.as_str(), elements), (Some("["), "]", SEARCH_ARTICLES), "the export is one array of every article");
+        bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    }
+    let wall = stats(&walls);
+    let rss = (!rss_kib.is_empty()).then(|| stats(&rss_kib));
+    log(t0, format!(
+        "export: {SEARCH_ARTICLES} articles as JSON ({:.0} MiB) in {} (median of {runs}), peak RSS {}",
+        bytes as f64 / 1048576.0,
+        fmt_ms(wall.median),
+        rss.as_ref().map_or("?".into(), |r| fmt_mib(r.median))
+    ));
+    let mut rows = vec![vec![
+        format!("export of every article: `caliber articles --json --limit {SEARCH_ARTICLES}`, stdout to a file"),
+        fmt_ms(wall.median),
+        fmt_ms(wall.min),
+        fmt_ms(wall.max),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+        "—".into(),
+    ]];
+    rows.push(match &rss {
+        Some(r) => vec![
+            "export of every article: peak RSS".into(),
+            fmt_mib(r.median),
+            fmt_mib(r.min),
+            fmt_mib(r.max),
+            format!("< {TARGET_RSS_MIB:.0} MiB"),
+            verdict(r.median / 1024.0 < TARGET_RSS_MIB),
+            "—".into(),
+            "—".into(),
+        ],
+        None => vec!["export of every article: peak RSS".into(), "?".into(), "?".into(), "?".into(), format!("< {TARGET_RSS_MIB:.0} MiB"), "not measured".into(), "—".into(), "—".into()],
+    });
+    let note = format!(
+        "Export: `caliber articles --json --limit {SEARCH_ARTICLES}` over the same database, its {:.0} MiB of JSON written to a file, \
+         {runs} runs; checked after each: one array of {SEARCH_ARTICLES} articles.",
+        bytes as f64 / 1048576.0
+    );
+    (rows, note)
 }
 
 pub(crate) struct QueryClass {

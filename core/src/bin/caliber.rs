@@ -2,6 +2,7 @@
 //! contract used by checks outside the project; change them only additively.
 
 use std::borrow::Cow;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -331,7 +332,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 unread_only: args.unread,
                 ..Default::default()
             };
-            print_articles(&core.articles(&query)?, args.json, None)?;
+            list_articles(&core, query, args.limit, args.json)?;
         }
         Command::Search { query, json, limit } => {
             let hits = core.search(&query, limit)?;
@@ -391,34 +392,94 @@ fn article_json(a: &Article) -> Value {
     })
 }
 
-fn print_articles(articles: &[Article], json: bool, snippets: Option<&[String]>) -> Result<(), serde_json::Error> {
-    if json {
-        let list: Vec<Value> = articles
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                let mut v = article_json(a);
-                if let Some(snippet) = snippets.and_then(|s| s.get(i)) {
-                    v["snippet"] = Value::String(snippet.clone());
-                }
-                v
-            })
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
-        return Ok(());
-    }
-    if articles.is_empty() {
-        println!("no articles");
-        return Ok(());
-    }
-    println!("{:>6}  {:<16}  {:<3}  TITLE", "ID", "PUBLISHED (UTC)", "");
-    for (i, a) in articles.iter().enumerate() {
-        let flags = format!("{}{}{}", if a.is_breaking { "!" } else { " " }, if a.read { " " } else { "•" }, if a.saved { "★" } else { " " });
-        let title: String = printable(&a.title).chars().take(90).collect();
-        println!("{:>6}  {:<16}  {flags}  {title}", a.id, a.published_at.format("%Y-%m-%d %H:%M"));
-        if let Some(snippet) = snippets.and_then(|s| s.get(i)) {
-            println!("{:>6}  {:<16}       {}", "", "", printable(snippet).chars().take(120).collect::<String>());
+/// Articles are read and written a page at a time: `caliber articles --json --limit 100000`
+/// (an export of every article) holds one page, not every article, its JSON value and the
+/// whole document at once (BENCHMARKS.md, "the CLI's listing a page at a time").
+const LIST_PAGE: u32 = 200;
+
+/// `query`'s articles, newest first, up to `limit`, printed as `print_articles` prints a
+/// list: read a page at a time by the store's keyset (published, id), so articles published
+/// at the same second are neither repeated nor skipped at a page's end.
+fn list_articles(core: &Core, mut query: ArticleQuery, limit: u32, json: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let mut out = ArticlesOut::start(json);
+    let mut left = limit;
+    while left > 0 {
+        let want = left.min(LIST_PAGE);
+        query.limit = Some(want);
+        let page = core.articles(&query)?;
+        for a in &page {
+            out.article(a, None)?;
         }
+        let Some(last) = page.last().filter(|_| page.len() == want as usize) else { break };
+        query.before = Some((last.published_at, last.id));
+        left -= want;
     }
-    Ok(())
+    Ok(out.finish()?)
+}
+
+fn print_articles(articles: &[Article], json: bool, snippets: Option<&[String]>) -> Result<(), Box<dyn std::error::Error>> {
+    let mut out = ArticlesOut::start(json);
+    for (i, a) in articles.iter().enumerate() {
+        out.article(a, snippets.and_then(|s| s.get(i)))?;
+    }
+    Ok(out.finish()?)
+}
+
+/// A list of articles written as it is read: one JSON array (as `to_string_pretty` would
+/// write the whole list), or a table with a header.
+struct ArticlesOut {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    json: bool,
+    written: usize,
+    scratch: Vec<u8>,
+}
+
+impl ArticlesOut {
+    fn start(json: bool) -> Self {
+        Self { out: std::io::BufWriter::new(std::io::stdout().lock()), json, written: 0, scratch: Vec::new() }
+    }
+
+    fn article(&mut self, a: &Article, snippet: Option<&String>) -> Result<(), Box<dyn std::error::Error>> {
+        let out = &mut self.out;
+        if self.json {
+            let mut v = article_json(a);
+            if let Some(snippet) = snippet {
+                v["snippet"] = Value::String(snippet.clone());
+            }
+            self.scratch.clear();
+            serde_json::to_writer_pretty(&mut self.scratch, &v)?;
+            out.write_all(if self.written == 0 { b"[\n  " } else { b",\n  " })?;
+            // One level deeper than on its own: JSON strings hold no raw line feeds, so every
+            // line feed in the element starts one of its lines.
+            for (i, line) in self.scratch.split(|&b| b == b'\n').enumerate() {
+                if i > 0 {
+                    out.write_all(b"\n  ")?;
+                }
+                out.write_all(line)?;
+            }
+        } else {
+            if self.written == 0 {
+                writeln!(out, "{:>6}  {:<16}  {:<3}  TITLE", "ID", "PUBLISHED (UTC)", "")?;
+            }
+            let flags = format!("{}{}{}", if a.is_breaking { "!" } else { " " }, if a.read { " " } else { "•" }, if a.saved { "★" } else { " " });
+            let title: String = printable(&a.title).chars().take(90).collect();
+            writeln!(out, "{:>6}  {:<16}  {flags}  {title}", a.id, a.published_at.format("%Y-%m-%d %H:%M"))?;
+            if let Some(snippet) = snippet {
+                writeln!(out, "{:>6}  {:<16}       {}", "", "", printable(snippet).chars().take(120).collect::<String>())?;
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        let end: &[u8] = match (self.json, self.written) {
+            (true, 0) => b"[]\n",
+            (true, _) => b"\n]\n",
+            (false, 0) => b"no articles\n",
+            (false, _) => b"",
+        };
+        self.out.write_all(end)?;
+        self.out.flush()
+    }
 }
