@@ -217,6 +217,41 @@ fn articles_longer_than_a_page_come_out_whole_in_order_and_limited() {
     assert_eq!(ids, order.iter().map(|(_, id)| *id).collect::<Vec<_>>(), "the table lists the same articles in the same order");
 }
 
+/// A full disk under the output (here `/dev/full`, which refuses every write) ends each
+/// command with that error and exit status 1, as any other error, not with a panic and its
+/// backtrace (exit 101); and what the command did stays done: a sync whose report could not
+/// be written still stored its articles.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_a_full_disk_is_a_clear_error_and_the_work_stays_done() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("caliber.db");
+    let feed = server.url("/politics.xml");
+    ok(&caliber(&db, &["sources", "add", &feed, "--kind", "feed"]));
+    let to_full_disk = |args: &[&str]| {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let output = caliber_command(&db, args).stdout(full).output().expect("run caliber");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("No space left on device") && !stderr.contains("panicked"), "{args:?}: {stderr}");
+    };
+    to_full_disk(&["sync", "--no-images"]);
+    let stored = json(&caliber(&db, &["articles", "--json"]));
+    assert_eq!(stored.as_array().unwrap().len(), 3, "the sync stored its articles though its report was lost");
+    to_full_disk(&["sync", "--json", "--no-images"]);
+    let id = stored[0]["id"].as_i64().unwrap().to_string();
+    for args in [
+        &["articles"][..], &["articles", "--json"], &["search", "geneva"], &["search", "geneva", "--json"], &["show", &id],
+        &["show", &id, "--json"], &["sources", "list"], &["sources", "list", "--json"], &["sources", "export"],
+        &["editions", "list"], &["images", "stats"], &["mark", &id, "--read"],
+    ] {
+        to_full_disk(args);
+    }
+    let marked = json(&caliber(&db, &["show", &id, "--json"]));
+    assert_eq!(marked["read"], true, "the mark was set though its confirmation was lost");
+}
+
 #[test]
 fn search_json_and_mark_read_saved() {
     let server = server();

@@ -13,6 +13,15 @@ use caliber_core::{
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
+/// `println!` for a command's output, but a failed write (a full disk, a file closed under
+/// it) is the command's error, reported as any other, where `println!` panics with a
+/// backtrace. Only inside `run`.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout(), $($arg)*)?
+    };
+}
+
 /// Must match the Tauri app's identifier so both open the same database.
 const APP_IDENTIFIER: &str = "az.caliber.reader";
 
@@ -207,7 +216,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 KindArg::Site => SourceKind::Site,
             });
             for (source, new) in core.add_sources(&urls, kind)? {
-                println!("{} {}", if new { "added" } else { "exists" }, printable(&source.url));
+                say!("{} {}", if new { "added" } else { "exists" }, printable(&source.url));
             }
         }
         Command::Sources(SourcesCommand::List { json }) => {
@@ -224,11 +233,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                say!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 for s in sources {
                     let status = s.last_status.map_or("never synced", SyncStatus::as_str);
-                    println!("{:>4}  {:<6} {:<13} {}{}", s.id, s.kind.map_or("?", SourceKind::as_str), status, printable(&s.url),
+                    say!("{:>4}  {:<6} {:<13} {}{}", s.id, s.kind.map_or("?", SourceKind::as_str), status, printable(&s.url),
                         s.last_error.map(|e| format!("\n      {}", printable(&e))).unwrap_or_default());
                 }
             }
@@ -237,13 +246,13 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let Some(removed) = core.remove_source(&url)? else {
                 return Err(format!("no source with URL {url}").into());
             };
-            println!("removed {url}: {} articles deleted, {} saved kept", removed.deleted_articles, removed.kept_saved);
+            say!("removed {url}: {} articles deleted, {} saved kept", removed.deleted_articles, removed.kept_saved);
         }
         Command::Sources(SourcesCommand::Import { file }) => {
             let opml = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let import = core.import_opml(&opml)?;
             for (source, new) in &import.added {
-                println!("{} {}", if *new { "added" } else { "exists" }, printable(&source.url));
+                say!("{} {}", if *new { "added" } else { "exists" }, printable(&source.url));
             }
             for rejected in &import.rejected {
                 eprintln!("skipped {}: {}", printable(&rejected.outline), printable(&rejected.reason));
@@ -252,7 +261,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 return Err(format!("no outline of {} could be imported", file.display()).into());
             }
         }
-        Command::Sources(SourcesCommand::Export) => print!("{}", core.export_opml()?),
+        Command::Sources(SourcesCommand::Export) => write!(std::io::stdout(), "{}", core.export_opml()?)?,
         Command::Editions(EditionsCommand::List { json }) => {
             let rows: Vec<Value> = core
                 .editions_followed()?
@@ -260,32 +269,32 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .map(|(e, followed)| json!({"code": e.code, "name": e.name, "language": e.language, "followed": followed}))
                 .collect();
             if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
+                say!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 for r in rows {
-                    println!("{} {:<3} {}", if r["followed"] == true { "*" } else { " " }, r["code"].as_str().unwrap_or(""), r["name"].as_str().unwrap_or(""));
+                    say!("{} {:<3} {}", if r["followed"] == true { "*" } else { " " }, r["code"].as_str().unwrap_or(""), r["name"].as_str().unwrap_or(""));
                 }
             }
         }
         Command::Editions(EditionsCommand::Follow { codes }) => {
             for code in codes {
                 for (source, new) in core.follow_edition(&code)? {
-                    println!("{} {}", if new { "added" } else { "exists" }, source.url);
+                    say!("{} {}", if new { "added" } else { "exists" }, source.url);
                 }
             }
         }
         Command::Editions(EditionsCommand::Unfollow { codes }) => {
             for code in codes {
                 let removed = core.unfollow_edition(&code)?;
-                println!("unfollowed {code}: {} articles deleted, {} saved kept", removed.deleted_articles, removed.kept_saved);
+                say!("unfollowed {code}: {} articles deleted, {} saved kept", removed.deleted_articles, removed.kept_saved);
             }
         }
         Command::Images(ImagesCommand::Stats { json }) => {
             let (count, bytes) = core.image_stats()?;
             if json {
-                println!("{}", json!({"count": count, "bytes": bytes}));
+                say!("{}", json!({"count": count, "bytes": bytes}));
             } else {
-                println!("{count} pictures, {:.1} MiB", bytes as f64 / 1048576.0);
+                say!("{count} pictures, {:.1} MiB", bytes as f64 / 1048576.0);
             }
         }
         Command::Sync { json, .. } => {
@@ -314,12 +323,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     .iter()
                     .map(|s| json!({"url": s.url, "status": s.status.as_str(), "new": s.new, "updated": s.updated, "error": s.error}))
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&json!({ "sources": sources }))?);
+                say!("{}", serde_json::to_string_pretty(&json!({ "sources": sources }))?);
             } else {
                 let failed = report.sources.iter().filter(|s| s.status == SyncStatus::Error).count();
-                println!("{} sources, {} new articles, {} failed", report.sources.len(), report.new_total(), failed);
+                say!("{} sources, {} new articles, {} failed", report.sources.len(), report.new_total(), failed);
                 if let Some(images) = report.images {
-                    println!("{} pictures stored ({:.1} MiB), {} could not be fetched", images.fetched, images.bytes as f64 / 1048576.0, images.failed);
+                    say!("{} pictures stored ({:.1} MiB), {} could not be fetched", images.fetched, images.bytes as f64 / 1048576.0, images.failed);
                 }
             }
         }
@@ -343,9 +352,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Show { id, json } => {
             let article = core.article(id)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&article_json(&article))?);
+                say!("{}", serde_json::to_string_pretty(&article_json(&article))?);
             } else {
-                println!("{}\n{} · {}\n{}\n\n{}", printable(&article.title), rfc3339(article.published_at),
+                say!("{}\n{} · {}\n{}\n\n{}", printable(&article.title), rfc3339(article.published_at),
                     printable(article.url.as_deref().unwrap_or("")), printable(&article.categories.join(", ")),
                     printable(&caliber_core::html_to_text(article.content_html.as_deref().unwrap_or(""))));
             }
@@ -354,19 +363,25 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let read = if m.read { Some(true) } else if m.unread { Some(false) } else { None };
             let saved = if m.save { Some(true) } else if m.unsave { Some(false) } else { None };
             let a = core.mark(m.id, read, saved)?;
-            println!("{}: read={} saved={}", a.id, a.read, a.saved);
+            say!("{}: read={} saved={}", a.id, a.read, a.saved);
         }
     }
+    // What is still buffered (an OPML export's last line) would otherwise be written at exit,
+    // where a failure goes unreported.
+    std::io::stdout().flush()?;
     Ok(())
 }
 
+/// A line per source as the sync goes. A line that cannot be written is dropped: the sync
+/// goes on, and the report it prints at the end meets the same failure and returns it.
 fn print_progress(event: &SyncEvent) {
-    match event {
-        SyncEvent::Started { .. } => {}
-        SyncEvent::Finished { url, status: SyncStatus::NotModified, .. } => println!("unchanged {}", printable(url)),
-        SyncEvent::Finished { url, new, updated, .. } => println!("ok        {}: {new} new, {updated} updated", printable(url)),
-        SyncEvent::Failed { url, error, .. } => println!("error     {}: {}", printable(url), printable(error)),
-    }
+    let mut out = std::io::stdout();
+    let _ = match event {
+        SyncEvent::Started { .. } => Ok(()),
+        SyncEvent::Finished { url, status: SyncStatus::NotModified, .. } => writeln!(out, "unchanged {}", printable(url)),
+        SyncEvent::Finished { url, new, updated, .. } => writeln!(out, "ok        {}: {new} new, {updated} updated", printable(url)),
+        SyncEvent::Failed { url, error, .. } => writeln!(out, "error     {}: {}", printable(url), printable(error)),
+    };
 }
 
 /// Text from feeds and servers, safe to print in a table: control characters could move
