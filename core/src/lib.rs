@@ -4,6 +4,18 @@
 //! use `Core` and the types re-exported here. The core is handed its database path, HTTP
 //! client and clock; it never looks up platform paths itself (mobile sandboxes differ).
 
+/// `eprintln!` that never panics. A diagnostic line that cannot be written (stderr on a full
+/// disk, a broken pipe) is dropped, where `eprintln!` would panic and take down the thread
+/// that wanted to report: the relay's poller at its first line, the app's notification or
+/// relay thread (RELIABILITY.md). For the hosts' and the core's diagnostics alike.
+#[macro_export]
+macro_rules! log_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod breaking;
 mod clock;
 mod digest;

@@ -310,7 +310,7 @@ pub(crate) async fn reconcile(
     if let Some(old) = stored.as_ref().filter(|old| old.id != id)
         && let Err(e) = unsubscribe(http, &old.relay_url, &old.id).await
     {
-        eprintln!("caliber: push: could not remove the old subscription at {}: {e}", old.relay_url);
+        crate::log_line!("caliber: push: could not remove the old subscription at {}: {e}", old.relay_url);
     }
     Ok((PushOutcome::Subscribed(id.clone()), Some(remember(id))))
 }

@@ -203,7 +203,7 @@ pub async fn follow(
                 "story" => match serde_json::from_str::<RelayStory>(&frame.data) {
                     Ok(story) => on_event(RelayEvent::Story { id: frame.id, story }),
                     // A newer relay's story this build cannot read: the local poll has it.
-                    Err(e) => eprintln!("caliber: relay event not understood ({e}): {}", frame.data),
+                    Err(e) => crate::log_line!("caliber: relay event not understood ({e}): {}", frame.data),
                 },
                 _ => {}
             }

@@ -63,7 +63,7 @@ impl IntoResponse for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(e) => {
-                eprintln!("caliber-relay: API: {e}");
+                caliber_core::log_line!("caliber-relay: API: {e}");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };

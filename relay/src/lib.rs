@@ -141,7 +141,7 @@ impl Relay {
             .map_err(|source| RelayError::Listen { addr: config.listen, source })?;
         let addr = listener.local_addr().map_err(|source| RelayError::Listen { addr: config.listen, source })?;
         let app = api::router(self.api.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        eprintln!("caliber-relay: API on http://{addr}/, polling {} every {} s", config.site, config.interval);
+        caliber_core::log_line!("caliber-relay: API on http://{addr}/, polling {} every {} s", config.site, config.interval);
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
         let (store, hub) = (self.poller.store.clone(), self.poller.events.clone());
         let peers = tokio::spawn(async move { store.follow_events(hub).await });
@@ -164,18 +164,18 @@ impl Relay {
             // With PostgreSQL, only the process holding the poller's lock polls.
             let was_leading = self.poller.store.leading();
             match self.poller.store.try_lead().await {
-                Ok(true) if !was_leading => eprintln!("caliber-relay: this relay polls now (it holds the poller lock)"),
+                Ok(true) if !was_leading => caliber_core::log_line!("caliber-relay: this relay polls now (it holds the poller lock)"),
                 Ok(true) => {}
                 Ok(false) => {
                     if was_leading || !standby_said {
-                        eprintln!("caliber-relay: standing by: another relay polls");
+                        caliber_core::log_line!("caliber-relay: standing by: another relay polls");
                         standby_said = true;
                     }
                     limiter.limiter.retain_recent();
                     continue;
                 }
                 Err(e) => {
-                    eprintln!("caliber-relay: cannot reach the database to poll: {e}");
+                    caliber_core::log_line!("caliber-relay: cannot reach the database to poll: {e}");
                     continue;
                 }
             }
@@ -185,18 +185,18 @@ impl Relay {
                 _ = &mut shutdown => break,
             };
             match polled {
-                Ok(t) => eprintln!(
+                Ok(t) => caliber_core::log_line!(
                     "caliber-relay: poll: {} stories, {} summaries, {} delivered, {} topic messages, {} held, {} removed, {} failed",
                     t.stories, t.summaries, t.delivered, t.topic_messages, t.held, t.removed, t.failed
                 ),
-                Err(e) => eprintln!("caliber-relay: poll failed: {e}"),
+                Err(e) => caliber_core::log_line!("caliber-relay: poll failed: {e}"),
             }
             // Forget idle client addresses so the limiter's memory stays small.
             limiter.limiter.retain_recent();
         }
         server.abort();
         peers.abort();
-        eprintln!("caliber-relay: stopped");
+        caliber_core::log_line!("caliber-relay: stopped");
         Ok(())
     }
 }

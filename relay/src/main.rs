@@ -12,7 +12,7 @@ async fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("caliber-relay: {e}");
+            caliber_core::log_line!("caliber-relay: {e}");
             std::process::ExitCode::FAILURE
         }
     }

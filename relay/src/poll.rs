@@ -76,7 +76,7 @@ impl Poller {
             ..Default::default()
         };
         for source in report.sources.iter().filter(|s| s.status != SyncStatus::Ok) {
-            eprintln!("caliber-relay: {}: {}", source.url, source.error.as_deref().unwrap_or("failed"));
+            caliber_core::log_line!("caliber-relay: {}: {}", source.url, source.error.as_deref().unwrap_or("failed"));
         }
 
         // Quiet hours over: what was held comes as one summary.
@@ -146,7 +146,7 @@ impl Poller {
                                 .cloned()
                                 .unwrap_or_else(|| format!("id:{article_id}")),
                         };
-                        eprintln!("caliber-relay: {}: {title}", edition.code);
+                        caliber_core::log_line!("caliber-relay: {}: {title}", edition.code);
                         tick.stories += 1;
                         (alert, Some((*c, keys)))
                     }
@@ -164,7 +164,7 @@ impl Poller {
                     // The other relays' streams too (PostgreSQL): a reader connected to a
                     // standby relay hears the story as soon as this one's do.
                     if let Err(e) = self.store.share_event(&event).await {
-                        eprintln!("caliber-relay: could not share a story with the other relays: {e}");
+                        caliber_core::log_line!("caliber-relay: could not share a story with the other relays: {e}");
                     }
                 }
                 if let Some(fcm) = &self.engines.fcm
@@ -174,7 +174,7 @@ impl Poller {
                         Ok(()) => tick.topic_messages += 1,
                         Err(e) => {
                             tick.failed += 1;
-                            eprintln!("caliber-relay: FCM topic {}: {e}", crate::push::fcm::topic(&edition.code));
+                            caliber_core::log_line!("caliber-relay: FCM topic {}: {e}", crate::push::fcm::topic(&edition.code));
                         }
                     }
                 }
@@ -225,7 +225,7 @@ impl Poller {
             .collect()
             .await;
         for (origin, failures, skipped) in breaker.tripped() {
-            eprintln!(
+            caliber_core::log_line!(
                 "caliber-relay: push service {origin} failed {failures} deliveries in a row; {skipped} more not tried in this fan-out"
             );
         }
@@ -240,7 +240,7 @@ impl Poller {
                 }
                 Err(e) => {
                     tick.failed += 1;
-                    eprintln!("caliber-relay: push failed: {e}");
+                    caliber_core::log_line!("caliber-relay: push failed: {e}");
                 }
             }
         }

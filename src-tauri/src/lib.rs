@@ -253,7 +253,7 @@ fn desktop_setup<R: Runtime>(app: &mut tauri::App<R>, data_dir: &std::path::Path
     #[cfg(not(any(target_os = "linux", windows)))]
     let _ = data_dir;
     if let Err(e) = tray::install(app.handle()) {
-        eprintln!("caliber: no tray icon ({e}); closing the window will quit");
+        caliber_core::log_line!("caliber: no tray icon ({e}); closing the window will quit");
     }
 }
 

@@ -60,7 +60,7 @@ fn open_externally<R: Runtime>(app: &AppHandle<R>, url: &Url) {
     let url = url.to_string();
     std::thread::spawn(move || {
         if let Err(e) = app.opener().open_url(&url, None::<&str>) {
-            eprintln!("caliber: could not open {url} in the system browser: {e}");
+            caliber_core::log_line!("caliber: could not open {url} in the system browser: {e}");
         }
     });
 }
@@ -74,7 +74,7 @@ fn follow<R: Runtime>(app: &AppHandle<R>, url: &Url, decision: Navigation) -> bo
             false
         }
         Navigation::Deny => {
-            eprintln!("caliber: refused navigating the window to {url}");
+            caliber_core::log_line!("caliber: refused navigating the window to {url}");
             false
         }
     }

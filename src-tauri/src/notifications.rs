@@ -118,7 +118,7 @@ pub fn open_target<R: Runtime>(app: &AppHandle<R>, target: ClickTarget) {
                     // asked for this story, so the browser shows it.
                     use tauri_plugin_opener::OpenerExt;
                     if let Err(e) = app.opener().open_url(&url, None::<&str>) {
-                        eprintln!("caliber: could not open {url}: {e}");
+                        caliber_core::log_line!("caliber: could not open {url}: {e}");
                     }
                 }
             });
@@ -253,7 +253,7 @@ fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, open_labe
             .hint(notify_rust::Hint::Category("im.received".into()));
         let handle = match notification.show_async().await {
             Ok(handle) => handle,
-            Err(e) => return eprintln!("caliber: could not show a notification: {e}"),
+            Err(e) => return caliber_core::log_line!("caliber: could not show a notification: {e}"),
         };
         let (ticket, stop) = WAITERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).admit();
         let answer = handle.wait_for_action_async(|response| {
@@ -285,7 +285,7 @@ fn show<R: Runtime>(app: &AppHandle<R>, summary: String, body: String, _open_lab
         builder = builder.extra("articleId", id).extra("url", format!("caliber://article/{id}"));
     }
     if let Err(e) = builder.show() {
-        eprintln!("caliber: could not show a notification: {e}");
+        caliber_core::log_line!("caliber: could not show a notification: {e}");
     }
 }
 

@@ -61,11 +61,11 @@ pub fn record_shown<R: Runtime>(app: &AppHandle<R>) {
     match push.take_shown_alerts() {
         Ok(alerts) if !alerts.is_empty() => {
             if let Err(e) = state.core.record_shown_alerts(&alerts) {
-                eprintln!("caliber: push: could not record the alerts shown: {e}");
+                caliber_core::log_line!("caliber: push: could not record the alerts shown: {e}");
             }
         }
         Ok(_) => {}
-        Err(e) => eprintln!("caliber: push: {e}"),
+        Err(e) => caliber_core::log_line!("caliber: push: {e}"),
     }
 }
 
@@ -89,7 +89,7 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
             let failed = match sync_once(&app, &state, &mut registered_for).await {
                 Ok(()) => false,
                 Err(e) => {
-                    eprintln!("caliber: push: {e}");
+                    caliber_core::log_line!("caliber: push: {e}");
                     true
                 }
             };
@@ -145,7 +145,7 @@ async fn sync_once<R: Runtime>(app: &AppHandle<R>, state: &AppState, registered_
     let zone = iana_time_zone::get_timezone().ok();
     let wanted = wanted(&state.core, &settings, zone.as_deref())?;
     let outcome = state.core.sync_push_subscription(&relay_url, device.as_ref(), &wanted).await?;
-    eprintln!("caliber: push: {outcome:?}");
+    caliber_core::log_line!("caliber: push: {outcome:?}");
     Ok(())
 }
 

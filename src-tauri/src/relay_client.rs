@@ -76,7 +76,7 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
             let settings = match Settings::load(&state.core, &state.system_locale) {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("caliber: relay: cannot read the settings: {e}");
+                    caliber_core::log_line!("caliber: relay: cannot read the settings: {e}");
                     relay.changed.notified().await;
                     continue;
                 }
@@ -126,7 +126,7 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
                         // The phone shows it from the push message: only remember it here.
                         let shown = caliber_core::push::ShownAlert { story: story.keys.first().cloned(), url: story.url.clone() };
                         if let Err(e) = state.core.record_shown_alerts(&[shown]) {
-                            eprintln!("caliber: relay: {e}");
+                            caliber_core::log_line!("caliber: relay: {e}");
                         }
                         return;
                     }
@@ -135,7 +135,7 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
                     let offset = chrono::Local::now().offset().fix();
                     match state.core.notify_relayed(&story, &settings.notifications, offset) {
                         Ok(notices) => crate::notifications::deliver_relayed(&app, notices, &settings.ui_language, story.url.clone()),
-                        Err(e) => eprintln!("caliber: relay: {e}"),
+                        Err(e) => caliber_core::log_line!("caliber: relay: {e}"),
                     }
                 }
             };
@@ -151,7 +151,7 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
                 Some(Ok(end)) => {
                     // The relay closed the stream (a restart) or it went silent: reconnect now.
                     if matches!(end, StreamEnd::Silent) {
-                        eprintln!("caliber: relay: the stream went silent; reconnecting");
+                        caliber_core::log_line!("caliber: relay: the stream went silent; reconnecting");
                     }
                     relay.set(&app, RelayState::Connecting, None);
                     failures = failures.saturating_add(1);
@@ -159,7 +159,7 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>) {
                 }
                 // Cut off after it was open (a relay restart): the next attempt says which.
                 Some(Err(e)) if opened => {
-                    eprintln!("caliber: relay: the stream broke ({e}); reconnecting");
+                    caliber_core::log_line!("caliber: relay: the stream broke ({e}); reconnecting");
                     relay.set(&app, RelayState::Connecting, None);
                     failures = failures.saturating_add(1);
                     wait_or_change(relay, backoff(failures)).await;

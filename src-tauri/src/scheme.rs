@@ -65,11 +65,11 @@ pub fn register_in_background<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) {
             Ok(()) => {
                 let _ = std::fs::write(&marker, format!("{exec}\n"));
             }
-            Err(e) => eprintln!("caliber: caliber:// links not registered ({e})"),
+            Err(e) => caliber_core::log_line!("caliber: caliber:// links not registered ({e})"),
         }
     });
     if let Err(e) = spawned {
-        eprintln!("caliber: caliber:// links not registered ({e})");
+        caliber_core::log_line!("caliber: caliber:// links not registered ({e})");
     }
 }
 

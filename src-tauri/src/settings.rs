@@ -153,7 +153,7 @@ impl Settings {
         let (settings, dropped) = Self::salvage(&json, defaults);
         if core.setting(UNREADABLE_KEY)?.as_deref() != Some(json.as_str()) {
             core.set_setting(UNREADABLE_KEY, &json)?;
-            eprintln!(
+            caliber_core::log_line!(
                 "caliber: the saved settings could not be read; kept what could be ({}), the rest is back to defaults; the original is kept as setting {UNREADABLE_KEY:?}",
                 if dropped.is_empty() { "nothing was readable".to_owned() } else { format!("reset: {}", dropped.join(", ")) }
             );

@@ -61,7 +61,7 @@ pub fn keep_gl_out_of_the_shell() {
     unsafe { std::env::remove_var(GDK_GL_ENV) };
     if let Err(e) = started {
         // tao's gtk::init will fail the same way and report it.
-        eprintln!("caliber: GTK did not start ({e})");
+        caliber_core::log_line!("caliber: GTK did not start ({e})");
     }
 }
 

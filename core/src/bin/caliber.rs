@@ -183,7 +183,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("caliber: {}", printable(&e.to_string()));
+            caliber_core::log_line!("caliber: {}", printable(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -255,7 +255,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 say!("{} {}", if *new { "added" } else { "exists" }, printable(&source.url));
             }
             for rejected in &import.rejected {
-                eprintln!("skipped {}: {}", printable(&rejected.outline), printable(&rejected.reason));
+                caliber_core::log_line!("skipped {}: {}", printable(&rejected.outline), printable(&rejected.reason));
             }
             if import.added.is_empty() {
                 return Err(format!("no outline of {} could be imported", file.display()).into());
@@ -310,12 +310,12 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }))?;
             for warning in report.index_error.iter().chain(&report.purge_error) {
-                eprintln!("warning: {warning}");
+                caliber_core::log_line!("warning: {warning}");
             }
             if phase_cpu {
                 let ms: serde_json::Map<String, Value> =
                     caliber_core::phases::totals().iter().map(|(phase, nanos)| (phase.name().to_owned(), json!(*nanos as f64 / 1e6))).collect();
-                eprintln!("phase-cpu-ms: {}", Value::Object(ms));
+                caliber_core::log_line!("phase-cpu-ms: {}", Value::Object(ms));
             }
             if json {
                 let sources: Vec<Value> = report

@@ -165,7 +165,7 @@ impl PgStore {
         let payload = serde_json::to_string(&PeerEvent { origin: self.origin, id: event.id, event: event.clone() })
             .map_err(|e| RelayError::Config { what: "event", message: e.to_string() })?;
         if payload.len() > MAX_NOTIFY_PAYLOAD {
-            eprintln!("caliber-relay: a story of {} bytes is too long to share with the other relays' streams", payload.len());
+            caliber_core::log_line!("caliber-relay: a story of {} bytes is too long to share with the other relays' streams", payload.len());
             return Ok(());
         }
         self.client().await?.execute("SELECT pg_notify($1, $2)", &[&EVENTS_CHANNEL, &payload]).await?;
@@ -181,7 +181,7 @@ impl PgStore {
         loop {
             match self.listen_once(&hub).await {
                 Ok(()) => wait = Duration::from_secs(1),
-                Err(e) => eprintln!("caliber-relay: the other relays' stories: {e}; listening again in {} s", wait.as_secs()),
+                Err(e) => caliber_core::log_line!("caliber-relay: the other relays' stories: {e}; listening again in {} s", wait.as_secs()),
             }
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(Duration::from_secs(30));
@@ -235,7 +235,7 @@ impl PgStore {
                         event.id = peer.id;
                         hub.relay_from_peer(event);
                     }
-                    Err(e) => eprintln!("caliber-relay: an unreadable story from another relay: {e}"),
+                    Err(e) => caliber_core::log_line!("caliber-relay: an unreadable story from another relay: {e}"),
                 },
                 Ok(_) => {}
                 Err(e) => {
