@@ -53,7 +53,7 @@ impl<R: Runtime> Push<R> {
         let on_change = Channel::new(move |body: InvokeResponseBody| {
             match body.deserialize::<PushDevice>() {
                 Ok(device) => on_change(device),
-                Err(e) => eprintln!("caliber: push: unreadable registration from the platform: {e}"),
+                Err(e) => caliber_core::log_line!("caliber: push: unreadable registration from the platform: {e}"),
             }
             Ok(())
         });
