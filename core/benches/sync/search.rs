@@ -275,8 +275,8 @@ fn measure_export(caliber: &Path, db: &Path, runs: usize, t0: Instant) -> (Vec<V
     let args = ["--db", db.to_str().unwrap(), "articles", "--json", "--limit", limit.as_str()];
     let (mut walls, mut rss_kib) = (Vec::new(), Vec::new());
     let mut bytes = 0;
+    let use_time = Path::new(GNU_TIME).exists();
     for _ in 0..runs {
-        let use_time = Path::new(GNU_TIME).exists();
         let mut cmd = if use_time { Command::new(GNU_TIME) } else { Command::new(caliber) };
         if use_time {
             cmd.arg("-f").arg("%M").arg("-o").arg(&rusage).arg(caliber);

@@ -341,7 +341,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 unread_only: args.unread,
                 ..Default::default()
             };
-            list_articles(&core, query, args.limit, args.json)?;
+            list_articles(&core, query, args.json)?;
         }
         Command::Search { query, json, limit } => {
             let hits = core.search(&query, limit)?;
@@ -412,12 +412,12 @@ fn article_json(a: &Article) -> Value {
 /// whole document at once (BENCHMARKS.md, "the CLI's listing a page at a time").
 const LIST_PAGE: u32 = 200;
 
-/// `query`'s articles, newest first, up to `limit`, printed as `print_articles` prints a
+/// `query`'s articles, newest first, up to its limit, printed as `print_articles` prints a
 /// list: read a page at a time by the store's keyset (published, id), so articles published
 /// at the same second are neither repeated nor skipped at a page's end.
-fn list_articles(core: &Core, mut query: ArticleQuery, limit: u32, json: bool) -> Result<(), Box<dyn std::error::Error>> {
+fn list_articles(core: &Core, mut query: ArticleQuery, json: bool) -> Result<(), Box<dyn std::error::Error>> {
     let mut out = ArticlesOut::start(json);
-    let mut left = limit;
+    let mut left = query.limit.unwrap_or(u32::MAX);
     while left > 0 {
         let want = left.min(LIST_PAGE);
         query.limit = Some(want);
