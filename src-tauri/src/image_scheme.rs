@@ -5,6 +5,8 @@
 //! got a script served here would speak to the app: only raster pictures are served, never
 //! SVG or anything else a browser could run, and nothing is ever sniffed into HTML.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tauri::http::{Request, Response, StatusCode, header};
 use tauri::{Manager, Runtime, UriSchemeContext, UriSchemeResponder};
 
@@ -92,13 +94,38 @@ pub fn thumbnail_width(query: Option<&str>) -> Option<u32> {
     query?.split('&').find_map(|pair| pair.strip_prefix("w=")).and_then(|w| w.parse().ok()).filter(|&w| (1..=4096).contains(&w))
 }
 
+/// Picture requests being answered.
+static PICTURES_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// One picture request being answered. The last of a burst (a screenful scrolled into view)
+/// to finish hands the memory its decoding and copies freed back to the system, which
+/// glibc would otherwise keep in holes between longer-lived blocks (`malloc.rs`).
+struct PictureInFlight;
+
+impl PictureInFlight {
+    fn start() -> Self {
+        PICTURES_IN_FLIGHT.fetch_add(1, Ordering::AcqRel);
+        Self
+    }
+}
+
+impl Drop for PictureInFlight {
+    fn drop(&mut self) {
+        if PICTURES_IN_FLIGHT.fetch_sub(1, Ordering::AcqRel) == 1 {
+            caliber_core::malloc::give_back_free_memory();
+        }
+    }
+}
+
 pub fn handle<R: Runtime>(ctx: UriSchemeContext<'_, R>, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = ctx.app_handle().clone();
     let path = request.uri().path().to_owned();
     let width = thumbnail_width(request.uri().query());
+    let in_flight = PictureInFlight::start();
     // On the blocking pool: a screenful of pictures read from the database (and scaled)
     // must not hold the async workers that answer the reader's commands.
     tauri::async_runtime::spawn_blocking(move || {
+        let _in_flight = in_flight;
         let Some(url) = original_url(&path) else {
             return responder.respond(refusal(StatusCode::NOT_FOUND, "not a picture URL"));
         };

@@ -71,14 +71,17 @@ fn cover_scale(width: u32, height: u32, box_width: u32) -> Option<f64> {
 
 fn encode(picture: DynamicImage) -> Option<(&'static str, Vec<u8>)> {
     let mut out = Vec::new();
-    if picture.color().has_alpha() {
+    let content_type = if picture.color().has_alpha() {
         picture.into_rgba8().write_to(&mut Cursor::new(&mut out), ImageFormat::Png).ok()?;
-        Some(("image/png", out))
+        "image/png"
     } else {
         let rgb = picture.into_rgb8();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).encode_image(&rgb).ok()?;
-        Some(("image/jpeg", out))
-    }
+        "image/jpeg"
+    };
+    // The cache counts a thumbnail by its length; the encoder's growth left up to twice that.
+    out.shrink_to_fit();
+    Some((content_type, out))
 }
 
 /// Thumbnails made since start, by (picture URL, box width), within a byte budget: a list
