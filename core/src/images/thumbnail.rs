@@ -164,6 +164,15 @@ mod tests {
     }
 
     #[test]
+    fn a_thumbnail_holds_no_more_memory_than_the_cache_counts() {
+        // The cache's budget counts each thumbnail by its length.
+        for alpha in [false, true] {
+            let (_, small) = thumbnail(&picture(800, 450, ImageFormat::Png, alpha), 224).unwrap();
+            assert_eq!(small.capacity(), small.len(), "alpha: {alpha}");
+        }
+    }
+
+    #[test]
     fn transparency_is_kept_as_png() {
         let (content_type, small) = thumbnail(&picture(640, 480, ImageFormat::Png, true), 112).unwrap();
         assert_eq!(content_type, "image/png");
