@@ -114,8 +114,8 @@ pub struct Core {
 
 /// Thumbnails kept in memory: a few KB each, so a few screenfuls scrolled back over. Older
 /// ones are read from the pictures' table. At 8 MiB a scroll through 1,000 cards left the
-/// app's process 8 MiB larger than without pictures; at 1 MiB, with glibc handing freed
-/// pages back after each burst of pictures (`malloc::give_back_free_memory`), 1–2 MiB
+/// app's process 9 MiB larger than without pictures; at 1 MiB, with glibc handing freed
+/// pages back after each burst of pictures (`malloc::give_back_free_memory`), 3–4 MiB
 /// (BENCHMARKS.md, "the thumbnail cache").
 const THUMBNAIL_CACHE_BYTES: usize = 1024 * 1024;
 

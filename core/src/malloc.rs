@@ -61,7 +61,7 @@ pub fn tune_allocator(host: Host) {
 /// a no-op elsewhere. glibc returns only the top of a heap by itself, so the holes a burst of
 /// work leaves among longer-lived blocks stay counted in the process. The app calls it when
 /// the last of a burst of picture requests is answered: after a scroll through 1,000 cards
-/// its process held 3–4 MiB less (BENCHMARKS.md, "the thumbnail cache").
+/// its process held about 3 MiB less (BENCHMARKS.md, "the thumbnail cache").
 pub fn give_back_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks glibc's own free lists, under each arena's lock.
