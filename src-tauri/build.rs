@@ -5,6 +5,7 @@ include!("src/command_names.rs");
 fn main() {
     println!("cargo:rerun-if-changed=src/command_names.rs");
     link_flite_voice_early();
+    build_display_only_egl();
     let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri-build failed");
 }
@@ -42,4 +43,30 @@ fn link_flite_voice_early() {
     if bytes.windows(needed.len()).any(|w| w == needed.as_bytes()) {
         println!("cargo:rustc-link-arg-bins=-Wl,--push-state,--no-as-needed,-l:{VOICE},--pop-state");
     }
+}
+
+/// The EGL vendor WebKit's processes get instead of the GPU driver's (`web_egl.rs`), built
+/// as a shared library the app carries in its binary. Linux only: elsewhere WebKit is not
+/// WebKitGTK and libglvnd is not there.
+fn build_display_only_egl() {
+    const SOURCE: &str = "egl/display_only.c";
+    println!("cargo::rustc-check-cfg=cfg(display_only_egl)");
+    println!("cargo:rerun-if-changed={SOURCE}");
+    if std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default() != "linux" {
+        return;
+    }
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let library = out.join("libcaliber-egl-display-only.so");
+    let compiler = cc::Build::new().opt_level(2).get_compiler();
+    let status = compiler
+        .to_command()
+        .args(["-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror", "-s"])
+        .arg("-Wl,-soname,libcaliber-egl-display-only.so")
+        .arg("-o")
+        .arg(&library)
+        .arg(SOURCE)
+        .status()
+        .unwrap_or_else(|e| panic!("running the C compiler for {SOURCE}: {e}"));
+    assert!(status.success(), "the C compiler failed on {SOURCE}");
+    println!("cargo:rustc-cfg=display_only_egl");
 }

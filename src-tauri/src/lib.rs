@@ -19,6 +19,8 @@ pub mod settings;
 pub mod shell_gl;
 pub mod state;
 pub mod tray;
+#[cfg(display_only_egl)]
+mod web_egl;
 #[cfg(target_os = "linux")]
 pub mod webkit_env;
 

@@ -7,21 +7,22 @@
 //! LLVM: about 20 MiB of the app's proportional memory and their loading on the main
 //! thread before the window exists (BENCHMARKS.md, "Mesa kept out of the shell").
 //!
-//! The web process still needs its EGL display (WebKitGTK aborts without one), so only the
-//! app's own process is kept off: GTK is started with `GDK_GL=disable`, and EGL's vendor
-//! list (libglvnd loads it once per process, on first use) is loaded while
-//! `__EGL_VENDOR_LIBRARY_FILENAMES` names no vendor. Both variables are gone from the
-//! environment before WebKit starts its processes or the app starts any other program.
+//! The web process still needs its EGL display (WebKitGTK aborts without one): in the same
+//! sessions it gets one that draws nothing (`web_egl.rs`), and GDK's GL off for the GTK it
+//! starts too (`webkit_env.rs`). The app's own process gets no EGL vendor at all: GTK is
+//! started with `GDK_GL=disable`, and EGL's vendor list (libglvnd loads it once per
+//! process, on first use) is loaded while `__EGL_VENDOR_LIBRARY_FILENAMES` names no vendor.
+//! That variable then goes back to what `webkit_env.rs` gave WebKit's processes; it and
+//! `GDK_GL` are gone before the app starts any other program.
 //!
-//! Set `CALIBER_SHELL_GL=1` to leave GL to GTK and WebKit as they choose. Wayland sessions
-//! and any reader who set these variables are left alone.
+//! Set `CALIBER_SHELL_GL=1` to leave GL to GTK and WebKit as they choose, in every
+//! process. Wayland sessions and any reader who set these variables are left alone.
 #![allow(unsafe_code)]
 
 /// Set (to anything but the empty string) to leave GL in the app's process as GTK and WebKit choose.
 const SHELL_GL_ENV: &str = "CALIBER_SHELL_GL";
 
-const EGL_VENDORS_ENV: &str = "__EGL_VENDOR_LIBRARY_FILENAMES";
-const GDK_GL_ENV: &str = "GDK_GL";
+use crate::webkit_env::{EGL_VENDORS_ENV, GDK_GL_ENV};
 
 /// Whether this launch keeps GL out of the app's process, given its environment.
 fn keeps_gl_out(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
@@ -37,28 +38,49 @@ fn keeps_gl_out(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
         && !set(GDK_GL_ENV)
 }
 
-/// Start GTK and load EGL's vendors with GL kept out, then clear the variables that did it.
-/// Call first thing in `main`, before any other thread exists: it changes the environment.
-pub fn keep_gl_out_of_the_shell() {
-    if !keeps_gl_out(|name| std::env::var_os(name)) {
+/// Whether this launch keeps GL out of the app's process (and gives WebKit's a display that
+/// draws nothing). Ask before anything changes the environment: the reader's own variables decide.
+pub fn keeps_gl_out_here() -> bool {
+    keeps_gl_out(|name| std::env::var_os(name))
+}
+
+/// Start GTK and load EGL's vendors with GL kept out, then put back or clear the variables
+/// that did it. `kept_out` is `keeps_gl_out_here()`, asked first thing in `main`. Call
+/// after `webkit_env::set_for_webkit` and before any other thread exists: it changes the
+/// environment.
+pub fn keep_gl_out_of_the_shell(kept_out: bool) {
+    if !kept_out {
         return;
     }
+    // WebKit's processes' vendor, from webkit_env.rs: this process loads none.
+    let for_webkit = std::env::var_os(EGL_VENDORS_ENV);
+    // webkit_env.rs set GDK_GL for WebKit's processes too, and takes it away itself.
+    let gdk_gl_ours = std::env::var_os(GDK_GL_ENV).is_none();
     // SAFETY: no other thread exists yet (the caller's contract), so nothing reads the
-    // environment while it changes.
+    // environment while it changes. A variable set again keeps its place in it.
     unsafe {
         std::env::set_var(EGL_VENDORS_ENV, "/nonexistent/caliber-no-egl-vendor.json");
-        std::env::set_var(GDK_GL_ENV, "disable");
+        if gdk_gl_ours {
+            std::env::set_var(GDK_GL_ENV, "disable");
+        }
     }
     load_egl_vendors();
     // SAFETY: as above.
-    unsafe { std::env::remove_var(EGL_VENDORS_ENV) };
+    unsafe {
+        match for_webkit {
+            Some(vendor) => std::env::set_var(EGL_VENDORS_ENV, vendor),
+            None => std::env::remove_var(EGL_VENDORS_ENV),
+        }
+    }
     // GDK reads GDK_GL once, when GTK starts; tao's own gtk::init later finds it started.
     let started = gtk::init();
     // SAFETY: GTK's start leaves one GLib thread running (counted: two threads in all). It
     // reads no variable of ours, and unsetenv only moves later entries of the same array
     // down, so a lookup of another name at that instant reads no freed memory. The app's
     // own threads start after this.
-    unsafe { std::env::remove_var(GDK_GL_ENV) };
+    if gdk_gl_ours {
+        unsafe { std::env::remove_var(GDK_GL_ENV) };
+    }
     if let Err(e) = started {
         // tao's gtk::init will fail the same way and report it.
         caliber_core::log_line!("caliber: GTK did not start ({e})");

@@ -1,5 +1,6 @@
 //! The environment WebKit's own processes start with (Linux): flite's largest voice
-//! preloaded, and JavaScriptCore in its small-memory mode without its fourth tier.
+//! preloaded, JavaScriptCore in its small-memory mode without its fourth tier, and, where
+//! `shell_gl.rs` keeps GL out of the app, an EGL display that draws nothing (`web_egl.rs`).
 //!
 //! - *The voice.* WebKitGTK links flite for speech synthesis, and one voice,
 //!   `libflite_cmu_time_awb.so.1`, binds 31,000 of its own symbols when a process loads it.
@@ -27,6 +28,7 @@
 #![allow(unsafe_code)]
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::sync::Mutex;
 
 /// Set (to anything but the empty string) to start WebKit's processes without the preload.
@@ -37,17 +39,38 @@ const PRELOAD_ENV: &str = "LD_PRELOAD";
 /// By soname: WebKit's own dependency, so the loader finds it where WebKit finds it.
 const VOICE: &std::ffi::CStr = c"libflite_cmu_time_awb.so.1";
 const JSC_OPTIONS: [(&str, &str); 2] = [("JSC_forceMiniVMMode", "1"), ("JSC_useFTLJIT", "0")];
+/// libglvnd's list of EGL vendors: the display-only one (`web_egl.rs`).
+pub(crate) const EGL_VENDORS_ENV: &str = "__EGL_VENDOR_LIBRARY_FILENAMES";
+/// GDK's GL: off in WebKit's processes too where it is off in the app's (`shell_gl.rs`).
+pub(crate) const GDK_GL_ENV: &str = "GDK_GL";
 
 /// The variables this launch gives WebKit's processes, in the order they are set, given its
-/// environment and whether this process has the voice loaded (as WebKitGTK's dependency).
-fn for_webkit(var: impl Fn(&str) -> Option<OsString>, voice_loaded: bool) -> Vec<(&'static str, &'static str)> {
+/// environment, whether this process has the voice loaded (as WebKitGTK's dependency),
+/// whether GL is kept out of the app (`shell_gl.rs`) and the display-only EGL vendor's
+/// file, if it has one (`web_egl.rs`).
+fn for_webkit(
+    var: impl Fn(&str) -> Option<OsString>,
+    voice_loaded: bool,
+    gl_kept_out: bool,
+    egl_vendor: Option<&Path>,
+) -> Vec<(&'static str, OsString)> {
     let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
-    let mut vars = Vec::new();
+    let mut vars: Vec<(&'static str, OsString)> = Vec::new();
     if voice_loaded && !set(SHELL_LOADER_ENV) && var(PRELOAD_ENV).is_none() {
-        vars.push((PRELOAD_ENV, VOICE.to_str().unwrap_or_default()));
+        vars.push((PRELOAD_ENV, VOICE.to_str().unwrap_or_default().into()));
     }
     if !set(WEB_JSC_DEFAULTS_ENV) {
-        vars.extend(JSC_OPTIONS.into_iter().filter(|(name, _)| var(name).is_none()));
+        vars.extend(JSC_OPTIONS.into_iter().filter(|(name, _)| var(name).is_none()).map(|(name, value)| (name, value.into())));
+    }
+    // shell_gl.rs decided, on the reader's own variables, that GL stays out: the web process
+    // starts GTK too, and GDK would probe GLX there (Mesa's driver and LLVM again) unless
+    // an earlier GTK process on the X server left its finding on the root window. The
+    // vendor file exists only then.
+    if gl_kept_out {
+        vars.push((GDK_GL_ENV, "disable".into()));
+    }
+    if let Some(file) = egl_vendor {
+        vars.push((EGL_VENDORS_ENV, file.into()));
     }
     vars
 }
@@ -71,9 +94,14 @@ static SET: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
 
 /// Set the variables for the processes WebKit will start. Call first thing in `main`,
 /// before any other thread exists and before anything else sets a variable, so they stay
-/// the environment's last entries (see `stop`).
-pub fn set_for_webkit() {
-    let vars = for_webkit(|name| std::env::var_os(name), voice_loaded());
+/// the environment's last entries (see `stop`). `gl_kept_out` is `shell_gl::keeps_gl_out_here()`,
+/// asked before: then WebKit's processes get the display-only EGL vendor.
+pub fn set_for_webkit(gl_kept_out: bool) {
+    #[cfg(display_only_egl)]
+    let egl_vendor = if gl_kept_out { crate::web_egl::vendor_file() } else { None };
+    #[cfg(not(display_only_egl))]
+    let egl_vendor: Option<std::path::PathBuf> = None;
+    let vars = for_webkit(|name| std::env::var_os(name), voice_loaded(), gl_kept_out, egl_vendor.as_deref());
     let mut set = SET.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for (name, value) in vars {
         // SAFETY: no other thread exists yet (the caller's contract).
@@ -90,8 +118,8 @@ pub fn stop() {
         // SAFETY: other threads run by now (GLib's, the async runtime's). unsetenv only moves
         // the entries after this one down, in the same array, so a lookup of another name
         // reads no freed memory; and this is the environment's last entry (set first in
-        // `main`, after which only shell_gl's two variables came and went, and taken away
-        // last first), so no entry moves at all.
+        // `main`, after which shell_gl only set its EGL variable again in its place, or made
+        // its two come and go; taken away last first), so no entry moves.
         unsafe { std::env::remove_var(name) };
     }
 }
@@ -104,22 +132,46 @@ mod tests {
     const JSC: [(&str, &str); 2] = [("JSC_forceMiniVMMode", "1"), ("JSC_useFTLJIT", "0")];
     const VOICE_PRELOAD: (&str, &str) = ("LD_PRELOAD", "libflite_cmu_time_awb.so.1");
 
+    fn web(var: impl Fn(&str) -> Option<OsString>, voice_loaded: bool) -> Vec<(&'static str, OsString)> {
+        for_webkit(var, voice_loaded, false, None)
+    }
+
+    fn expect(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, OsString)> {
+        pairs.iter().map(|&(name, value)| (name, value.into())).collect()
+    }
+
     #[test]
     fn the_voice_is_preloaded_only_where_webkit_links_it_and_the_reader_preloads_nothing() {
-        assert_eq!(for_webkit(env(&[]), true), [VOICE_PRELOAD, JSC[0], JSC[1]]);
-        assert_eq!(for_webkit(env(&[]), false), JSC, "a WebKitGTK without flite");
-        assert_eq!(for_webkit(env(&[(PRELOAD_ENV, "/usr/lib/libshim.so")]), true), JSC, "the reader's own preload");
-        assert_eq!(for_webkit(env(&[(PRELOAD_ENV, "")]), true), JSC, "even an empty one is the reader's");
-        assert_eq!(for_webkit(env(&[(SHELL_LOADER_ENV, "1")]), true), JSC);
-        assert_eq!(for_webkit(env(&[(SHELL_LOADER_ENV, "")]), true), [VOICE_PRELOAD, JSC[0], JSC[1]]);
+        assert_eq!(web(env(&[]), true), expect(&[VOICE_PRELOAD, JSC[0], JSC[1]]));
+        assert_eq!(web(env(&[]), false), expect(&JSC), "a WebKitGTK without flite");
+        assert_eq!(web(env(&[(PRELOAD_ENV, "/usr/lib/libshim.so")]), true), expect(&JSC), "the reader's own preload");
+        assert_eq!(web(env(&[(PRELOAD_ENV, "")]), true), expect(&JSC), "even an empty one is the reader's");
+        assert_eq!(web(env(&[(SHELL_LOADER_ENV, "1")]), true), expect(&JSC));
+        assert_eq!(web(env(&[(SHELL_LOADER_ENV, "")]), true), expect(&[VOICE_PRELOAD, JSC[0], JSC[1]]));
     }
 
     #[test]
     fn javascriptcore_gets_its_small_memory_mode_unless_the_reader_chose_an_option_or_the_defaults() {
-        assert_eq!(for_webkit(env(&[("JSC_useFTLJIT", "1")]), false), [JSC[0]], "the reader's own setting wins");
-        assert_eq!(for_webkit(env(&[("JSC_forceMiniVMMode", "")]), false), [JSC[1]], "even an empty one is the reader's");
-        assert_eq!(for_webkit(env(&[(WEB_JSC_DEFAULTS_ENV, "1")]), false), []);
-        assert_eq!(for_webkit(env(&[(WEB_JSC_DEFAULTS_ENV, "1")]), true), [VOICE_PRELOAD]);
-        assert_eq!(for_webkit(env(&[(WEB_JSC_DEFAULTS_ENV, "")]), false), JSC);
+        assert_eq!(web(env(&[("JSC_useFTLJIT", "1")]), false), expect(&[JSC[0]]), "the reader's own setting wins");
+        assert_eq!(web(env(&[("JSC_forceMiniVMMode", "")]), false), expect(&[JSC[1]]), "even an empty one is the reader's");
+        assert_eq!(web(env(&[(WEB_JSC_DEFAULTS_ENV, "1")]), false), expect(&[]));
+        assert_eq!(web(env(&[(WEB_JSC_DEFAULTS_ENV, "1")]), true), expect(&[VOICE_PRELOAD]));
+        assert_eq!(web(env(&[(WEB_JSC_DEFAULTS_ENV, "")]), false), expect(&JSC));
+    }
+
+    #[test]
+    fn where_gl_is_kept_out_webkits_processes_get_no_gdk_gl_and_the_display_only_egl_vendor_if_written() {
+        let vendor = Path::new("/run/user/1000/caliber-reader/egl-display-only-0123.json");
+        let no_gl = (GDK_GL_ENV, "disable");
+        assert_eq!(
+            for_webkit(env(&[]), false, true, Some(vendor)),
+            expect(&[JSC[0], JSC[1], no_gl, (EGL_VENDORS_ENV, "/run/user/1000/caliber-reader/egl-display-only-0123.json")])
+        );
+        assert_eq!(
+            for_webkit(env(&[(WEB_JSC_DEFAULTS_ENV, "1")]), false, true, Some(vendor)),
+            expect(&[no_gl, (EGL_VENDORS_ENV, vendor.to_str().unwrap())])
+        );
+        assert_eq!(for_webkit(env(&[]), false, true, None), expect(&[JSC[0], JSC[1], no_gl]), "the vendor could not be written");
+        assert_eq!(for_webkit(env(&[]), false, false, None), expect(&JSC));
     }
 }

@@ -191,7 +191,7 @@ async function environmentPassedOn() {
   return opener.environment();
 }
 
-test('the app\'s own process loads no GL driver (about 25 MiB and a slower launch), yet its window shows the page on screen; the web process keeps its own, and what the app opens inherits neither setting', async () => {
+test('neither the app\'s process nor its web process loads a GL driver (about 25 MiB each), the web process opens its EGL display on the app\'s display-only vendor, yet the window shows the page on screen; what the app opens inherits none of it', async () => {
   const pid = appPid();
   assert.ok(pid, 'the app runs');
   const maps = (p) => readFileSync(`/proc/${p}/maps`, 'utf8');
@@ -199,7 +199,11 @@ test('the app\'s own process loads no GL driver (about 25 MiB and a slower launc
   assert.doesNotMatch(maps(pid), glDriver, 'Mesa mapped in the app\'s own process');
   const web = processTree(pid).find((p) => p.comm.startsWith('WebKitWebProces'));
   assert.ok(web, 'the web process runs');
-  assert.match(maps(web.pid), /libEGL_mesa/, 'the web process opened its EGL display');
+  assert.doesNotMatch(maps(web.pid), glDriver, 'Mesa mapped in the web process');
+  // The vendor as the app wrote it, into the reader's runtime directory or cache.
+  const vendor = maps(web.pid).match(/\S*\/caliber-reader\/libegl-display-only-[0-9a-f]{16}\.so/);
+  assert.ok(vendor, 'the web process loaded the display-only EGL vendor');
+  assert.ok([process.env.XDG_RUNTIME_DIR, profile.home].some((dir) => dir && vendor[0].startsWith(dir)), vendor[0]);
   // And the window is on screen all the same: the X server's pixels of it hold the page,
   // its text and pictures in many colours, not one plain background. Read once the page
   // is drawn: run first, this test read the window 40 ms after launch, still one colour.
@@ -216,6 +220,7 @@ test('the app\'s own process loads no GL driver (about 25 MiB and a slower launc
   const passedOn = await environmentPassedOn();
   assert.equal(passedOn.get('GDK_GL'), undefined);
   assert.equal(passedOn.get('__EGL_VENDOR_LIBRARY_FILENAMES'), undefined);
+  assert.equal(startedWith(web.pid).get('GDK_GL'), 'disable', 'GDK in the web process probes no GLX');
 });
 
 /** The files process `pid` has mapped, each once. */
