@@ -14,6 +14,7 @@
 //! `shell_gl.rs` (the same sessions, the same `CALIBER_SHELL_GL=1` to turn both off): the
 //! app's own process loads no vendor at all. If the files cannot be written, WebKit gets
 //! the system's driver as before.
+#![allow(unsafe_code)]
 
 use std::io::Write;
 use std::os::unix::fs::DirBuilderExt;
@@ -70,17 +71,35 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Write the display-only vendor out for WebKit's processes; the JSON file to name in
-/// `__EGL_VENDOR_LIBRARY_FILENAMES`, or `None` (logged) when it cannot be written.
+/// `__EGL_VENDOR_LIBRARY_FILENAMES`, or `None` (logged) when it cannot be written or loaded.
 pub(crate) fn vendor_file() -> Option<PathBuf> {
     let dir = directory(|name| std::env::var_os(name))?;
-    install(&dir, LIBRARY)
-        .inspect_err(|e| caliber_core::log_line!("caliber: WebKit gets the system's EGL driver ({}: {e})", dir.display()))
-        .ok()
+    let named = install(&dir, LIBRARY).and_then(|json| loads(&json).map(|()| json));
+    named.inspect_err(|e| caliber_core::log_line!("caliber: WebKit gets the system's EGL driver ({}: {e})", dir.display())).ok()
+}
+
+/// Whether the library the JSON file names loads here. A web process whose only vendor
+/// fails to load aborts (no EGL display), so a directory where a library cannot be mapped
+/// to run (mounted `noexec`) must fall back to the system's driver.
+fn loads(json: &Path) -> std::io::Result<()> {
+    let library = json.with_file_name(format!("lib{}.so", json.file_stem().and_then(|s| s.to_str()).unwrap_or_default()));
+    let path = std::ffi::CString::new(library.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
+    // SAFETY: the library is display_only.c as built: it has no constructors, so loading
+    // it runs nothing; the handle is closed at once.
+    unsafe {
+        let handle = libc::dlopen(path.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL);
+        if handle.is_null() {
+            let reason = libc::dlerror();
+            let reason = if reason.is_null() { "dlopen failed".into() } else { std::ffi::CStr::from_ptr(reason).to_string_lossy() };
+            return Err(std::io::Error::other(reason.into_owned()));
+        }
+        libc::dlclose(handle);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(unsafe_code)]
     use super::*;
     use crate::shell_gl::env;
     use std::ffi::{CStr, c_char, c_int, c_void};
@@ -116,6 +135,15 @@ mod tests {
         assert_eq!(std::fs::read(&library).unwrap(), b"library one", "the first is left to its app");
         let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 4, "two libraries and their JSON files, no temporary left: {names:?}");
+    }
+
+    #[test]
+    fn a_library_that_cannot_be_loaded_is_an_error_so_webkit_keeps_the_systems_driver() {
+        let tmp = tempfile::tempdir().unwrap();
+        let json = install(tmp.path(), b"not a shared library").unwrap();
+        let error = loads(&json).unwrap_err();
+        assert!(error.to_string().contains("libegl-display-only-"), "{error}");
+        assert!(loads(&install(tmp.path(), LIBRARY).unwrap()).is_ok());
     }
 
     #[test]
