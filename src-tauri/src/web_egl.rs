@@ -8,12 +8,12 @@
 //!
 //! `egl/display_only.c` is an EGL vendor for libglvnd that opens displays, offers no
 //! configs and refuses every context and surface. build.rs compiles it into this binary;
-//! at launch it is written to the reader's runtime (or cache) directory under a name made
-//! from its bytes, with the JSON file libglvnd reads, and `webkit_env.rs` names that file
-//! in `__EGL_VENDOR_LIBRARY_FILENAMES` for WebKit's processes only. It goes with
-//! `shell_gl.rs` (the same sessions, the same `CALIBER_SHELL_GL=1` to turn both off): the
-//! app's own process loads no vendor at all. If the files cannot be written, WebKit gets
-//! the system's driver as before.
+//! at launch it is written to the reader's runtime directory (or, where it cannot be
+//! loaded from there, the cache) under a name made from its bytes, with the JSON file
+//! libglvnd reads, and `webkit_env.rs` names that file in `__EGL_VENDOR_LIBRARY_FILENAMES`
+//! for WebKit's processes only. It goes with `shell_gl.rs` (the same sessions, the same
+//! `CALIBER_SHELL_GL=1` to turn both off): the app's own process loads no vendor at all.
+//! If the files can be neither written nor loaded, WebKit gets the system's driver as before.
 #![allow(unsafe_code)]
 
 use std::io::Write;
@@ -23,14 +23,12 @@ use std::path::{Path, PathBuf};
 /// The vendor library, as build.rs compiled it.
 const LIBRARY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libcaliber-egl-display-only.so"));
 
-/// The directory for the files: the session's runtime directory (private, in memory), or
-/// else the reader's cache.
-fn directory(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+/// Where the files may go, in order: the session's runtime directory (private, in memory),
+/// then the reader's cache.
+fn directories(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Vec<PathBuf> {
     let absolute = |name: &str| var(name).map(PathBuf::from).filter(|p| p.is_absolute());
-    let base = absolute("XDG_RUNTIME_DIR")
-        .or_else(|| absolute("XDG_CACHE_HOME"))
-        .or_else(|| absolute("HOME").map(|home| home.join(".cache")))?;
-    Some(base.join("caliber-reader"))
+    let cache = absolute("XDG_CACHE_HOME").or_else(|| absolute("HOME").map(|home| home.join(".cache")));
+    [absolute("XDG_RUNTIME_DIR"), cache].into_iter().flatten().map(|base| base.join("caliber-reader")).collect()
 }
 
 /// Write the vendor library and its JSON file into `dir` (made private if it is new), each
@@ -71,11 +69,18 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// Write the display-only vendor out for WebKit's processes; the JSON file to name in
-/// `__EGL_VENDOR_LIBRARY_FILENAMES`, or `None` (logged) when it cannot be written or loaded.
+/// `__EGL_VENDOR_LIBRARY_FILENAMES`, or `None` (logged) when it can be neither written nor
+/// loaded in any of the directories.
 pub(crate) fn vendor_file() -> Option<PathBuf> {
-    let dir = directory(|name| std::env::var_os(name))?;
-    let named = install(&dir, LIBRARY).and_then(|json| loads(&json).map(|()| json));
-    named.inspect_err(|e| caliber_core::log_line!("caliber: WebKit gets the system's EGL driver ({}: {e})", dir.display())).ok()
+    let mut failures = Vec::new();
+    for dir in directories(|name| std::env::var_os(name)) {
+        match install(&dir, LIBRARY).and_then(|json| loads(&json).map(|()| json)) {
+            Ok(json) => return Some(json),
+            Err(e) => failures.push(format!("{}: {e}", dir.display())),
+        }
+    }
+    caliber_core::log_line!("caliber: WebKit gets the system's EGL driver ({})", failures.join("; "));
+    None
 }
 
 /// Whether the library the JSON file names loads here. A web process whose only vendor
@@ -107,13 +112,13 @@ mod tests {
 
     #[test]
     fn the_files_go_to_the_runtime_directory_or_else_the_cache() {
-        let dir = |pairs: &[(&str, &str)]| directory(env(pairs));
+        let dirs = |pairs: &[(&str, &str)]| directories(env(pairs));
         let runtime = [("XDG_RUNTIME_DIR", "/run/user/1000"), ("XDG_CACHE_HOME", "/c"), ("HOME", "/home/r")];
-        assert_eq!(dir(&runtime), Some("/run/user/1000/caliber-reader".into()));
-        assert_eq!(dir(&runtime[1..]), Some("/c/caliber-reader".into()));
-        assert_eq!(dir(&runtime[2..]), Some("/home/r/.cache/caliber-reader".into()));
-        assert_eq!(dir(&[("XDG_RUNTIME_DIR", "relative"), ("HOME", "/h")]), Some("/h/.cache/caliber-reader".into()));
-        assert_eq!(dir(&[]), None);
+        assert_eq!(dirs(&runtime), [PathBuf::from("/run/user/1000/caliber-reader"), "/c/caliber-reader".into()]);
+        assert_eq!(dirs(&runtime[1..]), [PathBuf::from("/c/caliber-reader")]);
+        assert_eq!(dirs(&runtime[2..]), [PathBuf::from("/home/r/.cache/caliber-reader")]);
+        assert_eq!(dirs(&[("XDG_RUNTIME_DIR", "relative"), ("HOME", "/h")]), [PathBuf::from("/h/.cache/caliber-reader")]);
+        assert_eq!(dirs(&[]), Vec::<PathBuf>::new());
     }
 
     #[test]
