@@ -31,22 +31,30 @@ fn directories(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Vec<PathBuf>
     [absolute("XDG_RUNTIME_DIR"), cache].into_iter().flatten().map(|base| base.join("caliber-reader")).collect()
 }
 
+/// The vendor's two files, as written.
+#[derive(Debug, PartialEq)]
+struct Installed {
+    library: PathBuf,
+    /// libglvnd's description of the vendor, naming `library`.
+    json: PathBuf,
+}
+
 /// Write the vendor library and its JSON file into `dir` (made private if it is new), each
-/// left as it is when a launch before wrote the same bytes. Returns the JSON file's path.
-fn install(dir: &Path, library: &[u8]) -> std::io::Result<PathBuf> {
+/// left as it is when a launch before wrote the same bytes.
+fn install(dir: &Path, library: &[u8]) -> std::io::Result<Installed> {
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     // Named by content: an app of another version running beside this one keeps its own.
     let stem = format!("egl-display-only-{:016x}", fnv1a(library));
     let library_path = dir.join(format!("lib{stem}.so"));
     write_unless_same(&library_path, library)?;
-    let library_path = library_path.to_str().ok_or_else(|| std::io::Error::other("the directory's name is not UTF-8"))?;
+    let name = library_path.to_str().ok_or_else(|| std::io::Error::other("the directory's name is not UTF-8"))?;
     let json = format!(
         "{{\"file_format_version\": \"1.0.0\", \"ICD\": {{\"library_path\": {}}}}}\n",
-        serde_json::Value::from(library_path)
+        serde_json::Value::from(name)
     );
     let json_path = dir.join(format!("{stem}.json"));
     write_unless_same(&json_path, json.as_bytes())?;
-    Ok(json_path)
+    Ok(Installed { library: library_path, json: json_path })
 }
 
 /// Write `bytes` to `path` through a temporary file and a rename, so a process loading it
@@ -74,23 +82,25 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 pub(crate) fn vendor_file() -> Option<PathBuf> {
     let mut failures = Vec::new();
     for dir in directories(|name| std::env::var_os(name)) {
-        match install(&dir, LIBRARY).and_then(|json| loads(&json).map(|()| json)) {
+        match install(&dir, LIBRARY).and_then(|files| loads(&files.library).map(|()| files.json)) {
             Ok(json) => return Some(json),
             Err(e) => failures.push(format!("{}: {e}", dir.display())),
         }
+    }
+    if failures.is_empty() {
+        failures.push("no runtime or cache directory".into());
     }
     caliber_core::log_line!("caliber: WebKit gets the system's EGL driver ({})", failures.join("; "));
     None
 }
 
-/// Whether the library the JSON file names loads here. A web process whose only vendor
-/// fails to load aborts (no EGL display), so a directory where a library cannot be mapped
-/// to run (mounted `noexec`) must fall back to the system's driver.
-fn loads(json: &Path) -> std::io::Result<()> {
-    let library = json.with_file_name(format!("lib{}.so", json.file_stem().and_then(|s| s.to_str()).unwrap_or_default()));
+/// Whether `library` loads here. A web process whose only vendor fails to load aborts (no
+/// EGL display), so a directory where a library cannot be mapped to run (mounted `noexec`)
+/// must fall back to the system's driver.
+fn loads(library: &Path) -> std::io::Result<()> {
     let path = std::ffi::CString::new(library.as_os_str().as_encoded_bytes()).map_err(std::io::Error::other)?;
-    // SAFETY: the library is display_only.c as built: it has no constructors, so loading
-    // it runs nothing; the handle is closed at once.
+    // SAFETY: the library is display_only.c as built: it has no constructors of its own,
+    // so loading it runs none of its code; the handle is closed at once.
     unsafe {
         let handle = libc::dlopen(path.as_ptr(), libc::RTLD_LAZY | libc::RTLD_LOCAL);
         if handle.is_null() {
@@ -125,18 +135,20 @@ mod tests {
     fn a_second_launch_keeps_the_files_and_another_library_gets_its_own() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("caliber-reader");
-        let json = install(&dir, b"library one").unwrap();
-        let text = std::fs::read_to_string(&json).unwrap();
+        let first = install(&dir, b"library one").unwrap();
+        let text = std::fs::read_to_string(&first.json).unwrap();
         let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         let library = PathBuf::from(parsed["ICD"]["library_path"].as_str().unwrap());
+        assert_eq!(library, first.library, "the JSON file names the library");
         assert_eq!(std::fs::read(&library).unwrap(), b"library one");
         assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700, "private");
         let modified = std::fs::metadata(&library).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        assert_eq!(install(&dir, b"library one").unwrap(), json);
+        assert_eq!(install(&dir, b"library one").unwrap(), first);
         assert_eq!(std::fs::metadata(&library).unwrap().modified().unwrap(), modified, "not written again");
         let other = install(&dir, b"library two").unwrap();
-        assert_ne!(other, json);
+        assert_ne!(other.library, first.library);
+        assert_ne!(other.json, first.json);
         assert_eq!(std::fs::read(&library).unwrap(), b"library one", "the first is left to its app");
         let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 4, "two libraries and their JSON files, no temporary left: {names:?}");
@@ -145,10 +157,10 @@ mod tests {
     #[test]
     fn a_library_that_cannot_be_loaded_is_an_error_so_webkit_keeps_the_systems_driver() {
         let tmp = tempfile::tempdir().unwrap();
-        let json = install(tmp.path(), b"not a shared library").unwrap();
-        let error = loads(&json).unwrap_err();
+        let files = install(tmp.path(), b"not a shared library").unwrap();
+        let error = loads(&files.library).unwrap_err();
         assert!(error.to_string().contains("libegl-display-only-"), "{error}");
-        assert!(loads(&install(tmp.path(), LIBRARY).unwrap()).is_ok());
+        assert!(loads(&install(tmp.path(), LIBRARY).unwrap().library).is_ok());
     }
 
     #[test]
@@ -177,8 +189,8 @@ mod tests {
         const EGL_PLATFORM_SURFACELESS_MESA: u32 = 0x31DD;
         const EGL_BAD_CONFIG: i32 = 0x3005;
         let tmp = tempfile::tempdir().unwrap();
-        let json = install(tmp.path(), LIBRARY).unwrap();
-        let parsed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+        let files = install(tmp.path(), LIBRARY).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(files.json).unwrap()).unwrap();
         let path = std::ffi::CString::new(parsed["ICD"]["library_path"].as_str().unwrap()).unwrap();
         // SAFETY: the library is display_only.c as built; each symbol is cast to the C
         // signature that file gives it, and called with arguments that signature allows.
