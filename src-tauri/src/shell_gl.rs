@@ -10,7 +10,7 @@
 //! The web process still needs its EGL display (WebKitGTK aborts without one): in the same
 //! sessions it gets one that draws nothing (`web_egl.rs`), and GDK's GL off for the GTK it
 //! starts too (`webkit_env.rs`). The app's own process gets no EGL vendor at all: GTK is
-//! started with `GDK_GL=disable`, and EGL's vendor list (libglvnd loads it once per
+//! started with that same `GDK_GL=disable`, and EGL's vendor list (libglvnd loads it once per
 //! process, on first use) is loaded while `__EGL_VENDOR_LIBRARY_FILENAMES` names no vendor.
 //! That variable then goes back to what `webkit_env.rs` gave WebKit's processes; it and
 //! `GDK_GL` are gone before the app starts any other program.
@@ -44,26 +44,20 @@ pub fn keeps_gl_out_here() -> bool {
     keeps_gl_out(|name| std::env::var_os(name))
 }
 
-/// Start GTK and load EGL's vendors with GL kept out, then put back or clear the variables
-/// that did it. `kept_out` is `keeps_gl_out_here()`, asked first thing in `main`. Call
-/// after `webkit_env::set_for_webkit` and before any other thread exists: it changes the
-/// environment.
+/// Start GTK and load EGL's vendors with GL kept out, then put back or clear the EGL
+/// variable that did it. `kept_out` is `keeps_gl_out_here()`, asked first thing in `main`.
+/// Call after `webkit_env::set_for_webkit`, which has then set `GDK_GL=disable` for this
+/// process's GTK and WebKit's alike (and takes it away once the window exists), and before
+/// any other thread exists: it changes the environment.
 pub fn keep_gl_out_of_the_shell(kept_out: bool) {
     if !kept_out {
         return;
     }
     // WebKit's processes' vendor, from webkit_env.rs: this process loads none.
     let for_webkit = std::env::var_os(EGL_VENDORS_ENV);
-    // webkit_env.rs set GDK_GL for WebKit's processes too, and takes it away itself.
-    let gdk_gl_ours = std::env::var_os(GDK_GL_ENV).is_none();
     // SAFETY: no other thread exists yet (the caller's contract), so nothing reads the
     // environment while it changes. A variable set again keeps its place in it.
-    unsafe {
-        std::env::set_var(EGL_VENDORS_ENV, "/nonexistent/caliber-no-egl-vendor.json");
-        if gdk_gl_ours {
-            std::env::set_var(GDK_GL_ENV, "disable");
-        }
-    }
+    unsafe { std::env::set_var(EGL_VENDORS_ENV, "/nonexistent/caliber-no-egl-vendor.json") };
     load_egl_vendors();
     // SAFETY: as above.
     unsafe {
@@ -73,15 +67,7 @@ pub fn keep_gl_out_of_the_shell(kept_out: bool) {
         }
     }
     // GDK reads GDK_GL once, when GTK starts; tao's own gtk::init later finds it started.
-    let started = gtk::init();
-    // SAFETY: GTK's start leaves one GLib thread running (counted: two threads in all). It
-    // reads no variable of ours, and unsetenv only moves later entries of the same array
-    // down, so a lookup of another name at that instant reads no freed memory. The app's
-    // own threads start after this.
-    if gdk_gl_ours {
-        unsafe { std::env::remove_var(GDK_GL_ENV) };
-    }
-    if let Err(e) = started {
+    if let Err(e) = gtk::init() {
         // tao's gtk::init will fail the same way and report it.
         caliber_core::log_line!("caliber: GTK did not start ({e})");
     }

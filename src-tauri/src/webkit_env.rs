@@ -41,7 +41,7 @@ const VOICE: &std::ffi::CStr = c"libflite_cmu_time_awb.so.1";
 const JSC_OPTIONS: [(&str, &str); 2] = [("JSC_forceMiniVMMode", "1"), ("JSC_useFTLJIT", "0")];
 /// libglvnd's list of EGL vendors: the display-only one (`web_egl.rs`).
 pub(crate) const EGL_VENDORS_ENV: &str = "__EGL_VENDOR_LIBRARY_FILENAMES";
-/// GDK's GL: off in WebKit's processes too where it is off in the app's (`shell_gl.rs`).
+/// GDK's GL: off for the app's own GTK (`shell_gl.rs`) and for WebKit's processes alike.
 pub(crate) const GDK_GL_ENV: &str = "GDK_GL";
 
 /// The variables this launch gives WebKit's processes, in the order they are set, given its
@@ -62,10 +62,10 @@ fn for_webkit(
     if !set(WEB_JSC_DEFAULTS_ENV) {
         vars.extend(JSC_OPTIONS.into_iter().filter(|(name, _)| var(name).is_none()).map(|(name, value)| (name, value.into())));
     }
-    // shell_gl.rs decided, on the reader's own variables, that GL stays out: the web process
-    // starts GTK too, and GDK would probe GLX there (Mesa's driver and LLVM again) unless
-    // an earlier GTK process on the X server left its finding on the root window. The
-    // vendor file exists only then.
+    // shell_gl.rs decided, on the reader's own variables, that GL stays out: for the app's
+    // GTK, which it starts next, and for the web process's, where GDK would probe GLX
+    // (Mesa's driver and LLVM again) unless an earlier GTK process on the X server left its
+    // finding on the root window. The vendor file exists only then.
     if gl_kept_out {
         vars.push((GDK_GL_ENV, "disable".into()));
     }
@@ -118,8 +118,8 @@ pub fn stop() {
         // SAFETY: other threads run by now (GLib's, the async runtime's). unsetenv only moves
         // the entries after this one down, in the same array, so a lookup of another name
         // reads no freed memory; and this is the environment's last entry (set first in
-        // `main`, after which shell_gl only set its EGL variable again in its place, or made
-        // its two come and go; taken away last first), so no entry moves.
+        // `main`, after which shell_gl only set the EGL variable again in its place, or made
+        // it come and go; taken away last first), so no entry moves.
         unsafe { std::env::remove_var(name) };
     }
 }
