@@ -3,6 +3,7 @@
 
 mod budget;
 mod decode;
+mod trust;
 pub(crate) use budget::{BudgetHold, ByteBudget};
 pub use decode::ContentCoding;
 
@@ -14,6 +15,7 @@ use futures_util::StreamExt;
 use reqwest::{StatusCode, header};
 
 use crate::error::FetchError;
+use trust::SystemTrust;
 
 pub const USER_AGENT: &str = concat!(
     "CaliberReader/",
@@ -65,9 +67,11 @@ impl Default for FetchOptions {
 
 /// The HTTP client the core is given. Cheap to clone (shares one connection pool).
 ///
-/// Its clients are built on first use, not by `new`: loading the system's trusted
-/// certificates took 24 ms of an app launch's main thread, before the window existed,
-/// though the first fetch comes a second or more after the first card (BENCHMARKS.md).
+/// Its clients are built on first use, not by `new`, and the system's trusted certificates
+/// are read by the first https request, not by either (fetch/trust.rs): loading them took
+/// 24 ms of an app launch's main thread, before the window existed, though the first fetch
+/// comes a second or more after the first card, and a sync of http sources never needs them
+/// (BENCHMARKS.md).
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     clients: Arc<OnceLock<Result<Clients, String>>>,
@@ -79,13 +83,16 @@ struct Clients {
     client: reqwest::Client,
     /// For fetches a feed asked for on another host: resolves only to public addresses.
     public_client: reqwest::Client,
-    /// Why the system's trusted certificates could not be loaded, when they could not: the
-    /// clients then trust nothing, http still works, and every https failure says this.
-    no_trust_store: Option<Arc<str>>,
+    /// The certificates both clients check https servers against. A system without them (a
+    /// minimal container, a broken ca-certificates) still reads and syncs http sources, and
+    /// every https request fails at once with the reason.
+    trust: Arc<SystemTrust>,
 }
 
 impl Clients {
     fn build(options: &FetchOptions) -> Result<Self, String> {
+        let trust = SystemTrust::new();
+        let tls = trust.client_config().map_err(|e| e.to_string())?;
         let builder = || {
             reqwest::Client::builder()
                 .user_agent(options.user_agent.clone())
@@ -93,18 +100,25 @@ impl Clients {
                 .timeout(options.total_timeout)
                 .redirect(reqwest::redirect::Policy::none())
                 .pool_max_idle_per_host(options.concurrency.max(1))
+                .tls_backend_preconfigured(tls.clone())
         };
         let built = |b: reqwest::ClientBuilder| b.build().map_err(|e| source_chain(&e));
-        // A system without its certificate store (a minimal container, a broken
-        // ca-certificates) must still open: the stored articles, the CLI and http sources
-        // need no certificates, and https fetches fail with the reason.
-        let (client, no_trust_store) = match builder().build() {
-            Ok(client) => (client, None),
-            Err(e) => (built(builder().tls_certs_only([]))?, Some(Arc::<str>::from(source_chain(&e)))),
-        };
-        let trusting = |b: reqwest::ClientBuilder| if no_trust_store.is_some() { b.tls_certs_only([]) } else { b };
-        let public_client = built(trusting(builder()).dns_resolver(PublicOnly))?;
-        Ok(Self { client, public_client, no_trust_store })
+        let client = built(builder())?;
+        let public_client = built(builder().dns_resolver(PublicOnly))?;
+        Ok(Self { client, public_client, trust })
+    }
+
+    /// For an https URL, the trusted certificates, read now if no request has yet.
+    fn check_trust(&self, url: &str) -> Result<(), FetchError> {
+        if !url.starts_with("https:") {
+            return Ok(());
+        }
+        self.trust.load().map_err(|why| FetchError::Network {
+            url: url.to_owned(),
+            message: format!(
+                "no trusted certificates on this system, so no https site can be checked (install the ca-certificates package): {why}"
+            ),
+        })
     }
 }
 
@@ -323,6 +337,7 @@ impl HttpClient {
                     Err(reason) => return Err(Attempt::Final(FetchError::Refused { url: current, reason })),
                 },
             };
+            clients.check_trust(&current).map_err(Attempt::Final)?;
             let mut request = client.get(&current).header(header::ACCEPT_ENCODING, decode::ACCEPT_ENCODING);
             if let Some(etag) = &validators.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
@@ -405,11 +420,6 @@ impl HttpClient {
     }
 
     fn classify(&self, url: &str, e: reqwest::Error) -> Attempt {
-        let no_trust_store = self.clients.get().and_then(|c| c.as_ref().ok()).and_then(|c| c.no_trust_store.as_deref());
-        if let Some(why) = no_trust_store.filter(|_| url.starts_with("https:")) {
-            let message = format!("no trusted certificates on this system, so no https site can be checked (install the ca-certificates package): {why}");
-            return Attempt::Final(FetchError::Network { url: url.to_owned(), message });
-        }
         let url = url.to_owned();
         if e.is_timeout() {
             let seconds = self.options.total_timeout.as_secs();
