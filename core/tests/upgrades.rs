@@ -74,6 +74,15 @@ fn count(path: &Path, sql: &str) -> i64 {
 }
 
 /// One word of a title, long enough to search for.
+/// The WAL pages after which the store's own connection checkpoints.
+fn wal_autocheckpoint(path: &Path) -> i64 {
+    Store::open(path).unwrap().connection().pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0)).unwrap()
+}
+
+fn pragma(path: &Path, name: &str) -> i64 {
+    Connection::open(path).unwrap().pragma_query_value(None, name, |r| r.get(0)).unwrap()
+}
+
 fn a_word_of(title: &str) -> String {
     title.split(|c: char| !c.is_alphanumeric()).find(|w| w.chars().count() >= 5).unwrap_or(title).to_owned()
 }
@@ -86,6 +95,7 @@ async fn upgrade_keeps_everything(version: u32) {
     let old_version: u32 = Connection::open(&path).unwrap().pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(old_version, version, "fixture schema-{version}.db is at schema {old_version}");
 
+    let page_size_before = pragma(&path, "page_size");
     let before = reader_data(&path);
     let articles = before["articles"].len();
     assert!(articles >= 10, "schema-{version}.db holds {articles} articles: a fixture worth testing has more");
@@ -125,6 +135,11 @@ async fn upgrade_keeps_everything(version: u32) {
         assert_eq!(&after_sync["settings"], settings);
     }
 
+    // The file keeps the page size it was made with (only new databases get 8 KiB pages),
+    // and still checkpoints every 40 MB of WAL.
+    assert_eq!(pragma(&path, "page_size"), page_size_before, "schema {version}: the upgrade changed the page size");
+    assert_eq!(wal_autocheckpoint(&path), 40_960_000 / page_size_before);
+
     // Every old article is in the index, and found by a word of its title.
     assert_eq!(count(&path, "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM articles_fts f WHERE f.rowid = a.id)"), 0);
     Connection::open(&path).unwrap().execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')", []).unwrap();
@@ -135,6 +150,28 @@ async fn upgrade_keeps_everything(version: u32) {
         let hits = core.search(&word, 200).unwrap();
         assert!(hits.iter().any(|h| h.article.id == id), "schema {version}: “{title}” found by “{word}”");
     }
+}
+
+/// A new database is made with 8 KiB pages (a cold sync writes fewer, fuller pages:
+/// BENCHMARKS.md, "8 KiB pages"), checkpoints after the same 40 MB of WAL as a 4 KiB one,
+/// and syncs, lists and finds its articles.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_database_has_8_kib_pages_and_checkpoints_after_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("caliber.db");
+    let core = open_core_with(dir.path(), fast_options(), Retention::default());
+    assert_eq!(pragma(&path, "page_size"), 8192);
+    assert_eq!(wal_autocheckpoint(&path), 5_000);
+    let server = TestServer::start().await;
+    server.route("/new.xml", Route::fixture("rss2.xml", RSS));
+    add(&core, &[server.url("/new.xml")]);
+    let report = sync(&core).await;
+    assert_eq!(report_for(&report, &server.url("/new.xml")).new, 3);
+    let listed = core.articles(&ArticleQuery { limit: Some(10), ..Default::default() }).unwrap();
+    assert_eq!(listed.len(), 3);
+    let word = a_word_of(&listed[0].title);
+    assert!(core.search(&word, 10).unwrap().iter().any(|h| h.article.id == listed[0].id), "“{}” found by “{word}”", listed[0].title);
+    assert_eq!(pragma(&path, "page_size"), 8192, "still 8 KiB after a sync");
 }
 
 #[tokio::test(flavor = "multi_thread")]
