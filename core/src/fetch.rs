@@ -404,6 +404,7 @@ impl HttpClient {
             return Err(Attempt::Final(FetchError::TooLarge { url: current, limit_bytes: limit }));
         }
         let mut body = Vec::with_capacity(response.content_length().unwrap_or(64 * 1024).min(limit) as usize);
+        crate::malloc::prefer_huge_pages(&mut body);
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| self.classify(&current, e))?;

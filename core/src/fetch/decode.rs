@@ -89,6 +89,7 @@ fn inflate_whole_gzip(body: &[u8], limit: u64) -> Option<Vec<u8>> {
         return None;
     }
     let mut out: Vec<u8> = Vec::with_capacity(size);
+    crate::malloc::prefer_huge_pages(&mut out);
     let (mut read, mut written) = (0usize, 0usize);
     // SAFETY: libdeflate reads `body.len()` bytes of `body` and writes at most `size` bytes
     // into `out`'s spare capacity (which is `size` bytes), reporting how many in `written`;
