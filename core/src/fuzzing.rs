@@ -45,6 +45,13 @@ pub fn policy_and_reference_pass(html: &str) -> ((String, bool), (String, bool))
     crate::sanitize::reference::both_passes(html)
 }
 
+/// The tree the sanitiser's straight tree builder makes of `html` where it reads it to the
+/// end, and the one html5ever's tree builder makes (`None`: left to html5ever's tokenizer).
+#[cfg(feature = "reference-sanitizer")]
+pub fn straight_and_html5ever_trees(html: &str) -> (Option<String>, Option<String>) {
+    crate::sanitize::straight_and_html5ever_trees(html)
+}
+
 /// Each item's title, summary HTML and body HTML as the feed gives them, before
 /// sanitising (for the text bench).
 pub fn feed_bodies(body: &[u8], url: &str) -> Result<Vec<(String, String, String)>, ParseError> {

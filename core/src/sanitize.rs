@@ -13,6 +13,7 @@ pub mod depth;
 #[cfg(test)]
 mod differential;
 mod readback;
+mod straight;
 mod tokenizer;
 #[cfg(any(test, feature = "reference-sanitizer"))]
 pub(crate) mod reference;
@@ -371,6 +372,13 @@ fn sanitize(html: &str, base: &Url, mut text: Option<&mut String>, bound_again: 
 #[cfg(any(test, feature = "reference-sanitizer"))]
 pub(crate) fn set_base_for_tests(base: &Url) {
     BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
+}
+
+/// The trees `straight`'s builder (where it reads `html` to the end) and html5ever's tree
+/// builder make of `html`, written out node by node (the `sanitize` fuzz target compares them).
+#[cfg(any(test, feature = "reference-sanitizer"))]
+pub(crate) fn straight_and_html5ever_trees(html: &str) -> (Option<String>, Option<String>) {
+    tree::straight_and_html5ever_trees(html)
 }
 
 /// One pass of the policy (`BASE` set), for the tests and the reference.

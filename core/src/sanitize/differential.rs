@@ -277,3 +277,184 @@ fn the_byte_tokenizer_agrees_with_html5ever_on_each_rule_it_implements() {
         assert_eq!(assert_same_tree(html, html), read, "read by the byte tokenizer: {html:?}");
     }
 }
+
+/// `straight`'s tree and html5ever's tree builder's are the same wherever `straight` reads
+/// the markup to the end, node by node; whether it did.
+fn assert_same_straight_tree(html: &str, what: &str) -> bool {
+    let (straight, html5ever) = super::tree::straight_and_html5ever_trees(html);
+    let Some(straight) = straight else { return false };
+    let shown: String = html.chars().take(400).collect();
+    assert_eq!(Some(&straight), html5ever.as_ref(), "{what}: {shown:?}");
+    true
+}
+
+/// The tree builder `sanitize::straight` puts in front of html5ever's, held to it on every
+/// fixture and corpus file, and shown to read most of the bodies a sync reads (were it to
+/// give up on everything, the sanitiser would be as right and as slow as before).
+#[test]
+fn the_straight_builder_builds_the_trees_html5evers_builds_from_every_fixture() {
+    set_base("https://caliber.az/post/some-article");
+    let (mut cases, mut read) = (0, 0);
+    for (name, text) in corpus_files() {
+        let unescaped = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
+        for html in [text.as_str(), unescaped.as_str()] {
+            cases += 1;
+            read += usize::from(assert_same_straight_tree(html, &name));
+            assert_same_tree(html, &name);
+        }
+    }
+    // Whole pages and feeds have `<head>`s, tables and `<pre>`s: it reads some of them.
+    assert!(cases > 60 && read > 5, "the straight builder read {read} of {cases}");
+    // The bodies of the site's own pages and feeds, which are what a sync mostly reads.
+    for body in [
+        "<p>Baku &amp; Ganja: &laquo;talks&raquo; &#8212; day&nbsp;2</p>",
+        "<figure><img src=\"/a.jpg\" alt='x'><figcaption>c</figcaption></figure><!-- wp:paragraph --><p>a<br/>b</p>",
+        "<p><a href=\"/x\">link <strong>bold</strong></a> and <em>more</em></p>\n<ul><li>one</li><li>two</li></ul><blockquote><p>q</p></blockquote><h2>Head</h2>",
+    ] {
+        assert!(assert_same_straight_tree(body, body), "given up: {body}");
+    }
+}
+
+/// Nested markup as feeds write it, every kind of tag `straight` takes and some it does not,
+/// closed in order mostly and out of order sometimes, with text, comments and references.
+fn nested_markup(pick: &mut impl FnMut(usize) -> usize, depth: usize, out: &mut String) {
+    const TAGS: &[&str] = &[
+        "p", "div", "span", "a href=\"/x\"", "a", "b", "i", "em", "strong", "code", "font color=red", "nobr", "s", "u", "small", "big", "tt",
+        "strike", "ul", "ol", "li", "blockquote cite=\"/c\"", "h1", "h2", "h6", "figure", "figcaption", "section", "article", "aside",
+        "details", "summary", "dl", "dialog", "center", "menu", "search", "address", "header", "footer", "main", "nav", "hgroup", "dir",
+        "fieldset", "object data=/o", "applet", "marquee", "button", "form action=/f", "x-custom", "noscript", "sub", "sup", "q", "abbr",
+        "time", "mark", "picture", "label", "ins", "del", "bdo dir=rtl", "table", "pre", "textarea", "select", "svg", "math", "dd", "dt",
+        "template", "ruby", "rt", "caption", "td", "tr",
+    ];
+    const LEAVES: &[&str] = &[
+        "text ", "Бакı «ə» ", "&amp; &lt;b&gt; &nbsp;", " ", "\n", "<br>", "<br/>", "<img src=\"/i.png\" alt=\"&quot;\">", "<hr>", "<wbr>",
+        "<input type=text>", "<source srcset=/s>", "<embed src=/e>", "<area href=/a>", "<param name=p>", "<track src=/t>", "<keygen>",
+        "<!-- c -->", "<script>alert('</b>')</script>", "<style>p{}</style>", "<iframe src=/f><b>i</b></iframe>", "<noembed>n</noembed>",
+        "<noframes>f</noframes>", "<title>t &amp; t</title>", "<xmp><i>x</i></xmp>", "</p>", "</b>", "</li>", "</div>", "</x-custom>",
+        "<image src=x>", "<!DOCTYPE html>", "</br>", "<meta charset=utf-8>", "<link rel=x>", "<p>", "<li>", "<a>", "<b>",
+    ];
+    for _ in 0..pick(5) {
+        if depth < 5 && pick(12) == 0 {
+            // A table as feeds write them, with or without its sections and caption, with
+            // whitespace between its parts and markup in its cells.
+            out.push_str(["<table>", "<table class=\"data\">\n", "<table><caption>c <b>d</b></caption>"][pick(3)]);
+            let sections = pick(3);
+            for section in 0..1 + pick(2) {
+                let name = ["thead", "tbody", "tfoot"][section % 3];
+                if sections > 0 {
+                    out.push_str(&format!("<{name}>"));
+                }
+                for _ in 0..1 + pick(3) {
+                    out.push_str(["<tr>", " <tr>", "<tr>\n"][pick(3)]);
+                    for _ in 0..1 + pick(3) {
+                        let cell = ["td", "th"][pick(2)];
+                        out.push_str(&format!("<{cell}>"));
+                        nested_markup(pick, depth + 2, out);
+                        if pick(8) != 0 {
+                            out.push_str(&format!("</{cell}>"));
+                        }
+                    }
+                    if pick(8) != 0 {
+                        out.push_str("</tr>");
+                    }
+                }
+                if sections > 1 {
+                    out.push_str(&format!("</{name}>"));
+                }
+            }
+            out.push_str(["</table>", "</table>\n", " </table>", "x</table>"][pick(4)]);
+            continue;
+        }
+        if depth >= 6 || pick(3) == 0 {
+            out.push_str(LEAVES[pick(LEAVES.len())]);
+            continue;
+        }
+        let tag = TAGS[pick(TAGS.len())];
+        let name = tag.split(' ').next().unwrap();
+        out.push('<');
+        out.push_str(tag);
+        out.push('>');
+        nested_markup(pick, depth + 1, out);
+        // Mostly its own end tag; sometimes none, or another's.
+        match pick(12) {
+            0 => {}
+            1 => out.push_str(&format!("</{}>", TAGS[pick(TAGS.len())].split(' ').next().unwrap())),
+            _ => out.push_str(&format!("</{name}>")),
+        }
+    }
+}
+
+#[test]
+fn the_straight_builder_builds_the_trees_html5evers_builds_from_generated_markup() {
+    set_base("https://caliber.az/post/a");
+    let mut pick = picker(0x57_2a_19_47);
+    let (mut read, cases) = (0, 30_000);
+    for case in 0..cases {
+        let mut html = String::new();
+        nested_markup(&mut pick, 0, &mut html);
+        read += usize::from(assert_same_straight_tree(&html, &format!("nested {case}")));
+        assert_same_tree(&html, &format!("nested {case}"));
+    }
+    assert!(read * 4 > cases, "the straight builder read {read} of {cases}");
+    let mut pick = picker(0x5a17_12ee_d1ff_0003);
+    for case in 0..10_000 {
+        let html: String = (0..1 + pick(24)).map(|_| PIECES[pick(PIECES.len())]).collect();
+        assert_same_straight_tree(&html, &format!("pieces {case}"));
+    }
+}
+
+/// Where `straight` reads the markup itself and where it leaves it to html5ever's tree
+/// builder, one case each; every case it reads builds html5ever's tree.
+#[test]
+fn the_straight_builder_gives_up_where_html5evers_rules_do_more_than_push_and_pop() {
+    set_base("https://caliber.az/post/a");
+    for (html, read) in [
+        ("<p>a<p>b</p>", true),
+        ("<li>a<li>b<ul><li>c</ul>", true),
+        ("<li><p>a<li>b</li><div><p>c<li>d</div>", true),
+        ("<h2><p>a</h2><object><p>b</object><form><p>c</form><button><li>d</button>", true),
+        ("<div><p>a</p>b<hr><img src=x>c</div>", true),
+        ("<b><b><b>x</b></b></b>", true),
+        ("<a href=/1>a</a><a href=/2>b</a>", true),
+        ("<object><b>x</b></object><b>y</b>", true),
+        ("<form><input><button>b</button></form><form></form>", true),
+        ("<p><script>x</p>y</script><style>s</style>z</p>", true),
+        ("<x-custom><noscript><p>n</p></noscript></x-custom>", true),
+        ("<p>a<table class=t><caption>c</caption><thead><tr><th>&nbsp;</th></tr></thead><tbody><tr><td>1 <b>2</b></td></tr></tbody></table>", true),
+        ("<table> <tr><td><p>a</td><th><table><tr><td>b</td></tr></table></th></tr>\n</table>", true),
+        ("<table><tbody><tr><td>a</td></tr></table>", true),
+        ("<p><b>a<p>b", false),
+        ("<p><div>a</div></p>", false),
+        ("<a>a<a>b", false),
+        ("<b><b><b><b>x", false),
+        ("<b>a</i>", false),
+        ("<b><p>a</b>b</p>", false),
+        ("<h1>a<h2>b", false),
+        ("<nobr>a<nobr>b", false),
+        ("<button>a<button>b", false),
+        ("<form>a<form>b", false),
+        ("<li><b>a<li>b", false),
+        ("<span><p>a</span>", false),
+        ("<h2><p>a</h3>", false),
+        ("<object><b>x</object>", false),
+        ("<table><tr><td>x</table>", false),
+        ("<table>x<tr><td>y</td></tr></table>", false),
+        ("<table><b>x</b></table>", false),
+        ("<table><td>x</td></table>", false),
+        ("<table><tr><td>a<td>b</tr></table>", false),
+        ("<table><tr><td><b>a</td></tr></table>", false),
+        ("<table><thead><tr><th>a</th></tr><tbody></table>", false),
+        ("<table><caption>a<tr></table>", false),
+        ("<pre>\nx</pre>", false),
+        ("<textarea>\nx</textarea>", false),
+        ("<svg><b>x</b></svg>", false),
+        ("<dl><dt>a<dd>b</dl>", false),
+        ("</p>", false),
+        ("a</br>b", false),
+        ("<!DOCTYPE html><p>x", false),
+    ] {
+        assert_eq!(assert_same_straight_tree(html, html), read, "read by the straight builder: {html:?}");
+        assert_same_tree(html, html);
+    }
+}
+

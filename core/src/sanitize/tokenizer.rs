@@ -20,6 +20,8 @@
 //! The tests hold the trees it builds to html5ever's, with ammonia as the reference, on
 //! every corpus and generator `differential` has (`sanitize::differential`).
 
+use std::borrow::Cow;
+
 use html5ever::interface::TreeSink;
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
@@ -29,27 +31,62 @@ use html5ever::{Attribute, LocalName, QualName, local_name, ns};
 use memchr::memmem::find;
 use memchr::{memchr, memchr2};
 
+use super::straight::Straight;
+
+/// The tree builder the byte tokenizer feeds: html5ever's, or one that may give up
+/// (`straight`), after which the tokenizer stops.
+pub(super) trait Builder: TokenSink {
+    fn gave_up(&self) -> bool {
+        false
+    }
+}
+
+impl<S: TreeSink> Builder for TreeBuilder<S::Handle, S> {}
+
 /// Parses `html` as `html5ever::parse_fragment(sink, default options, <div>, no attributes,
 /// no scripting).one(html)` does, or `None` when it meets what it leaves to html5ever.
-pub(super) fn parse_fragment<S: TreeSink>(html: &str, sink: S) -> Option<S::Output> {
+/// With `straight_first`, `straight`'s builder reads it first, and html5ever's tree
+/// builder only where that one gives up (on a new sink).
+pub(super) fn parse_fragment<S: TreeSink>(html: &str, straight_first: bool, new_sink: impl Fn() -> S) -> Option<S::Output> {
+    let html = preprocessed(html)?;
+    if straight_first && let Some(output) = read_straight(&html, new_sink()) {
+        return Some(output);
+    }
+    let sink = new_sink();
+    let context = create_element(&sink, QualName::new(None, ns!(html), local_name!("div")), vec![]);
+    let builder = TreeBuilder::new_for_fragment(sink, context, None, TreeBuilderOpts::default());
+    Fragment { html: &html, bytes: html.as_bytes(), builder: &builder }.run()?;
+    builder.end();
+    Some(builder.sink.finish())
+}
+
+/// `parse_fragment` by `straight`'s tree builder alone: `None` where it gives up.
+#[cfg(any(test, feature = "reference-sanitizer"))]
+pub(super) fn parse_straight<S: TreeSink>(html: &str, sink: S) -> Option<S::Output> {
+    read_straight(&preprocessed(html)?, sink)
+}
+
+fn read_straight<S: TreeSink>(html: &str, sink: S) -> Option<S::Output> {
+    let straight = Straight::new_for_fragment(sink);
+    Fragment { html, bytes: html.as_bytes(), builder: &straight }.run()?;
+    (!straight.gave_up()).then(|| straight.sink.finish())
+}
+
+/// The input stream's preprocessing: a carriage return, with the line feed after it if
+/// there is one, is a line feed; and a byte-order mark is dropped. `None` for a NUL (left to
+/// html5ever's tokenizer).
+fn preprocessed(html: &str) -> Option<Cow<'_, str>> {
     if memchr(0, html.as_bytes()).is_some() {
         return None;
     }
-    // The input stream's preprocessing: a carriage return, with the line feed after it if
-    // there is one, is a line feed.
-    let normalised;
-    let html = if memchr(b'\r', html.as_bytes()).is_some() {
-        normalised = html.replace("\r\n", "\n").replace('\r', "\n");
-        normalised.as_str()
-    } else {
-        html
-    };
-    let context = create_element(&sink, QualName::new(None, ns!(html), local_name!("div")), vec![]);
-    let builder = TreeBuilder::new_for_fragment(sink, context, None, TreeBuilderOpts::default());
-    let html = html.strip_prefix('\u{feff}').unwrap_or(html);
-    Fragment { html, bytes: html.as_bytes(), builder: &builder }.run()?;
-    builder.end();
-    Some(builder.sink.finish())
+    let html: Cow<'_, str> = if memchr(b'\r', html.as_bytes()).is_some() { html.replace("\r\n", "\n").replace('\r', "\n").into() } else { html.into() };
+    Some(match html {
+        Cow::Borrowed(text) => Cow::Borrowed(text.strip_prefix('\u{feff}').unwrap_or(text)),
+        Cow::Owned(text) => match text.strip_prefix('\u{feff}') {
+            Some(rest) => Cow::Owned(rest.to_owned()),
+            None => Cow::Owned(text),
+        },
+    })
 }
 
 fn is_space(byte: u8) -> bool {
@@ -62,13 +99,13 @@ fn first_of(bytes: &[u8], from: usize, stop: impl Fn(u8) -> bool) -> Option<usiz
     bytes.get(from..)?.iter().position(|&byte| stop(byte)).map(|found| from + found)
 }
 
-struct Fragment<'a, S: TokenSink> {
+struct Fragment<'a, S: Builder> {
     html: &'a str,
     bytes: &'a [u8],
     builder: &'a S,
 }
 
-impl<S: TokenSink> Fragment<'_, S> {
+impl<S: Builder> Fragment<'_, S> {
     /// Feeds the whole input; `None` as soon as it is outside the subset.
     fn run(&self) -> Option<()> {
         let mut text_start = 0;
@@ -119,7 +156,7 @@ impl<S: TokenSink> Fragment<'_, S> {
     }
 
     fn send(&self, token: Token) -> Option<()> {
-        matches!(self.builder.process_token(token, 1), TokenSinkResult::Continue).then_some(())
+        (matches!(self.builder.process_token(token, 1), TokenSinkResult::Continue) && !self.builder.gave_up()).then_some(())
     }
 
     /// A decoded reference at `mark` (its `&`), after html5ever's parse error for it if it
@@ -299,7 +336,11 @@ impl<S: TokenSink> Fragment<'_, S> {
             }
         }
         let name = tag.name.clone();
-        match self.builder.process_token(Token::TagToken(tag), 1) {
+        let result = self.builder.process_token(Token::TagToken(tag), 1);
+        if self.builder.gave_up() {
+            return None;
+        }
+        match result {
             // The tree builder's `Script` only says a `</script>` ended a script.
             TokenSinkResult::Continue | TokenSinkResult::Script(_) => Some(at),
             TokenSinkResult::RawData(kind) => self.raw_text(at, &name, kind),

@@ -612,7 +612,7 @@ pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) -> Nesting {
 fn parse(html: &str) -> Tree {
     // About one node per 40 bytes of an article's markup.
     let capacity = html.len() / 40 + 8;
-    super::tokenizer::parse_fragment(html, Tree::with_capacity(capacity)).unwrap_or_else(|| parse_by_html5ever(html, capacity))
+    super::tokenizer::parse_fragment(html, true, || Tree::with_capacity(capacity)).unwrap_or_else(|| parse_by_html5ever(html, capacity))
 }
 
 fn parse_by_html5ever(html: &str, capacity: usize) -> Tree {
@@ -629,7 +629,46 @@ pub(super) fn policy_pass_by_html5ever_into(html: &str, out: &mut Output<'_>) ->
 /// Whether our tokenizer reads `html` to the end (else html5ever's does).
 #[cfg(test)]
 pub(super) fn byte_tokenizer_reads(html: &str) -> bool {
-    super::tokenizer::parse_fragment(html, Tree::with_capacity(8)).is_some()
+    super::tokenizer::parse_fragment(html, false, || Tree::with_capacity(8)).is_some()
+}
+
+/// The tree `straight`'s builder makes of `html` (if it reads it to the end) and the one
+/// html5ever's tree builder makes from the byte tokenizer's tokens, written out node by node.
+#[cfg(any(test, feature = "reference-sanitizer"))]
+pub(super) fn straight_and_html5ever_trees(html: &str) -> (Option<String>, Option<String>) {
+    let straight = super::tokenizer::parse_straight(html, Tree::with_capacity(8));
+    let html5ever = super::tokenizer::parse_fragment(html, false, || Tree::with_capacity(8));
+    (straight.map(|tree| dump(&tree)), html5ever.map(|tree| dump(&tree)))
+}
+
+/// Every node in document order: elements with their attributes, text, and what is dropped.
+#[cfg(any(test, feature = "reference-sanitizer"))]
+fn dump(tree: &Tree) -> String {
+    use std::fmt::Write;
+    fn node(nodes: &[Node], id: Id, depth: usize, out: &mut String) {
+        let indent = "  ".repeat(depth);
+        match &nodes[id as usize].data {
+            Data::Root => {}
+            Data::Element(element) => {
+                let attrs: Vec<String> = element.attrs.iter().map(|a| format!("{}={:?}", a.name.local, &*a.value)).collect();
+                let _ = writeln!(out, "{indent}<{:?} {}> {}", element.name.ns, element.name.local, attrs.join(" "));
+            }
+            Data::Text(text) => {
+                let _ = writeln!(out, "{indent}{:?}", &**text);
+            }
+            Data::Dropped => {
+                let _ = writeln!(out, "{indent}(dropped)");
+            }
+        }
+        let mut child = nodes[id as usize].first;
+        while child != NONE {
+            node(nodes, child, depth + 1, out);
+            child = nodes[child as usize].next;
+        }
+    }
+    let mut out = String::new();
+    node(&tree.nodes.borrow(), 0, 0, &mut out);
+    out
 }
 
 /// `depth::is_formatting` by atoms: looked up by name, it was 1–2 % of sanitising.
