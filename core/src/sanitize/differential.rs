@@ -324,7 +324,7 @@ fn nested_markup(pick: &mut impl FnMut(usize) -> usize, depth: usize, out: &mut 
         "details", "summary", "dl", "dialog", "center", "menu", "search", "address", "header", "footer", "main", "nav", "hgroup", "dir",
         "fieldset", "object data=/o", "applet", "marquee", "button", "form action=/f", "x-custom", "noscript", "sub", "sup", "q", "abbr",
         "time", "mark", "picture", "label", "ins", "del", "bdo dir=rtl", "table", "pre", "textarea", "select", "svg", "math", "dd", "dt",
-        "template", "ruby", "rt", "caption", "td", "tr",
+        "template", "ruby", "rt", "caption", "td", "tr", "isindex",
     ];
     const LEAVES: &[&str] = &[
         "text ", "Бакı «ə» ", "&amp; &lt;b&gt; &nbsp;", " ", "\n", "<br>", "<br/>", "<img src=\"/i.png\" alt=\"&quot;\">", "<hr>", "<wbr>",
@@ -420,6 +420,7 @@ fn the_straight_builder_gives_up_where_html5evers_rules_do_more_than_push_and_po
         ("<form><input><button>b</button></form><form></form>", true),
         ("<p><script>x</p>y</script><style>s</style>z</p>", true),
         ("<x-custom><noscript><p>n</p></noscript></x-custom>", true),
+        ("<li>a<isindex><li>b</li></isindex></li>", true),
         ("<p>a<table class=t><caption>c</caption><thead><tr><th>&nbsp;</th></tr></thead><tbody><tr><td>1 <b>2</b></td></tr></tbody></table>", true),
         ("<table> <tr><td><p>a</td><th><table><tr><td>b</td></tr></table></th></tr>\n</table>", true),
         ("<table><tbody><tr><td>a</td></tr></table>", true),
@@ -434,6 +435,7 @@ fn the_straight_builder_gives_up_where_html5evers_rules_do_more_than_push_and_po
         ("<button>a<button>b", false),
         ("<form>a<form>b", false),
         ("<li><b>a<li>b", false),
+        ("<li>a<dialog><li>c", false),
         ("<span><p>a</span>", false),
         ("<h2><p>a</h3>", false),
         ("<object><b>x</object>", false),

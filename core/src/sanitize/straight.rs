@@ -185,7 +185,8 @@ fn start_kind(name: &LocalName) -> Start {
     }
 }
 
-/// html5ever's `special_tag` set, for the elements this builder opens.
+/// html5ever's `special_tag` set, for the elements this builder opens (`isindex` among
+/// them: html5ever 0.40 has no rule of its own for it, so it opens as any other tag).
 fn is_special(name: &LocalName) -> bool {
     matches!(
         *name,
@@ -216,6 +217,7 @@ fn is_special(name: &LocalName) -> bool {
             | local_name!("hgroup")
             | local_name!("html")
             | local_name!("iframe")
+            | local_name!("isindex")
             | local_name!("li")
             | local_name!("main")
             | local_name!("marquee")
