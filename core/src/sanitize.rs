@@ -9,6 +9,8 @@ use std::collections::HashSet;
 
 use url::Url;
 
+use tree::Builders;
+
 pub mod depth;
 #[cfg(test)]
 mod differential;
@@ -319,8 +321,13 @@ pub fn sanitize_html_and_text(html: &str, base: &Url) -> (String, String) {
 const MORE_PASSES: usize = 3;
 
 /// `bound_again`: whether output nested deeper than the bound may be cleaned once more.
-fn sanitize(html: &str, base: &Url, mut text: Option<&mut String>, bound_again: bool) -> String {
-    let html = depth::bound(html);
+fn sanitize(html: &str, base: &Url, text: Option<&mut String>, bound_again: bool) -> String {
+    sanitize_with(html, base, text, bound_again, false)
+}
+
+/// `bound_first`: `depth::bound` before any tree builder, as before `straight` (the tests
+/// compare the two).
+fn sanitize_with(html: &str, base: &Url, mut text: Option<&mut String>, bound_again: bool, bound_first: bool) -> String {
     BASE.with(|b| *b.borrow_mut() = Some(base.clone()));
     // Removing an element keeps its children, which can leave markup the parser nests
     // differently when it reads it back (a `<p>` inside a `<p>`, found by fuzzing): then a
@@ -334,7 +341,20 @@ fn sanitize(html: &str, base: &Url, mut text: Option<&mut String>, bound_again: 
     // back in order, so the first pass's output is not a fixed point (found by the property
     // test at 50,000 cases: `<a href="//localhost/x" lang="x">`). Then the second pass is made.
     URL_DROPPED.with(|dropped| dropped.set(false));
-    let (mut clean, mut deepest) = policy_pass_with(&html, text.as_deref_mut());
+    // Markup that nests as written is read as it is by `straight`, which gives up past
+    // `depth`'s bounds: the tree it builds is within them, so `depth::bound`'s pass (a tenth
+    // of sanitising) is not needed. Anything else is bounded first, for html5ever's tree
+    // builder, whose rules walk its whole stack at almost every tag.
+    let straight = if bound_first { None } else { policy_pass_with(html, text.as_deref_mut(), Builders::Straight) };
+    let (html, (mut clean, mut deepest)) = match straight {
+        Some(pass) => (Cow::Borrowed(html), pass),
+        None => {
+            let bounded = depth::bound(html);
+            let builders = if bound_first { Builders::Any } else { Builders::Html5ever };
+            let pass = policy_pass_with(&bounded, text.as_deref_mut(), builders).expect("html5ever's tree builder reads anything");
+            (bounded, pass)
+        }
+    };
     let dropped = URL_DROPPED.with(Cell::get);
     let suspect = needs_second_pass(&html) || clean.contains('\r') || nests_headings(&clean);
     if dropped || (suspect && !readback::reads_back_the_same(&clean)) {
@@ -348,7 +368,7 @@ fn sanitize(html: &str, base: &Url, mut text: Option<&mut String>, bound_again: 
             if let Some(text) = text.as_deref_mut() {
                 text.clear();
             }
-            (clean, deepest) = policy_pass_with(&clean, text.as_deref_mut());
+            (clean, deepest) = policy_pass_with(&clean, text.as_deref_mut(), Builders::Any).expect("html5ever's tree builder reads anything");
         }
     }
     // `depth::bound` models the parser's stack closely enough to keep the tree within
@@ -361,11 +381,22 @@ fn sanitize(html: &str, base: &Url, mut text: Option<&mut String>, bound_again: 
         if let Some(text) = text.as_deref_mut() {
             text.clear();
         }
-        clean = sanitize(&clean, base, text, false);
+        clean = sanitize_with(&clean, base, text, false, bound_first);
     }
     // No control character is left: each pass strips them after parsing (`finish_pass`),
     // where `&#27;` has become one too.
     clean
+}
+
+/// `sanitize_html_and_text` with `depth::bound` before any tree builder, as before
+/// `straight` read markup unbounded (the tests compare the two).
+#[cfg(test)]
+fn sanitize_html_and_text_bounded_first(html: &str, base: &Url) -> (String, String) {
+    let mut text = String::new();
+    let html = sanitize_with(html, base, Some(&mut text), true, true);
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    (html, text)
 }
 
 /// Sets the thread's base for a pass of the policy on its own (tests, `fuzzing`).
@@ -384,21 +415,21 @@ pub(crate) fn straight_and_html5ever_trees(html: &str) -> (Option<String>, Optio
 /// One pass of the policy (`BASE` set), for the tests and the reference.
 #[cfg(any(test, feature = "reference-sanitizer"))]
 fn policy_pass(html: &str) -> String {
-    policy_pass_with(html, None).0
+    policy_pass_with(html, None, Builders::Any).expect("html5ever's tree builder reads anything").0
 }
 
 /// One pass of the policy, its text also pushed to `text` when asked (`tree::Output`), and
-/// how deep what it wrote nests.
-fn policy_pass_with(html: &str, text: Option<&mut String>) -> (String, depth::Nesting) {
+/// how deep what it wrote nests; `None` (nothing written) where `builders` give up.
+fn policy_pass_with(html: &str, text: Option<&mut String>, builders: Builders) -> Option<(String, depth::Nesting)> {
     let mut out = Vec::with_capacity(html.len());
-    let deepest = tree::policy_pass_into(html, &mut tree::Output { html: &mut out, text });
+    let deepest = tree::policy_pass_into(html, &mut tree::Output { html: &mut out, text }, builders)?;
     debug_assert!(std::str::from_utf8(&out).is_ok(), "the pass writes UTF-8");
     // SAFETY: the pass writes only whole `str`s (names, attribute values and text are
     // `StrTendril`s, escapes are ASCII), so `out` is UTF-8. Checking it again was 3 % of
     // sanitising a body (BENCHMARKS.md, issue 15).
     #[allow(unsafe_code)]
     let out = unsafe { String::from_utf8_unchecked(out) };
-    (finish_pass(out), deepest)
+    Some((finish_pass(out), deepest))
 }
 
 /// Whether `c` is a control character no stored text keeps: C0 but tab, line feed and

@@ -7,6 +7,8 @@
 //! enough never to count *fewer* open elements than the parser would keep (where unsure it
 //! counts more), so what the parser builds from the output stays within the bound.
 //! It removes tags and never adds any: it is not a sanitiser, the policy (`tree`) still is.
+//! Markup that nests as written skips it: `straight` reads it as it is and gives up past the
+//! same bounds (then this pass runs), so its trees are within them (`sanitize`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -16,9 +18,9 @@ use std::sync::OnceLock;
 pub const MAX_DEPTH: usize = 128;
 /// Formatting elements (`<b>`, `<a>`, …) left unclosed. The parser reopens these inside
 /// every later block, so each one can add to the depth again.
-const MAX_UNCLOSED_FORMATTING: usize = 32;
+pub(super) const MAX_UNCLOSED_FORMATTING: usize = 32;
 /// Attributes kept on one tag: the parser compares each new one with all before it.
-const MAX_ATTRIBUTES: usize = 256;
+pub(super) const MAX_ATTRIBUTES: usize = 256;
 
 /// `html` with no more than `MAX_DEPTH` elements open at once (borrowed when it has none).
 pub fn bound(html: &str) -> Cow<'_, str> {

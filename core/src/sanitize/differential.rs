@@ -186,9 +186,9 @@ fn every_element_name_the_parser_knows_comes_out_as_the_reference_gives_it() {
 /// One pass with our byte tokenizer (where it reads the markup) and one with html5ever's
 /// alone give the same bytes and text; whether ours read it.
 fn assert_same_tree(html: &str, what: &str) -> bool {
-    use super::tree::{Output, byte_tokenizer_reads, policy_pass_by_html5ever_into, policy_pass_into};
+    use super::tree::{Builders, Output, byte_tokenizer_reads, policy_pass_by_html5ever_into, policy_pass_into};
     let (mut ours, mut ours_text, mut theirs, mut theirs_text) = (Vec::new(), String::new(), Vec::new(), String::new());
-    let ours_deepest = policy_pass_into(html, &mut Output { html: &mut ours, text: Some(&mut ours_text) });
+    let ours_deepest = policy_pass_into(html, &mut Output { html: &mut ours, text: Some(&mut ours_text) }, Builders::Any).expect("html5ever's reads anything");
     let theirs_deepest = policy_pass_by_html5ever_into(html, &mut Output { html: &mut theirs, text: Some(&mut theirs_text) });
     let shown: String = html.chars().take(400).collect();
     assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs), "{what}: {shown:?}");
@@ -460,3 +460,93 @@ fn the_straight_builder_gives_up_where_html5evers_rules_do_more_than_push_and_po
     }
 }
 
+
+/// Markup `straight` reads is no longer bounded first (`sanitize`): where `depth::bound`
+/// leaves it as it is, the output is the one bounding first gave, byte for byte, with the same
+/// text; where it would cut it, `straight` has either given up (and it is bounded first after
+/// all) or built a tree within the bounds, and the output is a fixed point within them.
+fn assert_same_as_bounded_first(html: &str, what: &str) {
+    let base = super::BASE.with(|base| base.borrow().clone()).expect("set_base first");
+    let ours = super::sanitize_html_and_text(html, &base);
+    let shown: String = html.chars().take(400).collect();
+    if matches!(super::depth::bound(html), std::borrow::Cow::Borrowed(_)) {
+        assert_eq!(ours, super::sanitize_html_and_text_bounded_first(html, &base), "{what}: {shown:?}");
+    } else {
+        assert_eq!(super::sanitize_html(&ours.0, &base), ours.0, "{what}: not a fixed point: {shown:?}");
+        assert!(!deepest(&ours.0).beyond_bound(), "{what}: beyond the bounds: {shown:?}");
+    }
+}
+
+/// How deep `html` (the policy's output: every element closed, in order) nests.
+fn deepest(html: &str) -> super::depth::Nesting {
+    let (mut depth, mut deepest) = (super::depth::Nesting::default(), super::depth::Nesting::default());
+    let void = ["br", "img", "hr", "wbr", "source", "col", "area"];
+    for tag in html.split('<').skip(1) {
+        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '/').collect();
+        let formatting = |n: &str| super::depth::is_formatting(n);
+        if let Some(name) = name.strip_prefix('/') {
+            depth.elements -= 1;
+            depth.formatting -= usize::from(formatting(name));
+        } else if !void.contains(&name.as_str()) && !name.is_empty() {
+            depth.elements += 1;
+            depth.formatting += usize::from(formatting(&name));
+            deepest.elements = deepest.elements.max(depth.elements);
+            deepest.formatting = deepest.formatting.max(depth.formatting);
+        }
+    }
+    deepest
+}
+
+#[test]
+fn markup_read_unbounded_comes_out_as_bounded_first_or_within_the_bounds() {
+    set_base("https://caliber.az/post/some-article");
+    for (name, text) in corpus_files() {
+        assert_same_as_bounded_first(&text, &name);
+        assert_same_as_bounded_first(&text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&"), &name);
+    }
+    let mut pick = picker(0xb0_0d_ed_01);
+    for case in 0..5_000 {
+        let mut html = String::new();
+        nested_markup(&mut pick, 0, &mut html);
+        assert_same_as_bounded_first(&html, &format!("nested {case}"));
+        let html: String = (0..1 + pick(24)).map(|_| PIECES[pick(PIECES.len())]).collect();
+        assert_same_as_bounded_first(&html, &format!("pieces {case}"));
+    }
+    // Deep: repeated markup around both bounds, nested as written or not.
+    let unit = ["<div>", "<b>", "<span>", "<li><p>a", "<p><b>", "<table><tr><td>", "<object>", "<a href=/x>", "<i><em>", "<ul><li>"];
+    for unit in unit {
+        for times in [16, 31, 32, 33, 64, 127, 128, 129, 200] {
+            let open = unit.repeat(times);
+            assert_same_as_bounded_first(&open, &format!("{unit} x {times}"));
+            let names: Vec<&str> = unit.split('<').skip(1).map(|t| t.split(['>', ' ']).next().unwrap()).collect();
+            let ends: String = names.iter().rev().map(|name| format!("</{name}>")).collect();
+            let closed = format!("{open}x{}", ends.repeat(times));
+            assert_same_as_bounded_first(&closed, &format!("{unit} x {times}, closed"));
+        }
+    }
+}
+
+#[test]
+fn markup_past_the_bounds_is_still_bounded_when_it_nests_as_written() {
+    let base = url::Url::parse("https://caliber.az/post/a").unwrap();
+    // 129 nested `<div>`s: `straight` gives up, and the 129th is dropped as before.
+    let divs = format!("{}x{}", "<div>".repeat(129), "</div>".repeat(129));
+    assert_eq!(super::sanitize_html(&divs, &base).matches("<div>").count(), 128);
+    // 33 nested `<b>`s: 32 kept.
+    let bolds = format!("{}x{}", "<b>".repeat(33), "</b>".repeat(33));
+    assert_eq!(super::sanitize_html(&bolds, &base).matches("<b>").count(), 32);
+    // A tag with more attributes than the bound: left to be bounded first, as before.
+    let attributes: String = (0..300).map(|i| format!(" a{i}=1")).collect();
+    for html in [format!("<p{attributes} title=t>x</p>"), format!("{}<p{attributes} title=t>x</p>", "<br>".repeat(40))] {
+        assert!(super::tree::straight_and_html5ever_trees(&html).0.is_none(), "read by the straight builder");
+        assert_eq!(super::sanitize_html_and_text(&html, &base), super::sanitize_html_and_text_bounded_first(&html, &base));
+    }
+    assert_eq!(super::sanitize_html(&format!("{}<p{attributes} title=t>x</p>", "<br>".repeat(40)), &base), format!("{}<p>x</p>", "<br>".repeat(40)));
+    // What the bound's model of the parser counts deeper than the parser builds it, and
+    // `straight` reads as the parser does: every list item is kept now.
+    let items = "<li><p>a".repeat(300);
+    assert!(matches!(super::depth::bound(&items), std::borrow::Cow::Owned(_)));
+    let clean = super::sanitize_html(&items, &base);
+    assert_eq!(clean.matches("<li>").count(), 300);
+    assert_eq!(super::sanitize_html(&clean, &base), clean);
+}

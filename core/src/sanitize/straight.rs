@@ -30,6 +30,7 @@ use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{Tag, TagKind, Token, TokenSink, TokenSinkResult};
 use html5ever::{LocalName, QualName, local_name, ns};
 
+use super::depth::{MAX_DEPTH, MAX_UNCLOSED_FORMATTING};
 use super::tokenizer::Builder;
 
 pub(super) struct Straight<S: TreeSink> {
@@ -622,10 +623,16 @@ where
             Token::ParseError(_) | Token::EOFToken => Some(TokenSinkResult::Continue),
             Token::DoctypeToken(_) | Token::NullCharacterToken => None,
         };
-        outcome.unwrap_or_else(|| {
-            state.gave_up = true;
-            TokenSinkResult::Continue
-        })
+        // Past `depth`'s bounds the markup is left to be bounded first: so a tree built here
+        // is within them, and every rule here costs at most a walk of 129 open elements.
+        let within_bounds = || state.open.len() <= MAX_DEPTH + 1 && state.formatting.iter().flatten().count() <= MAX_UNCLOSED_FORMATTING;
+        match outcome {
+            Some(result) if within_bounds() => result,
+            _ => {
+                state.gave_up = true;
+                TokenSinkResult::Continue
+            }
+        }
     }
 }
 

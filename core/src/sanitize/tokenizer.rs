@@ -31,6 +31,7 @@ use html5ever::{Attribute, LocalName, QualName, local_name, ns};
 use memchr::memmem::find;
 use memchr::{memchr, memchr2};
 
+use super::depth::MAX_ATTRIBUTES;
 use super::straight::Straight;
 
 /// The tree builder the byte tokenizer feeds: html5ever's, or one that may give up
@@ -61,7 +62,6 @@ pub(super) fn parse_fragment<S: TreeSink>(html: &str, straight_first: bool, new_
 }
 
 /// `parse_fragment` by `straight`'s tree builder alone: `None` where it gives up.
-#[cfg(any(test, feature = "reference-sanitizer"))]
 pub(super) fn parse_straight<S: TreeSink>(html: &str, sink: S) -> Option<S::Output> {
     read_straight(&preprocessed(html)?, sink)
 }
@@ -283,6 +283,7 @@ impl<S: Builder> Fragment<'_, S> {
         let mut at = first_of(bytes, name_at + 1, |byte| is_space(byte) || matches!(byte, b'/' | b'>'))?;
         let name = lowercase_name(&self.html[name_at..at]);
         let mut tag = Tag { kind, name, self_closing: false, attrs: Vec::new(), had_duplicate_attributes: false };
+        let mut written_attributes = 0;
         // html5ever's states from "before attribute name" on. "After attribute name" and
         // "after attribute value (quoted)" differ from it only by what "before attribute
         // name" does anyway, so they come back to it.
@@ -326,6 +327,12 @@ impl<S: Builder> Fragment<'_, S> {
                                 value = attribute_value(&self.html[start..at]);
                             }
                         }
+                    }
+                    // Each attribute is compared with all before it: past `depth`'s bound
+                    // on them, the markup is left to be bounded first.
+                    written_attributes += 1;
+                    if written_attributes > MAX_ATTRIBUTES {
+                        return None;
                     }
                     if tag.attrs.iter().any(|attribute| attribute.name.local == name) {
                         tag.had_duplicate_attributes = true;

@@ -600,19 +600,35 @@ impl Output<'_> {
     }
 }
 
+/// The tree builders a pass may use.
+#[derive(Clone, Copy)]
+pub(super) enum Builders {
+    /// `straight`'s alone: the pass gives up (`None`, nothing written) where it does.
+    Straight,
+    /// `straight`'s, then html5ever's where it gives up.
+    Any,
+    /// html5ever's alone (where `straight` gave up on the same markup).
+    Html5ever,
+}
+
 /// One pass of the policy over `html`, written to `out` (URL rules read the thread's base).
 /// Returns how deep the elements it wrote nest (void ones included), and its formatting
-/// elements alone.
-pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>) -> Nesting {
-    policy_walk_into(parse(html), out)
+/// elements alone; `None` only for `Builders::Straight` giving up.
+pub(super) fn policy_pass_into(html: &str, out: &mut Output<'_>, builders: Builders) -> Option<Nesting> {
+    Some(policy_walk_into(parse(html, builders)?, out))
 }
 
 /// `html` parsed as a fragment inside a `<div>`: by our tokenizer when it can, else by
-/// html5ever's (the tree builder is html5ever's either way).
-fn parse(html: &str) -> Tree {
+/// html5ever's; into `straight`'s tree builder or html5ever's, as `builders` says.
+fn parse(html: &str, builders: Builders) -> Option<Tree> {
     // About one node per 40 bytes of an article's markup.
     let capacity = html.len() / 40 + 8;
-    super::tokenizer::parse_fragment(html, true, || Tree::with_capacity(capacity)).unwrap_or_else(|| parse_by_html5ever(html, capacity))
+    let new_tree = || Tree::with_capacity(capacity);
+    match builders {
+        Builders::Straight => super::tokenizer::parse_straight(html, new_tree()),
+        Builders::Any => Some(super::tokenizer::parse_fragment(html, true, new_tree).unwrap_or_else(|| parse_by_html5ever(html, capacity))),
+        Builders::Html5ever => Some(super::tokenizer::parse_fragment(html, false, new_tree).unwrap_or_else(|| parse_by_html5ever(html, capacity))),
+    }
 }
 
 fn parse_by_html5ever(html: &str, capacity: usize) -> Tree {
