@@ -268,6 +268,7 @@ fn the_byte_tokenizer_agrees_with_html5ever_on_each_rule_it_implements() {
         ("<textarea>&amp;</textarea ><title>a</titlex></TITLE>b", true),
         ("<style>p{}</style><iframe>i</iframe><noscript><b>n</b></noscript><xmp>&amp;</xmp><plaintext><b>", true),
         ("<!DOCTYPE html><?xml x?><!x><!----><!--><!---->c<!--a--!>d</ x>e<!--f", true),
+        ("<!--a--!>b-->c<!--d-->e--!>f<!--g---->h<!--i--!-->j<!--k-!>l-->m<!--n--", true),
         ("<meta charset=utf-8><p>x", true),
         ("<script><!--</script>x--></script>y", false),
         ("<svg><![CDATA[x]]></svg>", false),

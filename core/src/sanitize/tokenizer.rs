@@ -255,16 +255,22 @@ impl<S: Builder> Fragment<'_, S> {
             }
         }
         let bytes = rest.as_bytes();
-        let (end, close) = match (find(bytes, b"-->"), find(bytes, b"--!>")) {
-            (Some(a), Some(b)) if b < a => (b, 4),
-            (Some(a), _) => (a, 3),
-            (None, Some(b)) => (b, 4),
-            // At the end of the input, what is left (but the dashes that began an end).
-            (None, None) => {
-                let end = rest.len() - (rest.len() - rest.trim_end_matches('-').len()).min(2);
-                (end, rest.len() - end)
+        // The first `--` followed by `>` or `!>`: searched from here on only as far as that
+        // end (looking for each kind of end over the whole rest made many comments quadratic).
+        let mut search = 0;
+        let found = loop {
+            let Some(dashes) = find(&bytes[search..], b"--").map(|at| search + at) else { break None };
+            match bytes.get(dashes + 2..) {
+                Some([b'>', ..]) => break Some((dashes, 3)),
+                Some([b'!', b'>', ..]) => break Some((dashes, 4)),
+                _ => search = dashes + 1,
             }
         };
+        let (end, close) = found.unwrap_or_else(|| {
+            // At the end of the input, what is left (but the dashes that began an end).
+            let end = rest.len() - (rest.len() - rest.trim_end_matches('-').len()).min(2);
+            (end, rest.len() - end)
+        });
         self.send(Token::CommentToken(StrTendril::from_slice(&rest[..end])))?;
         Some(from + end + close)
     }
