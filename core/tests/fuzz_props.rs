@@ -546,6 +546,16 @@ fn sanitising_is_idempotent_when_the_parser_puts_a_link_inside_a_link() {
     assert_sanitised(&input, &once);
 }
 
+/// Found by the `sanitize` fuzz target after the fix above: links in blocks in links, many
+/// levels deep, needed more passes than the three the sanitiser allowed after the second.
+#[test]
+fn sanitising_is_idempotent_when_links_nest_in_blocks_many_levels_deep() {
+    let input = String::from_utf8_lossy(&fixture("fuzz/sanitize-links-nested-many-levels-deep.bin")).into_owned();
+    let once = fuzzing::sanitize(&input);
+    assert_eq!(fuzzing::sanitize(&once), once);
+    assert_sanitised(&input, &once);
+}
+
 /// Found by the `feed` fuzz target: an RSS date in the year 21025 was stored as such.
 #[test]
 fn feed_items_dated_beyond_four_digit_years_are_stored_undated() {

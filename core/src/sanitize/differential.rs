@@ -552,3 +552,4 @@ fn markup_past_the_bounds_is_still_bounded_when_it_nests_as_written() {
     assert_eq!(super::sanitize_html(&clean, &base), clean);
 }
 
+
