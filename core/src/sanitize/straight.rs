@@ -31,6 +31,7 @@ use html5ever::tokenizer::{Tag, TagKind, Token, TokenSink, TokenSinkResult};
 use html5ever::{LocalName, QualName, local_name, ns};
 
 use super::depth::{MAX_DEPTH, MAX_UNCLOSED_FORMATTING};
+use super::tree::is_formatting;
 use super::tokenizer::Builder;
 
 pub(super) struct Straight<S: TreeSink> {
@@ -288,26 +289,6 @@ enum Mode {
     Row,
     Cell,
     Caption,
-}
-
-fn is_formatting(name: &LocalName) -> bool {
-    matches!(
-        *name,
-        local_name!("a")
-            | local_name!("b")
-            | local_name!("big")
-            | local_name!("code")
-            | local_name!("em")
-            | local_name!("font")
-            | local_name!("i")
-            | local_name!("nobr")
-            | local_name!("s")
-            | local_name!("small")
-            | local_name!("strike")
-            | local_name!("strong")
-            | local_name!("tt")
-            | local_name!("u")
-    )
 }
 
 impl<H: Clone> State<H> {

@@ -688,7 +688,7 @@ fn dump(tree: &Tree) -> String {
 }
 
 /// `depth::is_formatting` by atoms: looked up by name, it was 1–2 % of sanitising.
-fn is_formatting(name: &LocalName) -> bool {
+pub(super) fn is_formatting(name: &LocalName) -> bool {
     matches!(
         *name,
         local_name!("a")
